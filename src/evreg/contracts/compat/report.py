@@ -1,0 +1,120 @@
+"""What the compatibility engine returns: changes, findings, reports; levels and policies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Level(StrEnum):
+    BACKWARD = "BACKWARD"
+    BACKWARD_TRANSITIVE = "BACKWARD_TRANSITIVE"
+    FORWARD = "FORWARD"
+    FORWARD_TRANSITIVE = "FORWARD_TRANSITIVE"
+    FULL = "FULL"
+    FULL_TRANSITIVE = "FULL_TRANSITIVE"
+    NONE = "NONE"
+
+    @property
+    def transitive(self) -> bool:
+        return self.value.endswith("_TRANSITIVE")
+
+    @property
+    def checks_backward(self) -> bool:
+        return self.value.startswith(("BACKWARD", "FULL"))
+
+    @property
+    def checks_forward(self) -> bool:
+        return self.value.startswith(("FORWARD", "FULL"))
+
+
+class Policy(StrEnum):
+    STRICT = "STRICT"
+    LENIENT = "LENIENT"
+
+
+class Direction(StrEnum):
+    """Which pair a finding comes from: the new version reading old data, or the reverse."""
+
+    BACKWARD = "BACKWARD"  # reader = new version, writer = an earlier one
+    FORWARD = "FORWARD"  # reader = an earlier version, writer = the new one
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One difference between a writer schema and a reader schema.
+
+    ``path`` is a JSON Pointer written as ``#/...`` into the reader document (the writer's for
+    removals), as the Confluent registry reports it.
+    """
+
+    rule: str
+    path: str
+    old: Any = None
+    new: Any = None
+    message: str | None = None  # AsyncAPI-level changes carry their own message
+    channel: str | None = None
+    message_name: str | None = None
+    # internal: JSON Pointers (into writer and reader documents) of the schema nodes that
+    # changed, used to build witnesses. Not part of the public report.
+    writer_node: str | None = field(default=None, compare=False)
+    reader_node: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    path: str
+    message: str
+    breaking: bool
+    direction: Direction = Direction.BACKWARD
+    witness: Any = None
+    witness_note: str | None = None
+    has_witness: bool = False
+    version: int | None = None  # index/number of the earlier version this pair involved
+    channel: str | None = None
+    message_name: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "rule": self.rule,
+            "path": self.path,
+            "message": self.message,
+            "breaking": self.breaking,
+            "direction": self.direction.value,
+        }
+        if self.breaking:
+            out["witness"] = self.witness if self.has_witness else None
+            if not self.has_witness:
+                out["witness_note"] = self.witness_note
+        if self.version is not None:
+            out["version"] = self.version
+        if self.channel is not None:
+            out["channel"] = self.channel
+        if self.message_name is not None:
+            out["message_name"] = self.message_name
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    level: Level
+    policy: Policy
+    findings: tuple[Finding, ...]
+
+    @property
+    def is_compatible(self) -> bool:
+        return not any(f.breaking for f in self.findings)
+
+    @property
+    def breaking(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.breaking)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "is_compatible": self.is_compatible,
+            "level": self.level.value,
+            "policy": self.policy.value,
+            "findings": [f.to_dict() for f in self.findings],
+        }
