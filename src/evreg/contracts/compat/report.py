@@ -56,10 +56,15 @@ class Change:
     message: str | None = None  # AsyncAPI-level changes carry their own message
     channel: str | None = None
     message_name: str | None = None
-    # internal: JSON Pointers (into writer and reader documents) of the schema nodes that
-    # changed, used to build witnesses. Not part of the public report.
+    # Internal, used to build witnesses; not part of the public report.
+    # writer_node / reader_node: JSON Pointers ("#/properties/a") into the writer and reader
+    # documents of the schema nodes being compared when the change was found (the object schema
+    # for property/required/additionalProperties changes, the string schema for maxLength, ...);
+    # None when that side has no such node. instance_path: where an instance validated by those
+    # nodes sits inside a whole event (("customer", "tags", 0)).
     writer_node: str | None = field(default=None, compare=False)
     reader_node: str | None = field(default=None, compare=False)
+    instance_path: tuple[str | int, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
