@@ -1,0 +1,98 @@
+"""The ``evreg`` command: a typer app, and ``main()`` that turns errors into exit codes.
+
+Exit codes: 0 ok, 1 incompatible (or findings), 2 usage or input error, 3 registry unreachable,
+server or internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import Annotated
+
+import typer
+
+from evreg import __version__
+from evreg.cli.compat_cmd import compat
+from evreg.cli.rules_cmd import rules
+from evreg.cli.sources import InputError
+from evreg.contracts import ContractError
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_INPUT = 2
+EXIT_INTERNAL = 3
+
+app = typer.Typer(
+    name="evreg",
+    help="evreg: contract-first event schemas. Check that a contract change breaks nobody.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.command("compat")(compat)
+app.command("rules")(rules)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"evreg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            help="Print the version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """evreg: contract-first event schemas. Check that a contract change breaks nobody.
+
+    Example:
+
+        evreg compat contracts/order_placed.yaml new/order_placed.yaml
+    """
+
+
+def _error(message: str) -> None:
+    one_line = " ".join(part.strip() for part in message.splitlines() if part.strip())
+    print(f"error: {one_line}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (the console script passes it to ``sys.exit``)."""
+    try:
+        app(args=None if argv is None else list(argv), prog_name="evreg")
+    except SystemExit as exc:
+        code = exc.code
+        if code is None:
+            return EXIT_OK
+        if isinstance(code, int):
+            return code
+        print(code, file=sys.stderr)
+        return EXIT_FINDINGS
+    except ContractError as exc:
+        _error(str(exc))
+        return EXIT_INPUT
+    except InputError as exc:
+        _error(str(exc))
+        return EXIT_INPUT
+    except Exception:
+        traceback.print_exc()
+        _error("internal error in evreg (the traceback above is a bug: please report it)")
+        return EXIT_INTERNAL
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
