@@ -1,0 +1,332 @@
+"""A typed view of JSON Schema nodes, as the diff engine compares them.
+
+A raw schema object can say several things at once (`{"type": "string", "enum": [...]}`). The
+view splits it into parts the way the Confluent registry's schema library does: one *typed*
+part per JSON type (string, number, object, ...), an enum part (`enum`/`const`), a `not` part,
+one part per combinator (`allOf`/`anyOf`/`oneOf`) and a conditional part (`if`/`then`/`else`).
+One part is the node itself; several become a *synthetic* `allOf` (a type list becomes a
+synthetic `anyOf`). `$ref`s are followed, so a node never is a reference.
+
+Nodes are built lazily and cached per (raw object, pointer), so recursive schemas terminate and
+each schema object is typed once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import IntEnum
+from typing import Any
+from urllib.parse import unquote
+
+from evreg.contracts.errors import ContractError
+from evreg.contracts.model import DRAFT4, DRAFT6, DRAFT7, SchemaRef
+
+
+class Kind(IntEnum):
+    EMPTY = 0  # accepts anything: true, {} or metadata only
+    FALSE = 1
+    STRING = 2
+    NUMBER = 3
+    BOOLEAN = 4
+    NULL = 5
+    OBJECT = 6
+    ARRAY = 7
+    ENUM = 8  # enum or const
+    NOT = 9
+    COMBINED = 10
+    CONDITIONAL = 11
+
+
+STRING_KW = frozenset({"minLength", "maxLength", "pattern"})
+NUMBER_KW = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"})
+OBJECT_KW = frozenset(
+    {
+        "properties",
+        "required",
+        "additionalProperties",
+        "patternProperties",
+        "minProperties",
+        "maxProperties",
+        "dependencies",
+        "dependentRequired",
+        "dependentSchemas",
+        "propertyNames",
+        "unevaluatedProperties",
+    }
+)
+ARRAY_KW = frozenset(
+    {
+        "items",
+        "additionalItems",
+        "prefixItems",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "contains",
+        "minContains",
+        "maxContains",
+        "unevaluatedItems",
+    }
+)
+_SNIFF = ((Kind.OBJECT, OBJECT_KW), (Kind.ARRAY, ARRAY_KW), (Kind.STRING, STRING_KW), (Kind.NUMBER, NUMBER_KW))
+_TYPES = {
+    "string": Kind.STRING,
+    "number": Kind.NUMBER,
+    "integer": Kind.NUMBER,
+    "boolean": Kind.BOOLEAN,
+    "null": Kind.NULL,
+    "object": Kind.OBJECT,
+    "array": Kind.ARRAY,
+}
+_COMBINATORS = ("allOf", "anyOf", "oneOf")
+_OLD_DRAFTS = frozenset({DRAFT4, DRAFT6, DRAFT7})
+_MAX_REF_CHAIN = 64
+
+
+class Meta:
+    """The annotations compared as metadata changes."""
+
+    __slots__ = ("default", "description", "has_default", "id", "title")
+
+    def __init__(self, raw: Mapping[str, Any], draft4: bool) -> None:
+        self.id = raw.get("id" if draft4 else "$id")
+        self.title = raw.get("title")
+        self.description = raw.get("description")
+        self.has_default = "default" in raw
+        self.default = raw.get("default")
+
+
+class Node:
+    """One typed schema node. ``raw`` is the schema object it was read from."""
+
+    __slots__ = ("criterion", "doc", "integer", "kind", "meta", "ptr", "raw", "subs", "synthetic", "view")
+
+    def __init__(
+        self,
+        view: SchemaView,
+        kind: Kind,
+        raw: Any,
+        ptr: str | None,
+        *,
+        meta: Meta | None = None,
+        integer: bool = False,
+        criterion: str | None = None,
+        subs: tuple[tuple[str | None, Node], ...] = (),
+        synthetic: bool = False,
+    ) -> None:
+        self.view = view
+        self.kind = kind
+        self.raw: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
+        self.ptr = ptr
+        self.meta = meta
+        self.integer = integer
+        self.criterion = criterion
+        self.subs = subs
+        self.synthetic = synthetic
+
+    def child(self, raw: Any, *segments: str) -> Node:
+        """The node for a sub-schema of this one, found at ``segments`` below it."""
+        ptr = self.ptr
+        if ptr is not None:
+            for seg in segments:
+                ptr += "/" + escape(seg)
+        return self.view.node(raw, ptr)
+
+    def __repr__(self) -> str:
+        return f"Node({self.kind.name}, {self.ptr})"
+
+
+def escape(segment: str) -> str:
+    return segment.replace("~", "~0").replace("/", "~1")
+
+
+def _unescape(segment: str) -> str:
+    return unquote(segment).replace("~1", "/").replace("~0", "~")
+
+
+def is_metadata_only(raw: Mapping[str, Any]) -> bool:
+    return not any(k in raw for k in _CONSTRAINT_KW)
+
+
+_CONSTRAINT_KW = (
+    STRING_KW
+    | NUMBER_KW
+    | OBJECT_KW
+    | ARRAY_KW
+    | {"type", "enum", "const", "not", "allOf", "anyOf", "oneOf", "if", "then", "else", "$ref"}
+)
+
+
+class SchemaView:
+    """Types the schema nodes of one document (plus the resources it may reference)."""
+
+    def __init__(self, ref: SchemaRef) -> None:
+        self.ref = ref
+        self.draft = ref.draft
+        self.draft4 = ref.draft == DRAFT4
+        self.modern = ref.draft not in _OLD_DRAFTS  # 2019-09 and later: $ref has siblings
+        self.prefix_items = self.modern and "2019-09" not in ref.draft  # 2020-12 tuple keywords
+        self._cache: dict[tuple[int, str | None], Node] = {}
+        self._registry: Any = None
+
+    def root(self) -> Node:
+        return self.node(self.ref.schema, self.ref.pointer)
+
+    # -- building ---------------------------------------------------------------------------
+
+    def node(self, raw: Any, ptr: str | None) -> Node:
+        key = (id(raw), ptr)
+        found = self._cache.get(key)
+        if found is not None:
+            return found
+        node = self._build(raw, ptr)
+        self._cache[key] = node
+        return node
+
+    def _build(self, raw: Any, ptr: str | None) -> Node:
+        if raw is True or not isinstance(raw, dict):
+            return Node(self, Kind.FALSE if raw is False else Kind.EMPTY, raw, ptr)
+        meta = Meta(raw, self.draft4)
+        if "$ref" in raw and (not self.modern or is_metadata_only({k: v for k, v in raw.items() if k != "$ref"})):
+            return self._follow(raw, ptr, meta)
+        parts: list[Node] = []
+        if "$ref" in raw:
+            parts.append(self._follow(raw, ptr, None))
+        parts.extend(self._typed_parts(raw, ptr))
+        if "enum" in raw or "const" in raw:
+            parts.append(Node(self, Kind.ENUM, raw, ptr))
+        if "not" in raw:
+            parts.append(Node(self, Kind.NOT, raw, ptr))
+        for comb in _COMBINATORS:
+            subs = raw.get(comb)
+            if isinstance(subs, list):
+                parts.append(self._combined(comb, raw, ptr, subs))
+        if any(k in raw for k in ("if", "then", "else")):
+            parts.append(Node(self, Kind.CONDITIONAL, raw, ptr))
+        if not parts:
+            return Node(self, Kind.EMPTY, raw, ptr, meta=meta)
+        if len(parts) == 1:
+            part = parts[0]
+            part.meta = meta
+            return part
+        return Node(
+            self,
+            Kind.COMBINED,
+            raw,
+            ptr,
+            meta=meta,
+            criterion="allOf",
+            subs=tuple((None, p) for p in parts),
+            synthetic=True,
+        )
+
+    def _combined(self, comb: str, raw: Mapping[str, Any], ptr: str | None, subs: list[Any]) -> Node:
+        children = []
+        for i, sub in enumerate(subs):
+            seg = f"{comb}/{i}"
+            children.append((seg, self.node(sub, None if ptr is None else f"{ptr}/{seg}")))
+        return Node(self, Kind.COMBINED, raw, ptr, criterion=comb, subs=tuple(children))
+
+    def _typed_parts(self, raw: Mapping[str, Any], ptr: str | None) -> list[Node]:
+        declared = raw.get("type")
+        if isinstance(declared, str):
+            return [self._typed(declared, raw, ptr)]
+        if isinstance(declared, list) and declared:
+            typed = [self._typed(t, raw, ptr) for t in declared if isinstance(t, str)]
+            if len(typed) == 1:
+                return typed
+            return [
+                Node(
+                    self,
+                    Kind.COMBINED,
+                    raw,
+                    ptr,
+                    criterion="anyOf",
+                    subs=tuple((None, t) for t in typed),
+                    synthetic=True,
+                )
+            ]
+        return [Node(self, kind, raw, ptr) for kind, kws in _SNIFF if any(k in raw for k in kws)]
+
+    def _typed(self, name: str, raw: Mapping[str, Any], ptr: str | None) -> Node:
+        kind = _TYPES.get(name, Kind.EMPTY)
+        return Node(self, kind, raw, ptr, integer=name == "integer")
+
+    # -- references -------------------------------------------------------------------------
+
+    def _follow(self, raw: Mapping[str, Any], ptr: str | None, meta: Meta | None) -> Node:
+        seen: set[str] = set()
+        current: Any = raw
+        where = ptr
+        while isinstance(current, dict) and "$ref" in current:
+            ref = current["$ref"]
+            if not isinstance(ref, str) or ref in seen or len(seen) > _MAX_REF_CHAIN:
+                raise ContractError(f"circular or invalid $ref {ref!r}", pointer=where)
+            seen.add(ref)
+            current, where = self._resolve(ref, where)
+            if self.modern and isinstance(current, dict) and "$ref" in current:
+                if not is_metadata_only({k: v for k, v in current.items() if k != "$ref"}):
+                    break
+        target = self.node(current, where)
+        if meta is None or not (meta.title or meta.description or meta.id or meta.has_default):
+            return target
+        # the referencing node's own annotations win over the target's
+        clone = Node(
+            self,
+            target.kind,
+            target.raw,
+            target.ptr,
+            meta=_merge_meta(target.meta, meta),
+            integer=target.integer,
+            criterion=target.criterion,
+            subs=target.subs,
+            synthetic=target.synthetic,
+        )
+        if target.kind in (Kind.EMPTY, Kind.FALSE):
+            clone.raw = target.raw
+        return clone
+
+    def _resolve(self, ref: str, where: str | None) -> tuple[Any, str | None]:
+        if ref.startswith("#") and (ref == "#" or ref.startswith("#/")):
+            doc = self.ref.document
+            node: Any = doc
+            for seg in ref[2:].split("/") if len(ref) > 2 else []:
+                seg = _unescape(seg)
+                if isinstance(node, dict) and seg in node:
+                    node = node[seg]
+                elif isinstance(node, list) and seg.isdigit() and int(seg) < len(node):
+                    node = node[int(seg)]
+                else:
+                    raise ContractError(f"$ref {ref!r} points at nothing", pointer=where)
+            return node, ref
+        return self._resolve_with_registry(ref, where), None
+
+    def _resolve_with_registry(self, ref: str, where: str | None) -> Any:
+        from referencing import Registry, Resource
+        from referencing.exceptions import Unresolvable
+        from referencing.jsonschema import specification_with
+
+        if self._registry is None:
+            spec = specification_with(self.draft)
+            resources = [("urn:evreg:document", Resource(contents=self.ref.document, specification=spec))]
+            for name, doc in self.ref.resources.items():
+                resources.append((name, Resource(contents=doc, specification=spec)))
+            self._registry = Registry().with_resources(resources)
+        base = self.ref.document.get("$id") if isinstance(self.ref.document, dict) else None
+        resolver = self._registry.resolver(base_uri=base if isinstance(base, str) else "urn:evreg:document")
+        try:
+            return resolver.lookup(ref).contents
+        except Unresolvable as exc:
+            raise ContractError(f"$ref {ref!r} cannot be resolved: {exc}", pointer=where) from None
+
+
+def _merge_meta(target: Meta | None, over: Meta) -> Meta:
+    merged = Meta({}, False)
+    for attr in ("id", "title", "description"):
+        value = getattr(over, attr)
+        setattr(merged, attr, value if value is not None else getattr(target, attr, None))
+    if over.has_default:
+        merged.has_default, merged.default = True, over.default
+    elif target is not None:
+        merged.has_default, merged.default = target.has_default, target.default
+    return merged
