@@ -51,6 +51,7 @@ def test_pointer_tokens() -> None:
         ("#/components/schemas/Order", 9),
         ("#/components/schemas/Order/required", 11),
         ("#/components/schemas/Order/required/1", 11),
+        ("#/components/schemas/Order/required/total", 11),
         ("#/components/schemas/Order/properties/orderId", 13),
         ("#/components/schemas/Order/properties/a~1b~0c", 14),
         ("#/components/schemas/Order/properties/x%20y", 16),
@@ -93,9 +94,10 @@ def test_json_source() -> None:
     line = line_of(source, "#/properties/phone")
     assert line is not None
     assert '"phone": {' in lines[line - 1]
-    line = line_of(source, "#/required/1")
-    assert line is not None
-    assert '"phone"' in lines[line - 1]
+    for pointer in ("#/required/1", "#/required/phone"):
+        line = line_of(source, pointer)
+        assert line is not None
+        assert '"phone"' in lines[line - 1]
 
 
 def test_unparsable_or_empty_source() -> None:

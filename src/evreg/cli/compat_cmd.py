@@ -12,7 +12,7 @@ from rich.console import Console
 import evreg
 from evreg.cli import render
 from evreg.cli.render import OutputFormat
-from evreg.cli.sources import load_file
+from evreg.cli.sources import load_source, read_source
 from evreg.contracts import Level, Policy
 
 
@@ -83,8 +83,8 @@ def compat(
         evreg compat old.json new.json --format github
     """
     old_name, new_name = str(old), str(new)
-    _, old_contract = load_file(old)
-    new_text, new_contract = load_file(new)
+    old_text, new_text = read_source(old), read_source(new)
+    old_contract, new_contract = load_source(old_text, old_name), load_source(new_text, new_name)
     report = evreg.check_compatibility(
         old_contract, new_contract, level=level, policy=policy, witnesses=not no_witness
     )

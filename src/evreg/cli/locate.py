@@ -37,11 +37,17 @@ def _child(node: Node, token: str) -> tuple[Node, int] | None:
             for key, value in node.value:
                 if isinstance(key, ScalarNode) and key.value == candidate:
                     return value, key.start_mark.line
-    elif isinstance(node, SequenceNode) and token.isdigit():
-        index = int(token)
-        if index < len(node.value):
-            item: Node = node.value[index]
-            return item, item.start_mark.line
+    elif isinstance(node, SequenceNode):
+        if token.isdigit():
+            index = int(token)
+            if index < len(node.value):
+                item: Node = node.value[index]
+                return item, item.start_mark.line
+        else:
+            # The Confluent registry names array members by value: `#/required/phone`.
+            for item in node.value:
+                if isinstance(item, ScalarNode) and item.value == token:
+                    return item, item.start_mark.line
     return None
 
 

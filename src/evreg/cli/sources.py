@@ -25,10 +25,9 @@ def read_source(path: Path) -> str:
         raise InputError(f"{path}: {exc.strerror or exc}") from None
 
 
-def load_file(path: Path) -> tuple[str, Contract]:
-    """Read and load one contract file; returns its text (for locating lines) and the contract."""
-    text = read_source(path)
+def load_source(text: str, name: str) -> Contract:
+    """Load contract text read from ``name``; errors name the file."""
     try:
-        return text, evreg.load_contract(text, name=str(path))
+        return evreg.load_contract(text, name=name)
     except ContractError as exc:
-        raise exc if exc.source else exc.with_source(str(path)) from None
+        raise exc if exc.source else exc.with_source(name) from None
