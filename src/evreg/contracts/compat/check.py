@@ -1,14 +1,28 @@
-"""check_compatibility (stub: being written)."""
+"""check_compatibility: levels pick the (reader, writer) pairs, the policy judges each change."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from evreg.contracts.compat.report import Level, Policy, Report
-from evreg.contracts.model import Contract
+from evreg.contracts.compat.asyncapi_diff import diff_documents, message_pairs
+from evreg.contracts.compat.jsonschema_diff import diff_schemas
+from evreg.contracts.compat.messages import describe
+from evreg.contracts.compat.report import Change, Direction, Finding, Level, Policy, Report
+from evreg.contracts.compat.rules import RULES
+from evreg.contracts.errors import ContractError
+from evreg.contracts.loader import load_contract
+from evreg.contracts.model import Contract, ContractKind, SchemaRef
+
+if TYPE_CHECKING:
+    from evreg.contracts.compat.witness import WitnessFinder
 
 ContractLike = Contract | Mapping[str, Any] | str | bytes | bool
+
+_STRUCTURAL_NOTE = (
+    "a structural change of the document: it concerns which messages flow where, "
+    "not the shape of one event, so no single payload can prove it"
+)
 
 
 def check_compatibility(
@@ -18,4 +32,164 @@ def check_compatibility(
     policy: Policy | str = "STRICT",
     witnesses: bool = True,
 ) -> Report:
-    raise NotImplementedError
+    """Can ``current`` be registered after ``previous`` under ``level`` and ``policy``?
+
+    ``previous`` is one earlier version, or for the *_TRANSITIVE levels a list of earlier
+    versions, oldest first (the non-transitive levels use the last one). Each argument is a
+    loaded :class:`Contract`, a dict, or YAML/JSON text.
+    """
+    lvl = _enum(Level, level, "level")
+    pol = _enum(Policy, policy, "policy")
+    if isinstance(previous, Sequence) and not isinstance(previous, str | bytes):
+        history = [_load(p) for p in previous]
+        numbered = True
+    else:
+        history = [_load(previous)]
+        numbered = False
+    new = _load(current)
+    for old in history:
+        if old.kind is not new.kind:
+            raise ContractError(
+                f"cannot compare a {old.kind.value} contract with a {new.kind.value} one", source=new.source
+            )
+    if lvl is Level.NONE or not history:
+        return Report(lvl, pol, ())
+    pairs = list(enumerate(history, start=1))
+    if not lvl.transitive:
+        pairs = pairs[-1:]
+    findings: list[Finding] = []
+    for number, old in reversed(pairs):  # newest first
+        version = number if numbered else None
+        if new.kind is ContractKind.JSON:
+            findings.extend(_check_json(old, new, lvl, pol, witnesses, version))
+        else:
+            findings.extend(_check_asyncapi(old, new, lvl, pol, witnesses, version))
+    return Report(lvl, pol, tuple(findings))
+
+
+def _enum(cls: Any, value: Any, what: str) -> Any:
+    try:
+        return cls(value.upper() if isinstance(value, str) else value)
+    except ValueError:
+        choices = ", ".join(m.value for m in cls)
+        raise ContractError(f"unknown compatibility {what} {value!r} (choose from {choices})") from None
+
+
+def _load(value: ContractLike) -> Contract:
+    return value if isinstance(value, Contract) else load_contract(value)
+
+
+def _directions(level: Level) -> list[Direction]:
+    out = []
+    if level.checks_backward:
+        out.append(Direction.BACKWARD)
+    if level.checks_forward:
+        out.append(Direction.FORWARD)
+    return out
+
+
+def _schema_findings(
+    older: SchemaRef,
+    newer: SchemaRef,
+    level: Level,
+    policy: Policy,
+    witnesses: bool,
+    version: int | None,
+    prefix: str = "",
+    channel: str | None = None,
+    message_name: str | None = None,
+) -> list[Finding]:
+    findings: list[Finding] = []
+    for direction in _directions(level):
+        writer, reader = (older, newer) if direction is Direction.BACKWARD else (newer, older)
+        changes = diff_schemas(writer, reader, policy, prefix)
+        finder = _finder(writer, reader) if witnesses else None
+        for change in changes:
+            breaking = not RULES[change.rule].accepted(policy)
+            findings.append(
+                _finding(change, breaking, direction, version, finder, channel, message_name)
+            )
+    return findings
+
+
+def _finder(writer: SchemaRef, reader: SchemaRef) -> WitnessFinder:
+    from evreg.contracts.compat.witness import WitnessFinder
+
+    return WitnessFinder(writer, reader)
+
+
+def _finding(
+    change: Change,
+    breaking: bool,
+    direction: Direction,
+    version: int | None,
+    finder: WitnessFinder | None,
+    channel: str | None,
+    message_name: str | None,
+) -> Finding:
+    witness: Any = None
+    has_witness = False
+    note: str | None = None
+    if breaking:
+        if finder is None:
+            note = "witnesses were not requested"
+        else:
+            result = finder.find(change)
+            has_witness, witness, note = result.found, result.value, result.note
+    return Finding(
+        rule=change.rule,
+        path=change.path,
+        message=describe(change, breaking, direction),
+        breaking=breaking,
+        direction=direction,
+        witness=witness,
+        witness_note=None if has_witness else note,
+        has_witness=has_witness,
+        version=version,
+        channel=channel or change.channel,
+        message_name=message_name or change.message_name,
+    )
+
+
+def _check_json(
+    old: Contract, new: Contract, level: Level, policy: Policy, witnesses: bool, version: int | None
+) -> list[Finding]:
+    assert old.schema is not None and new.schema is not None
+    return _schema_findings(old.schema, new.schema, level, policy, witnesses, version)
+
+
+def _check_asyncapi(
+    old: Contract, new: Contract, level: Level, policy: Policy, witnesses: bool, version: int | None
+) -> list[Finding]:
+    findings: list[Finding] = []
+    directions = _directions(level)
+    for change in diff_documents(old, new):
+        rule = RULES[change.rule]
+        breaking_in = [d for d in directions if d in rule.breaks_in]
+        direction = breaking_in[0] if breaking_in else directions[0]
+        findings.append(
+            Finding(
+                rule=change.rule,
+                path=change.path,
+                message=describe(change, bool(breaking_in), direction),
+                breaking=bool(breaking_in),
+                direction=direction,
+                witness_note=_STRUCTURAL_NOTE if breaking_in else None,
+                version=version,
+                channel=change.channel,
+                message_name=change.message_name,
+            )
+        )
+    for pair in message_pairs(old, new):
+        name = pair.new.name or pair.new.key
+        for part in ("payload", "headers"):
+            before: SchemaRef | None = getattr(pair.old, part)
+            after: SchemaRef | None = getattr(pair.new, part)
+            if before is None or after is None:
+                continue
+            findings.extend(
+                _schema_findings(
+                    before, after, level, policy, witnesses, version, after.pointer[1:], pair.channel, name
+                )
+            )
+    return findings

@@ -207,6 +207,8 @@ class _Differ:
         out.append(_ch(rule, path + "/not", o, u, ip))
 
     def _combined(self, o: Node, u: Node, path: Path, ip: IPath, out: list[Change]) -> None:
+        if o.synthetic and u.synthetic and o.criterion == u.criterion and self._by_kind(o, u, path, ip, out):
+            return
         o_subs, u_subs = _distinct(o.subs), _distinct(u.subs)
         criteria = _criteria_change(o.criterion, u.criterion, len(o_subs), len(u_subs))
         if criteria == "COMBINED_TYPE_CHANGED":
@@ -233,6 +235,29 @@ class _Differ:
             return
         for i, j in sorted(matching.items()):
             out.extend(table[i, j])
+
+    def _by_kind(self, o: Node, u: Node, path: Path, ip: IPath, out: list[Change]) -> bool:
+        """Pair the parts of two synthetic combinations by kind (`{type, enum}` vs `{type, enum}`).
+
+        The user wrote one schema object, not a combinator: report the changes of its parts
+        (ENUM_ARRAY_NARROWED at .../enum) rather than a matching failure of invisible parts.
+        """
+        o_parts = {sub.kind: sub for _, sub in o.subs}
+        u_parts = {sub.kind: sub for _, sub in u.subs}
+        if len(o_parts) != len(o.subs) or len(u_parts) != len(u.subs):
+            return False
+        product = o.criterion == "allOf"
+        for kind, o_sub in o_parts.items():
+            if kind in u_parts:
+                out.extend(self.compare(o_sub, u_parts[kind], path, ip))
+            else:
+                rule = "PRODUCT_TYPE_NARROWED" if product else "SUM_TYPE_NARROWED"
+                out.append(_ch(rule, path, o_sub, u, ip, kind.name.lower(), None))
+        for kind, u_sub in u_parts.items():
+            if kind not in o_parts:
+                rule = "PRODUCT_TYPE_EXTENDED" if product else "SUM_TYPE_EXTENDED"
+                out.append(_ch(rule, path, o, u_sub, ip, None, kind.name.lower()))
+        return True
 
     def _conditional(self, o: Node, u: Node, path: Path, ip: IPath, out: list[Change]) -> None:
         if not _json_eq(o.raw.get("if"), u.raw.get("if")):

@@ -1,0 +1,257 @@
+"""Document-level differences between two AsyncAPI contracts, named for the evolution old -> new.
+
+Channels are matched by address, operations by id/key and messages by name (falling back to
+their key). Payload and header schemas of matched messages are compared by the JSON Schema
+engine (see ``check.py``); this module finds the pairs and the structural changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from evreg.contracts.compat.report import Change
+from evreg.contracts.compat.schema_view import escape
+from evreg.contracts.model import Channel, Contract, Message
+
+
+@dataclass(frozen=True, slots=True)
+class MessagePair:
+    old: Message
+    new: Message
+    channel: str | None  # address of a channel both versions carry it on
+
+
+def _address(channel: Channel) -> str:
+    return channel.address if channel.address is not None else channel.key
+
+
+def _name(message: Message) -> str:
+    return message.name or message.key
+
+
+def _by_address(contract: Contract) -> dict[str, Channel]:
+    return {_address(ch): ch for ch in contract.channels.values()}
+
+
+def _channel_messages(contract: Contract, channel: Channel) -> dict[str, Message]:
+    found = (contract.messages.get(key) for key in channel.messages)
+    return {_name(m): m for m in found if m is not None}
+
+
+def _message_pointer(contract: Contract, channel: Channel, message: Message) -> str:
+    if contract.version.startswith("3"):
+        return f"{channel.pointer}/messages/{escape(message.key)}"
+    return message.pointer
+
+
+def _content_type(contract: Contract, message: Message) -> str:
+    doc = contract.document if isinstance(contract.document, dict) else {}
+    default = doc.get("defaultContentType")
+    return message.content_type or (default if isinstance(default, str) else "application/json")
+
+
+def diff_documents(old: Contract, new: Contract) -> list[Change]:
+    out: list[Change] = []
+    _info(old, new, out)
+    old_channels, new_channels = _by_address(old), _by_address(new)
+    for address, channel in old_channels.items():
+        if address not in new_channels:
+            out.append(
+                Change("CHANNEL_REMOVED", channel.pointer, address, None, f"Channel `{address}` was removed", address)
+            )
+            continue
+        new_channel = new_channels[address]
+        old_msgs, new_msgs = _channel_messages(old, channel), _channel_messages(new, new_channel)
+        for name, message in old_msgs.items():
+            if name not in new_msgs:
+                out.append(
+                    Change(
+                        "MESSAGE_REMOVED",
+                        _message_pointer(old, channel, message),
+                        name,
+                        None,
+                        f"Message `{name}` no longer flows on channel `{address}`",
+                        address,
+                        name,
+                    )
+                )
+        for name, message in new_msgs.items():
+            if name not in old_msgs:
+                out.append(
+                    Change(
+                        "MESSAGE_ADDED",
+                        _message_pointer(new, new_channel, message),
+                        None,
+                        name,
+                        f"Message `{name}` now flows on channel `{address}`",
+                        address,
+                        name,
+                    )
+                )
+        if channel.description != new_channel.description:
+            out.append(
+                Change(
+                    "METADATA_CHANGED",
+                    f"{new_channel.pointer}/description",
+                    channel.description,
+                    new_channel.description,
+                    f"The description of channel `{address}` changed",
+                    address,
+                )
+            )
+    for address, channel in new_channels.items():
+        if address not in old_channels:
+            out.append(Change("CHANNEL_ADDED", channel.pointer, None, address, f"Channel `{address}` was added", address))
+    _operations(old, new, out)
+    _messages(old, new, out)
+    return out
+
+
+def _info(old: Contract, new: Contract, out: list[Change]) -> None:
+    def info(contract: Contract) -> dict[str, object]:
+        doc = contract.document if isinstance(contract.document, dict) else {}
+        value = doc.get("info")
+        return value if isinstance(value, dict) else {}
+
+    before, after = info(old), info(new)
+    if before.get("version") != after.get("version"):
+        out.append(
+            Change(
+                "INFO_VERSION_CHANGED",
+                "#/info/version",
+                before.get("version"),
+                after.get("version"),
+                f"info.version changed from {before.get('version')!r} to {after.get('version')!r}",
+            )
+        )
+    if before.get("title") != after.get("title"):
+        out.append(
+            Change("INFO_TITLE_CHANGED", "#/info/title", before.get("title"), after.get("title"), "info.title changed")
+        )
+    if before.get("description") != after.get("description"):
+        out.append(Change("METADATA_CHANGED", "#/info/description", None, None, "info.description changed"))
+
+
+def _operations(old: Contract, new: Contract, out: list[Change]) -> None:
+    def address(contract: Contract, channel_key: str) -> str:
+        channel = contract.channels.get(channel_key)
+        return _address(channel) if channel is not None else channel_key
+
+    for key, op in old.operations.items():
+        new_op = new.operations.get(key)
+        where = address(old, op.channel)
+        if new_op is None:
+            out.append(
+                Change(
+                    "OPERATION_REMOVED",
+                    op.pointer,
+                    key,
+                    None,
+                    f"Operation `{key}` ({op.action} on `{where}`) was removed",
+                    where,
+                )
+            )
+            continue
+        if new_op.action != op.action:
+            out.append(
+                Change(
+                    "OPERATION_ACTION_CHANGED",
+                    f"{new_op.pointer}/action",
+                    op.action,
+                    new_op.action,
+                    f"Operation `{key}` changed from {op.action} to {new_op.action}",
+                    where,
+                )
+            )
+        new_where = address(new, new_op.channel)
+        if new_where != where:
+            out.append(
+                Change(
+                    "OPERATION_CHANNEL_CHANGED",
+                    f"{new_op.pointer}/channel",
+                    where,
+                    new_where,
+                    f"Operation `{key}` moved from channel `{where}` to `{new_where}`",
+                    new_where,
+                )
+            )
+        if new_op.description != op.description:
+            out.append(
+                Change(
+                    "METADATA_CHANGED",
+                    f"{new_op.pointer}/description",
+                    None,
+                    None,
+                    f"The description of operation `{key}` changed",
+                    new_where,
+                )
+            )
+    for key, op in new.operations.items():
+        if key not in old.operations:
+            where = address(new, op.channel)
+            out.append(
+                Change("OPERATION_ADDED", op.pointer, None, key, f"Operation `{key}` ({op.action} on `{where}`) was added", where)
+            )
+
+
+def _messages(old: Contract, new: Contract, out: list[Change]) -> None:
+    for pair in message_pairs(old, new):
+        name = _name(pair.new)
+        before, after = _content_type(old, pair.old), _content_type(new, pair.new)
+        if before != after:
+            out.append(
+                Change(
+                    "CONTENT_TYPE_CHANGED",
+                    f"{pair.new.pointer}/contentType",
+                    before,
+                    after,
+                    f"The content type of `{name}` changed from {before} to {after}",
+                    pair.channel,
+                    name,
+                )
+            )
+        for part, label in (("payload", "PAYLOAD"), ("headers", "HEADERS")):
+            had, has = getattr(pair.old, part) is not None, getattr(pair.new, part) is not None
+            if had != has:
+                pointer = f"{(pair.new if has else pair.old).pointer}/{part}"
+                out.append(
+                    Change(
+                        f"{label}_{'ADDED' if has else 'REMOVED'}",
+                        pointer,
+                        None,
+                        None,
+                        f"`{name}` {'gained' if has else 'lost'} its {part} schema",
+                        pair.channel,
+                        name,
+                    )
+                )
+        for attr in ("title", "summary", "description"):
+            if getattr(pair.old, attr) != getattr(pair.new, attr):
+                out.append(
+                    Change(
+                        "METADATA_CHANGED",
+                        f"{pair.new.pointer}/{attr}",
+                        None,
+                        None,
+                        f"The {attr} of message `{name}` changed",
+                        pair.channel,
+                        name,
+                    )
+                )
+
+
+def message_pairs(old: Contract, new: Contract) -> list[MessagePair]:
+    """Messages present in both versions, matched by name, each pair once."""
+    new_by_name = {_name(m): m for m in new.messages.values()}
+    where: dict[str, str] = {}
+    for channel in new.channels.values():
+        for key in channel.messages:
+            message = new.messages.get(key)
+            if message is not None:
+                where.setdefault(_name(message), _address(channel))
+    pairs = []
+    for message in old.messages.values():
+        match = new_by_name.get(_name(message))
+        if match is not None:
+            pairs.append(MessagePair(message, match, where.get(_name(match))))
+    return pairs

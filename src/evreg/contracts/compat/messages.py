@@ -1,0 +1,37 @@
+"""One readable sentence per finding."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from evreg.contracts.compat.report import Change, Direction
+from evreg.contracts.compat.rules import RULES
+
+_CONSEQUENCE = {
+    Direction.BACKWARD: "a consumer on the new version would reject some events written with the old one",
+    Direction.FORWARD: "a consumer still on the old version would reject some events written with the new one",
+}
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def describe(change: Change, breaking: bool, direction: Direction) -> str:
+    if change.message:
+        text = change.message
+    else:
+        text = RULES[change.rule].purpose
+        text = text[0].upper() + text[1:]
+        if change.old is not None or change.new is not None:
+            if change.old is None:
+                text += f" ({_show(change.new)})"
+            elif change.new is None:
+                text += f" (was {_show(change.old)})"
+            else:
+                text += f" ({_show(change.old)} -> {_show(change.new)})"
+    if breaking:
+        text += f": {_CONSEQUENCE[direction]}"
+    return text
