@@ -26,7 +26,6 @@ EXIT_INTERNAL = 3
 
 app = typer.Typer(
     name="evreg",
-    help="evreg: contract-first event schemas. Check that a contract change breaks nobody.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -57,6 +56,8 @@ def _root(
     ] = False,
 ) -> None:
     """evreg: contract-first event schemas. Check that a contract change breaks nobody.
+
+    Exit codes: 0 ok, 1 incompatible, 2 usage or input error, 3 internal error.
 
     Example:
 
