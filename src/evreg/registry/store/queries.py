@@ -1,0 +1,302 @@
+"""Queries over the registry tables. Each takes an open session; none commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from evreg.registry.store.tables import (
+    GLOBAL,
+    ApiToken,
+    AuditEvent,
+    ConfigRow,
+    ModeRow,
+    SchemaReference,
+    SchemaRow,
+    SubjectVersion,
+    utcnow,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    name: str
+    subject: str
+    version: int
+
+
+# ---------------------------------------------------------------- schemas
+
+
+def find_schema_id(session: Session, fingerprint: str, schema_type: str) -> int | None:
+    row = session.exec(
+        select(SchemaRow.id).where(
+            SchemaRow.fingerprint == fingerprint, SchemaRow.schema_type == schema_type
+        )
+    ).first()
+    return row
+
+
+def insert_schema(
+    session: Session,
+    *,
+    schema_type: str,
+    canonical: str,
+    content_fingerprint: str,
+    fingerprint: str,
+    references: Sequence[Reference],
+) -> int:
+    """The id of this schema, inserting it (and its references) if no row has it yet.
+
+    Safe under concurrency: the unique (fingerprint, schema_type) constraint decides, and a
+    losing inserter reads the winner's id.
+    """
+    existing = find_schema_id(session, fingerprint, schema_type)
+    if existing is not None:
+        return existing
+    values: dict[str, Any] = {
+        "schema_type": schema_type,
+        "canonical": canonical,
+        "content_fingerprint": content_fingerprint,
+        "fingerprint": fingerprint,
+        "created_at": utcnow(),
+    }
+    table = SchemaRow.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["fingerprint", "schema_type"])
+        .returning(table.c.id)
+    )
+    new_id = session.execute(statement).scalar()
+    if new_id is None:  # a concurrent transaction inserted it first
+        winner = find_schema_id(session, fingerprint, schema_type)
+        if winner is None:  # pragma: no cover - the constraint guarantees a row
+            raise RuntimeError("schema insert conflicted but no row is visible")
+        return winner
+    schema_id = int(new_id)
+    for position, ref in enumerate(references):
+        session.add(
+            SchemaReference(
+                schema_id=schema_id,
+                position=position,
+                name=ref.name,
+                subject=ref.subject,
+                version=ref.version,
+            )
+        )
+    session.flush()
+    return schema_id
+
+
+def get_schema(session: Session, schema_id: int) -> SchemaRow | None:
+    return session.get(SchemaRow, schema_id)
+
+
+def get_references(session: Session, schema_id: int) -> list[Reference]:
+    rows = session.exec(
+        select(SchemaReference)
+        .where(SchemaReference.schema_id == schema_id)
+        .order_by(col(SchemaReference.position))
+    ).all()
+    return [Reference(r.name, r.subject, r.version) for r in rows]
+
+
+def referenced_by(session: Session, subject: str, version: int) -> list[int]:
+    """Ids of schemas with a live version that reference ``subject`` at ``version``."""
+    live = select(SubjectVersion.schema_id).where(col(SubjectVersion.deleted).is_(False))
+    rows = session.exec(
+        select(SchemaReference.schema_id)
+        .where(
+            SchemaReference.subject == subject,
+            SchemaReference.version == version,
+            col(SchemaReference.schema_id).in_(live),
+        )
+        .distinct()
+        .order_by(col(SchemaReference.schema_id))
+    ).all()
+    return list(rows)
+
+
+# ------------------------------------------------------- subjects and versions
+
+
+def versions(session: Session, subject: str, *, deleted: bool = False) -> list[SubjectVersion]:
+    """The subject's versions, oldest first; soft-deleted ones only when ``deleted``."""
+    statement = select(SubjectVersion).where(SubjectVersion.subject == subject)
+    if not deleted:
+        statement = statement.where(col(SubjectVersion.deleted).is_(False))
+    return list(session.exec(statement.order_by(col(SubjectVersion.version))).all())
+
+
+def get_version(session: Session, subject: str, version: int) -> SubjectVersion | None:
+    return session.exec(
+        select(SubjectVersion).where(
+            SubjectVersion.subject == subject, SubjectVersion.version == version
+        )
+    ).first()
+
+
+def max_version(session: Session, subject: str) -> int:
+    """The highest version number stored for ``subject`` (soft-deleted included), or 0."""
+    value = session.exec(
+        select(func.max(SubjectVersion.version)).where(SubjectVersion.subject == subject)
+    ).one()
+    return int(value or 0)
+
+
+def add_version(session: Session, subject: str, version: int, schema_id: int) -> SubjectVersion:
+    row = SubjectVersion(subject=subject, version=version, schema_id=schema_id, deleted=False)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def subjects(session: Session, *, deleted: bool = False, prefix: str | None = None) -> list[str]:
+    """Subjects with a live version (or any version, when ``deleted``), sorted."""
+    statement = select(SubjectVersion.subject).distinct()
+    if not deleted:
+        statement = statement.where(col(SubjectVersion.deleted).is_(False))
+    if prefix:
+        statement = statement.where(col(SubjectVersion.subject).startswith(prefix, autoescape=True))
+    return sorted(session.exec(statement).all())
+
+
+def versions_of_schema(
+    session: Session, schema_id: int, *, deleted: bool = False
+) -> list[tuple[str, int]]:
+    statement = select(SubjectVersion.subject, SubjectVersion.version).where(
+        SubjectVersion.schema_id == schema_id
+    )
+    if not deleted:
+        statement = statement.where(col(SubjectVersion.deleted).is_(False))
+    rows = session.exec(
+        statement.order_by(col(SubjectVersion.subject), col(SubjectVersion.version))
+    ).all()
+    return [(subject, version) for subject, version in rows]
+
+
+def delete_version_row(session: Session, row: SubjectVersion) -> None:
+    session.delete(row)
+    session.flush()
+
+
+# ------------------------------------------------------------- config, mode
+
+
+def get_config(session: Session, subject: str = GLOBAL) -> ConfigRow | None:
+    return session.get(ConfigRow, subject)
+
+
+def put_config(session: Session, subject: str, level: str | None, policy: str | None) -> ConfigRow:
+    row = session.get(ConfigRow, subject)
+    if row is None:
+        row = ConfigRow(subject=subject)
+    if level is not None:
+        row.compatibility_level = level
+    if policy is not None:
+        row.compatibility_policy = policy
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    return row
+
+
+def delete_config(session: Session, subject: str) -> ConfigRow | None:
+    row = session.get(ConfigRow, subject)
+    if row is not None:
+        session.delete(row)
+        session.flush()
+    return row
+
+
+def get_mode(session: Session, subject: str = GLOBAL) -> ModeRow | None:
+    return session.get(ModeRow, subject)
+
+
+def put_mode(session: Session, subject: str, mode: str) -> ModeRow:
+    row = session.get(ModeRow, subject)
+    if row is None:
+        row = ModeRow(subject=subject, mode=mode)
+    row.mode = mode
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    return row
+
+
+def delete_mode(session: Session, subject: str) -> ModeRow | None:
+    row = session.get(ModeRow, subject)
+    if row is not None:
+        session.delete(row)
+        session.flush()
+    return row
+
+
+# ------------------------------------------------------------- tokens, audit
+
+
+def add_token(session: Session, name: str, token_sha256: str, role: str) -> ApiToken:
+    row = ApiToken(name=name, token_sha256=token_sha256, role=role)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def find_token(session: Session, token_sha256: str) -> ApiToken | None:
+    return session.exec(
+        select(ApiToken).where(
+            ApiToken.token_sha256 == token_sha256, col(ApiToken.revoked_at).is_(None)
+        )
+    ).first()
+
+
+def count_tokens(session: Session, role: str | None = None) -> int:
+    statement = select(func.count()).select_from(ApiToken).where(col(ApiToken.revoked_at).is_(None))
+    if role is not None:
+        statement = statement.where(ApiToken.role == role)
+    return int(session.exec(statement).one())
+
+
+def audit(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    subject: str | None = None,
+    version: int | None = None,
+    schema_id: int | None = None,
+    before: Any = None,
+    after: Any = None,
+    at: datetime | None = None,
+) -> AuditEvent:
+    row = AuditEvent(
+        at=at or utcnow(),
+        actor=actor,
+        action=action,
+        subject=subject,
+        version=version,
+        schema_id=schema_id,
+        before=before,
+        after=after,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def audit_events(
+    session: Session, *, after_id: int = 0, limit: int = 100, subject: str | None = None
+) -> list[AuditEvent]:
+    statement = select(AuditEvent).where(col(AuditEvent.id) > after_id)
+    if subject is not None:
+        statement = statement.where(AuditEvent.subject == subject)
+    return list(session.exec(statement.order_by(col(AuditEvent.id)).limit(limit)).all())

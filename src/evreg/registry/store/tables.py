@@ -1,0 +1,119 @@
+"""The registry's tables (SQLModel). Alembic migrations in ``migrations/`` create them.
+
+Keep this file and the latest migration in step: ``tests/integration/registry/test_store.py``
+compares the migrated database with this metadata.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+GLOBAL = ""  # the `subject` key of the global config and mode rows
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class SchemaRow(SQLModel, table=True):
+    """One row per distinct (content, type, references): the global schema id."""
+
+    __tablename__ = "schemas"
+    __table_args__ = (
+        UniqueConstraint("fingerprint", "schema_type", name="uq_schemas_fingerprint_type"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    schema_type: str = Field(max_length=16)
+    canonical: str = Field(sa_type=Text)
+    # sha256 of the canonical text alone, and of (canonical text, references): the identity
+    content_fingerprint: str = Field(max_length=64)
+    fingerprint: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class SchemaReference(SQLModel, table=True):
+    """A named reference from a schema to a registered (subject, version)."""
+
+    __tablename__ = "schema_references"
+    __table_args__ = (
+        UniqueConstraint("schema_id", "name", name="uq_schema_references_name"),
+        Index("ix_schema_references_target", "subject", "version"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    schema_id: int = Field(foreign_key="schemas.id")
+    position: int
+    name: str = Field(sa_type=Text)
+    subject: str = Field(sa_type=Text)
+    version: int
+
+
+class SubjectVersion(SQLModel, table=True):
+    __tablename__ = "subject_versions"
+    __table_args__ = (
+        UniqueConstraint("subject", "version", name="uq_subject_versions_subject_version"),
+        Index("ix_subject_versions_schema_id", "schema_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject: str = Field(sa_type=Text)
+    version: int
+    schema_id: int = Field(foreign_key="schemas.id")
+    deleted: bool = False
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class ConfigRow(SQLModel, table=True):
+    """Compatibility config: the global row has ``subject == ""``."""
+
+    __tablename__ = "config"
+
+    subject: str = Field(primary_key=True, sa_type=Text)
+    compatibility_level: str | None = Field(default=None, max_length=32)
+    compatibility_policy: str | None = Field(default=None, max_length=16)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class ModeRow(SQLModel, table=True):
+    """READWRITE / READONLY / IMPORT: the global row has ``subject == ""``."""
+
+    __tablename__ = "modes"
+
+    subject: str = Field(primary_key=True, sa_type=Text)
+    mode: str = Field(max_length=16)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class ApiToken(SQLModel, table=True):
+    """An API token: only the sha256 of the secret is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=Text)
+    token_sha256: str = Field(max_length=64, unique=True)
+    role: str = Field(max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: one row per state change (who, when, what, before and after)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_subject", "subject"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    actor: str = Field(sa_type=Text)
+    action: str = Field(max_length=64)
+    subject: str | None = Field(default=None, sa_type=Text)
+    version: int | None = None
+    schema_id: int | None = None
+    before: Any = Field(default=None, sa_type=JSON, nullable=True)
+    after: Any = Field(default=None, sa_type=JSON, nullable=True)
