@@ -240,12 +240,13 @@ def draft_version(draft: str) -> int:
 
 
 class PlainContext:
-    """A context for a standalone schema document: local ``#...`` refs, a real validator."""
+    """A standalone schema document: local ``#...`` refs, a real validator asserting formats."""
 
     def __init__(self, document: Schema, draft: str = DRAFT2020) -> None:
         cls = validator_for({"$schema": draft}, default=Draft202012Validator)
         self._doc = document
-        self._root: Validator = cls(document if isinstance(document, dict) else {})
+        root = document if isinstance(document, dict) else {}
+        self._root: Validator = cls(root, format_checker=cls.FORMAT_CHECKER)
         self._validators: dict[int, tuple[Schema, Validator]] = {}
 
     def resolve(self, ref: str) -> tuple[Schema, Context] | None:
