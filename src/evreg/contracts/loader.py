@@ -1,11 +1,24 @@
-"""Load contract text or dicts into the typed model (stub: being written)."""
+"""Load contract text or dicts into the typed model.
+
+A document with an ``asyncapi`` key is an AsyncAPI document (2.0-2.6, 3.0); anything else is a
+JSON Schema (draft-04, -06, -07, 2019-09, 2020-12 from ``$schema``, default 2020-12). Every
+problem is a ``ContractError`` naming the source and a line/column or a JSON pointer.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from evreg.contracts.model import Contract
+from evreg.contracts.asyncapi import read_asyncapi
+from evreg.contracts.canonical import canonical_json, fingerprint_text
+from evreg.contracts.errors import ContractError
+from evreg.contracts.jsonschema_doc import detect_draft
+from evreg.contracts.model import Contract, ContractKind, JSONValue, SchemaRef
+from evreg.contracts.parse import parse_text
+from evreg.contracts.refs import RefResolver
+from evreg.contracts.schemacheck import SchemaChecker
+from evreg.contracts.values import MAX_DEPTH, to_json_value
 
 
 def load_contract(
@@ -20,4 +33,74 @@ def load_contract(
     the names used in external ``$ref``s (``common.json``, ``https://x/y.json``) to documents
     (text or parsed); nothing else is ever fetched.
     """
-    raise NotImplementedError
+    if isinstance(source, Contract):
+        return source
+    where = name or "<input>"
+    try:
+        document = read_value(source)
+        resources = {key: _reference(key, value) for key, value in (references or {}).items()}
+        return _contract(document, resources, name)
+    except ContractError as error:
+        raise (error if error.source else error.with_source(where)) from None
+    except RecursionError:
+        message = f"document is nested more than {MAX_DEPTH} levels deep"
+        raise ContractError(message, source=where) from None
+
+
+def read_value(source: object) -> JSONValue:
+    """Text, bytes or a parsed value -> a checked JSON value (without a source name on errors)."""
+    if isinstance(source, str | bytes):
+        return parse_text(source)
+    if isinstance(source, bool | Mapping):
+        return to_json_value(source)
+    raise ContractError(f"cannot load a {type(source).__name__}: pass text, bytes or a dict")
+
+
+def _reference(key: object, value: object) -> JSONValue:
+    if not isinstance(key, str):
+        raise ContractError(f"reference names must be strings, not {key!r}")
+    try:
+        return read_value(value)
+    except ContractError as error:
+        raise error.with_source(key) from None
+
+
+def _contract(document: JSONValue, resources: dict[str, JSONValue], name: str | None) -> Contract:
+    canonical = canonical_json(document)
+    common: dict[str, Any] = {
+        "document": document,
+        "canonical": canonical,
+        "fingerprint": fingerprint_text(canonical),
+        "source": name,
+        "resources": resources,
+    }
+    if isinstance(document, dict) and "asyncapi" in document:
+        view = read_asyncapi(document, references=resources)
+        return Contract(
+            kind=ContractKind.ASYNCAPI,
+            version=view.version,
+            title=view.title,
+            channels=view.channels,
+            operations=view.operations,
+            messages=view.messages,
+            **common,
+        )
+    if not isinstance(document, dict | bool):
+        raise ContractError(
+            "the top level must be an object (or true/false for a JSON Schema), "
+            f"not a {type(document).__name__}",
+            pointer="#",
+        )
+    draft = detect_draft(document)
+    refs = RefResolver(document, references=resources, draft=draft)
+    SchemaChecker(refs).check(refs.root, draft)
+    title = document.get("title") if isinstance(document, dict) else None
+    return Contract(
+        kind=ContractKind.JSON,
+        version=draft,
+        title=title if isinstance(title, str) else None,
+        schema=SchemaRef(
+            schema=document, pointer="#", document=document, draft=draft, resources=resources
+        ),
+        **common,
+    )
