@@ -614,6 +614,42 @@ def test_refs_into_external_resources_and_a_root_id() -> None:
     assert len(event["code"]) > 4
 
 
+def test_external_resource_by_name_with_its_own_internal_ref() -> None:
+    def common(limit: int) -> dict[str, Any]:
+        return {
+            "$defs": {
+                "Tag": {"$ref": "#/$defs/Short"},
+                "Short": {"type": "string", "maxLength": limit},
+            }
+        }
+
+    schema = obj({"tag": {"$ref": "common.json#/$defs/Tag"}}, ("tag",))
+    w = ref(schema, resources={"common.json": common(6)})
+    r = ref(schema, resources={"common.json": common(3)})
+    assert len(witness(w, r, "MAX_LENGTH_DECREASED")["tag"]) > 3
+
+
+def test_path_through_a_one_of_uses_the_branch_declaring_the_property() -> None:
+    def schema(size: str) -> dict[str, Any]:
+        return {
+            "oneOf": [
+                obj({"kind": {"const": "a"}}, ("kind",)),
+                obj({"kind": {"const": "b"}, "size": {"type": size}}, ("kind", "size")),
+            ]
+        }
+
+    event = witness(
+        schema("integer"),
+        schema("string"),
+        "TYPE_CHANGED",
+        path="#/oneOf/1/properties/size",
+        writer_node="#/oneOf/1/properties/size",
+        reader_node="#/oneOf/1/properties/size",
+        instance_path=("size",),
+    )
+    assert event["kind"] == "b" and isinstance(event["size"], int)
+
+
 # -- no witness, verify, determinism ------------------------------------------------------------
 
 

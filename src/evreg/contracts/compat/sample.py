@@ -653,6 +653,7 @@ class Sampler:
         self._samples: dict[tuple[int, ...], Any] = {}
         self._cands: dict[tuple[tuple[int, ...], int, tuple[str, ...]], _Lazy] = {}
         self._busy: set[tuple[int, ...]] = set()
+        self._scalar_cache: dict[tuple[int, str], tuple[Any, ...]] = {}
         self._guard_hits = 0
 
     # -- public -------------------------------------------------------------------------------
@@ -733,17 +734,29 @@ class Sampler:
         """Some branch of ``nodes`` declares ``name`` (properties or patternProperties)."""
         return any(flat.declares(name) for flat in self.flats(nodes))
 
+    def _routes(self, nodes: Nodes, seg: str | int) -> list[tuple[_Flat, Nodes]]:
+        """The branches of ``nodes`` in which ``seg`` can exist, declaring ones first."""
+        kind = "object" if isinstance(seg, str) else "array"
+        routes: list[tuple[int, _Flat, Nodes]] = []
+        for flat in self.flats(nodes):
+            if flat.types is not None and kind not in flat.types:
+                continue
+            if isinstance(seg, str):
+                child, declared = flat.child(seg), flat.declares(seg)
+            else:
+                child, declared = flat.item(seg), seg < len(flat.prefix)
+            if child is not None:
+                routes.append((0 if declared else 1, flat, child))
+        routes.sort(key=lambda route: route[0])  # stable: branch order otherwise
+        return [(flat, child) for _, flat, child in routes]
+
     def nodes_at(self, nodes: Nodes, path: Sequence[str | int]) -> Nodes | None:
-        """The nodes an instance at ``path`` must satisfy (first branch that allows it)."""
+        """The nodes an instance at ``path`` must satisfy (the first branch allowing it)."""
         for seg in path:
-            found: Nodes | None = None
-            for flat in self.flats(nodes):
-                found = flat.child(seg) if isinstance(seg, str) else flat.item(seg)
-                if found is not None:
-                    break
-            if found is None:
+            routes = self._routes(nodes, seg)
+            if not routes:
                 return None
-            nodes = found
+            nodes = routes[0][1]
         return nodes
 
     def with_path(self, nodes: Nodes, path: Sequence[str | int], limit: int = 4) -> list[Any]:
@@ -757,16 +770,13 @@ class Sampler:
             return [None if found is MISSING else found]
         seg, rest = path[0], path[1:]
         out: list[Any] = []
-        for flat in self.flats(nodes):
+        for flat, child in self._routes(nodes, seg):
             if isinstance(seg, str):
-                child = flat.child(seg)
-                shell: Any = MISSING if child is None else self._object(flat, (seg,), skip=seg)
+                shell = self._object(flat, (seg,), skip=seg)
             else:
-                child = flat.item(seg)
-                shell = MISSING if child is None else self._array(flat, seg + 1, skip=seg)
-            if child is None or shell is MISSING:
-                continue
-            out += [_put(shell, (seg,), sub) for sub in self.with_path(child, rest, 2)]
+                shell = self._array(flat, seg + 1, skip=seg)
+            if shell is not MISSING:
+                out += [_put(shell, (seg,), sub) for sub in self.with_path(child, rest, 2)]
             if len(out) >= limit:
                 break
         return out[:limit]
@@ -823,15 +833,21 @@ class Sampler:
         return self._scalars(flat, kind)
 
     def _scalars(self, flat: _Flat, kind: str) -> Iterator[Any]:
-        if kind == "null":
-            return iter((None,))
-        if kind == "boolean":
-            return iter((True, False))
-        if kind == "string":
-            return iter(_strings(flat))
-        if kind in ("integer", "number"):
-            return iter(_numbers(flat, kind == "integer"))
-        return iter(())
+        key = (id(flat), kind)
+        values = self._scalar_cache.get(key)
+        if values is None:
+            if kind == "null":
+                values = (None,)
+            elif kind == "boolean":
+                values = (True, False)
+            elif kind == "string":
+                values = tuple(_strings(flat))
+            elif kind in ("integer", "number"):
+                values = tuple(_numbers(flat, kind == "integer"))
+            else:
+                values = ()
+            self._scalar_cache[key] = values  # flats are memoised, so their ids are stable
+        return iter(values)
 
     def _object(self, flat: _Flat, force: Sequence[str] = (), skip: str | None = None) -> Any:
         """The smallest object of ``flat`` with the ``force``d keys (``skip``: a None slot)."""

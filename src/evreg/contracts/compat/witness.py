@@ -14,6 +14,7 @@ Every step is bounded and deterministic: the same inputs always give the same wi
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -227,8 +228,10 @@ class WitnessFinder:
             which = "writer" if writer is None else "reader"
             return _none(f"the {which} schema could not be resolved at {side.ref.pointer}")
         budget = _Budget()
+        seen: set[tuple[Any, ...]] = set()
         for concrete in self._concrete(change, path, writer, reader):
-            for nodes, at, reader_node, names in self._stages(change, concrete, writer, reader):
+            stages = self._stages(change, concrete, writer, reader, seen)
+            for nodes, at, reader_node, names in stages:
                 event = self._stage(nodes, at, reader_node, names, budget)
                 if event is not MISSING:
                     return WitnessResult(True, event)
@@ -288,31 +291,31 @@ class WitnessFinder:
         return EXTRA_PROPERTY
 
     def _stages(
-        self, change: Change, path: tuple[str | int, ...], writer: Node, reader: Node
-    ) -> list[_Stage]:
-        """Where to look: the changed node at its path, then each enclosing level to the root."""
-        stages: list[_Stage] = []
-        if change.writer_node is None or self._writer.node(change.writer_node) is not None:
-            w_node = self._writer.node(change.writer_node) if change.writer_node else None
+        self,
+        change: Change,
+        path: tuple[str | int, ...],
+        writer: Node,
+        reader: Node,
+        seen: set[tuple[Any, ...]],
+    ) -> Iterator[_Stage]:
+        """Where to look: the changed node at its path, then each enclosing level to the root.
+
+        Lazy, so that nothing is prepared for the levels a witness makes unnecessary.
+        """
+        w_node = self._writer.node(change.writer_node) if change.writer_node else None
+        if change.writer_node is None or w_node is not None:
             r_node = self._reader.node(change.reader_node) if change.reader_node else None
             nodes: Nodes = (w_node,) if w_node is not None else ()
-            stages.append((nodes, path, r_node, self._names(change, nodes, r_node)))
+            if _fresh_stage(seen, nodes, path, r_node):
+                yield nodes, path, r_node, self._names(change, nodes, r_node)
         for depth in range(len(path) - 1 if path else 0, -1, -1):
             at = path[:depth]
             found = self._writer.sampler.nodes_at((writer,), at)
-            if found is None:
+            if found is None or not _fresh_stage(seen, found, at, None):
                 continue
             r_nodes = self._reader.sampler.nodes_at((reader,), at)
             r_node = r_nodes[0] if r_nodes and len(r_nodes) == 1 else None
-            stages.append((found, at, None, self._names(change, found, r_node, at == path)))
-        seen: set[tuple[Any, ...]] = set()
-        unique: list[_Stage] = []
-        for stage in stages:
-            key = (tuple(id(s) for s, _ in stage[0]), stage[1], id(stage[2]), stage[3])
-            if key not in seen:
-                seen.add(key)
-                unique.append(stage)
-        return unique
+            yield found, at, None, self._names(change, found, r_node, at == path)
 
     def _names(
         self, change: Change, nodes: Nodes, reader: Node | None, here: bool = True
@@ -353,6 +356,16 @@ class WitnessFinder:
                 if _rejects(reader, event) and _accepts(writer, event):
                     return event
         return MISSING
+
+
+def _fresh_stage(
+    seen: set[tuple[Any, ...]], nodes: Nodes, at: tuple[str | int, ...], reader: Node | None
+) -> bool:
+    key = (tuple(id(schema) for schema, _ in nodes), at, None if reader is None else id(reader[0]))
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
 
 
 def _none(note: str) -> WitnessResult:
