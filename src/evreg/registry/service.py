@@ -1,0 +1,936 @@
+"""The registry's use cases: register, look up, read, delete, test compatibility, config, mode.
+
+No HTTP here: callers pass plain values and get dataclasses back, or a
+:class:`~evreg.registry.errors.RegistryError`. Every write runs in one database transaction that
+holds the subject's lock, and the compatibility check against the subject's live versions runs
+inside that same transaction, so two registry processes can never both append a version that
+was only checked against a stale latest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, TypeVar
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from evreg.contracts import (
+    Contract,
+    ContractError,
+    ContractKind,
+    Finding,
+    Level,
+    Policy,
+    Report,
+    check_compatibility,
+    load_contract,
+)
+from evreg.registry import errors
+from evreg.registry.store import Reference, Store
+from evreg.registry.store import queries as q
+from evreg.registry.store.tables import GLOBAL, SchemaReference, SchemaRow, SubjectVersion
+
+SCHEMA_TYPES = ("JSON", "ASYNCAPI")
+MODES = ("READWRITE", "READONLY", "IMPORT")
+DEFAULT_LEVEL = Level.BACKWARD
+DEFAULT_POLICY = Policy.STRICT
+DEFAULT_MODE = "READWRITE"
+MAX_VERSION = 2**31 - 1
+
+VersionSpec = int | Literal["latest"]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class LRU(Generic[K, V]):
+    """A small thread-safe LRU cache."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get_or_compute(self, key: K, compute: Callable[[], V]) -> V:
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                self.hits += 1
+                return self._data[key]
+            self.misses += 1
+        value = compute()
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+# ---------------------------------------------------------------- values
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaInput:
+    """A schema as a client sends it: text, declared type, references."""
+
+    schema: str
+    schema_type: str | None = "JSON"
+    references: tuple[Reference, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSchema:
+    id: int
+    schema_type: str
+    schema: str
+    references: tuple[Reference, ...]
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredVersion:
+    subject: str
+    version: int
+    id: int
+    schema_type: str
+    schema: str
+    references: tuple[Reference, ...]
+    deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CompatibilityResult:
+    is_compatible: bool
+    level: Level
+    policy: Policy
+    findings: tuple[Finding, ...] = ()
+    messages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigView:
+    level: Level
+    policy: Policy | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    input: SchemaInput
+    schema_type: str
+    contract: Contract
+    fingerprint: str
+    references: tuple[Reference, ...]
+
+
+@dataclass(slots=True)
+class _Effective:
+    level: Level
+    policy: Policy
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_version(value: str | int, *, allow_minus_one: bool = True) -> VersionSpec:
+    """``"latest"``, ``-1`` (latest) or 1..2^31-1; anything else is InvalidVersion (42202)."""
+    if isinstance(value, str):
+        if value == "latest":
+            return "latest"
+        try:
+            number = int(value)
+        except ValueError:
+            raise errors.InvalidVersion(value) from None
+    else:
+        number = value
+    if number == -1 and allow_minus_one:
+        return "latest"
+    if not 1 <= number <= MAX_VERSION:
+        raise errors.InvalidVersion(value)
+    return number
+
+
+def parse_level(value: object) -> Level:
+    try:
+        return Level(str(value).upper())
+    except ValueError:
+        choices = ", ".join(level.value for level in Level)
+        raise errors.InvalidCompatibilityLevel(
+            f"Invalid compatibility level. Valid values are {choices}"
+        ) from None
+
+
+def parse_policy(value: object) -> Policy:
+    try:
+        return Policy(str(value).upper())
+    except ValueError:
+        choices = ", ".join(policy.value for policy in Policy)
+        raise errors.InvalidCompatibilityLevel(
+            f"Invalid compatibility policy {value!r}. Valid values are {choices}"
+        ) from None
+
+
+def parse_mode(value: object) -> str:
+    mode = str(value).upper()
+    if mode not in MODES:
+        raise errors.InvalidMode(f"Invalid mode. Valid values are {', '.join(MODES)}")
+    return mode
+
+
+def identity_fingerprint(schema_type: str, canonical: str, references: Sequence[Reference]) -> str:
+    """sha256 over type, canonical content and references: one schema id per value of this."""
+    refs = [[r.name, r.subject, r.version] for r in references]
+    payload = json.dumps([schema_type, canonical, refs], separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def describe_finding(finding: Finding) -> str:
+    """One Confluent-style message string for a breaking finding."""
+    parts = [
+        f"errorType:'{finding.rule}'",
+        f"description:'{finding.message}'",
+        f"additionalInfo:'{finding.path}'",
+    ]
+    if finding.version is not None:
+        parts.append(f"oldSchemaVersion:{finding.version}")
+    parts.append(f"direction:'{finding.direction.value}'")
+    if finding.has_witness:
+        witness = json.dumps(finding.witness, sort_keys=True, ensure_ascii=False)
+        parts.append(f"witness:{witness}")
+    elif finding.witness_note:
+        parts.append(f"witnessNote:'{finding.witness_note}'")
+    return "{" + ", ".join(parts) + "}"
+
+
+# ---------------------------------------------------------------- the service
+
+
+class RegistryService:
+    """Use cases over one :class:`Store`. Thread-safe; share one per process."""
+
+    def __init__(self, store: Store, *, cache_size: int = 4096) -> None:
+        self.store = store
+        self._contracts: LRU[str, Contract] = LRU(cache_size)
+        self._reports: LRU[tuple[str, str, str, str], Report] = LRU(cache_size)
+
+    # ------------------------------------------------------------ plumbing
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        try:
+            with self.store.read() as session:
+                yield session
+        except SQLAlchemyError as exc:
+            raise errors.StoreFailure(
+                f"Error in the backend data store: {exc.__class__.__name__}"
+            ) from exc
+
+    @contextmanager
+    def _write(self, *subjects: str) -> Iterator[Session]:
+        try:
+            with self.store.write(*subjects) as session:
+                yield session
+        except SQLAlchemyError as exc:
+            raise errors.StoreFailure(
+                f"Error in the backend data store: {exc.__class__.__name__}"
+            ) from exc
+
+    def ping(self) -> None:
+        """Raise StoreFailure unless the database answers."""
+        with self._read() as session:
+            session.execute(text("SELECT 1"))
+
+    @staticmethod
+    def schema_types() -> list[str]:
+        return list(SCHEMA_TYPES)
+
+    # ------------------------------------------------------------ contracts
+
+    def _prepare(self, session: Session, given: SchemaInput) -> _Prepared:
+        schema_type = (given.schema_type or "AVRO").upper()
+        if schema_type not in SCHEMA_TYPES:
+            raise errors.InvalidSchema(
+                f"Invalid schema type {schema_type}: evreg supports JSON and ASYNCAPI only "
+                "(an absent schemaType means AVRO in this API)"
+            )
+        if not given.schema.strip():
+            raise errors.InvalidSchema("Empty schema")
+        resources = self._resolve_references(session, given.references)
+        try:
+            contract = load_contract(given.schema, name="<request>", references=resources)
+        except ContractError as exc:
+            raise errors.InvalidSchema(f"Invalid schema: {exc}") from None
+        except (ValueError, TypeError, RecursionError) as exc:
+            raise errors.InvalidSchema(f"Invalid schema: {exc}") from None
+        if contract.kind.value != schema_type:
+            raise errors.InvalidSchema(
+                f"Invalid schema: declared schemaType {schema_type} but the document is "
+                f"{'an AsyncAPI document' if contract.is_asyncapi else 'a JSON Schema'}; "
+                f"register it with schemaType {contract.kind.value}"
+            )
+        fingerprint = identity_fingerprint(schema_type, contract.canonical, given.references)
+        return _Prepared(given, schema_type, contract, fingerprint, given.references)
+
+    def _resolve_references(
+        self, session: Session, references: Sequence[Reference], depth: int = 0
+    ) -> dict[str, Any]:
+        """name -> parsed document for each reference, and for theirs, transitively."""
+        if depth > 32:
+            raise errors.InvalidSchema("Invalid schema: references nest deeper than 32 levels")
+        out: dict[str, Any] = {}
+        for ref in references:
+            row = self._reference_target(session, ref)
+            schema = q.get_schema(session, row.schema_id)
+            if schema is None:  # pragma: no cover - foreign key
+                raise errors.InvalidSchema(f"Invalid schema: reference {ref.name} has no schema")
+            nested = self._resolve_references(
+                session, q.get_references(session, row.schema_id), depth + 1
+            )
+            for name, doc in nested.items():
+                out.setdefault(name, doc)
+            out[ref.name] = json.loads(schema.canonical)
+        return out
+
+    @staticmethod
+    def _reference_target(session: Session, ref: Reference) -> SubjectVersion:
+        if ref.version == -1:
+            live = q.versions(session, ref.subject)
+            row: SubjectVersion | None = live[-1] if live else None
+        else:
+            row = q.get_version(session, ref.subject, ref.version)
+        if row is None or row.deleted:
+            raise errors.InvalidSchema(
+                f"Invalid schema: reference '{ref.name}' to subject '{ref.subject}' "
+                f"version {ref.version} not found"
+            )
+        return row
+
+    def _stored_contract(self, session: Session, row: SchemaRow) -> Contract:
+        def load() -> Contract:
+            refs = q.get_references(session, int(row.id or 0))
+            resources = self._resolve_references(session, refs)
+            return load_contract(row.canonical, name=f"schema {row.id}", references=resources)
+
+        return self._contracts.get_or_compute(row.fingerprint, load)
+
+    # ------------------------------------------------------------ config and mode
+
+    def _effective(self, session: Session, subject: str | None) -> _Effective:
+        level: Level | None = None
+        policy: Policy | None = None
+        for key in ([subject] if subject else []) + [GLOBAL]:
+            row = q.get_config(session, key)
+            if row is None:
+                continue
+            if level is None and row.compatibility_level:
+                level = Level(row.compatibility_level)
+            if policy is None and row.compatibility_policy:
+                policy = Policy(row.compatibility_policy)
+        return _Effective(level or DEFAULT_LEVEL, policy or DEFAULT_POLICY)
+
+    def _mode(self, session: Session, subject: str | None) -> str:
+        for key in ([subject] if subject else []) + [GLOBAL]:
+            row = q.get_mode(session, key)
+            if row is not None:
+                return row.mode
+        return DEFAULT_MODE
+
+    def get_config(
+        self, subject: str | None = None, *, default_to_global: bool = False
+    ) -> ConfigView:
+        with self._read() as session:
+            if subject:
+                row = q.get_config(session, subject)
+                if row is None and not default_to_global:
+                    raise errors.SubjectConfigNotFound(subject)
+                if row is not None and not default_to_global:
+                    eff = self._effective(session, subject)
+                    return ConfigView(
+                        Level(row.compatibility_level) if row.compatibility_level else eff.level,
+                        Policy(row.compatibility_policy) if row.compatibility_policy else None,
+                    )
+            eff = self._effective(session, subject)
+            return ConfigView(eff.level, eff.policy)
+
+    def set_config(
+        self,
+        subject: str | None,
+        level: str | None,
+        policy: str | None = None,
+        *,
+        actor: str = "anonymous",
+    ) -> ConfigView:
+        if level is None and policy is None:
+            raise errors.InvalidCompatibilityLevel(
+                "Invalid compatibility level: give compatibility and/or compatibilityPolicy"
+            )
+        lvl = parse_level(level) if level is not None else None
+        pol = parse_policy(policy) if policy is not None else None
+        key = subject or GLOBAL
+        with self._write() as session:
+            before = q.get_config(session, key)
+            before_view = _config_dict(before)
+            row = q.put_config(session, key, lvl.value if lvl else None, pol.value if pol else None)
+            after_view = _config_dict(row)
+            q.audit(
+                session,
+                actor=actor,
+                action="config.set",
+                subject=subject,
+                before=before_view,
+                after=after_view,
+            )
+            return ConfigView(
+                Level(row.compatibility_level) if row.compatibility_level else DEFAULT_LEVEL,
+                Policy(row.compatibility_policy) if row.compatibility_policy else None,
+            )
+
+    def delete_config(self, subject: str | None, *, actor: str = "anonymous") -> ConfigView:
+        key = subject or GLOBAL
+        with self._write() as session:
+            before = q.get_config(session, key)
+            if before is None and subject:
+                raise errors.SubjectConfigNotFound(subject)
+            view = ConfigView(
+                Level(before.compatibility_level)
+                if before and before.compatibility_level
+                else DEFAULT_LEVEL,
+                Policy(before.compatibility_policy)
+                if before and before.compatibility_policy
+                else None,
+            )
+            q.delete_config(session, key)
+            q.audit(
+                session,
+                actor=actor,
+                action="config.delete",
+                subject=subject,
+                before=_config_dict(before),
+            )
+            return view
+
+    def get_mode(self, subject: str | None = None, *, default_to_global: bool = False) -> str:
+        with self._read() as session:
+            if subject and not default_to_global:
+                row = q.get_mode(session, subject)
+                if row is None:
+                    raise errors.SubjectModeNotFound(subject)
+                return row.mode
+            return self._mode(session, subject)
+
+    def set_mode(
+        self, subject: str | None, mode: str, *, force: bool = False, actor: str = "anonymous"
+    ) -> str:
+        value = parse_mode(mode)
+        key = subject or GLOBAL
+        with self._write(*([subject] if subject else [])) as session:
+            if value == "IMPORT" and not force:
+                existing = (
+                    q.versions(session, subject, deleted=True)
+                    if subject
+                    else q.subjects(session, deleted=True)
+                )
+                if existing:
+                    raise errors.OperationNotPermitted(
+                        "Cannot import since found existing subjects (use force=true to override)"
+                    )
+            before = q.get_mode(session, key)
+            q.put_mode(session, key, value)
+            q.audit(
+                session,
+                actor=actor,
+                action="mode.set",
+                subject=subject,
+                before={"mode": before.mode} if before else None,
+                after={"mode": value},
+            )
+            return value
+
+    def delete_mode(self, subject: str, *, actor: str = "anonymous") -> str:
+        with self._write(subject) as session:
+            before = q.delete_mode(session, subject)
+            if before is None:
+                raise errors.SubjectModeNotFound(subject)
+            q.audit(
+                session,
+                actor=actor,
+                action="mode.delete",
+                subject=subject,
+                before={"mode": before.mode},
+            )
+            return before.mode
+
+    # ------------------------------------------------------------ reads
+
+    def list_subjects(
+        self, *, deleted: bool = False, deleted_only: bool = False, prefix: str | None = None
+    ) -> list[str]:
+        with self._read() as session:
+            if deleted_only:
+                every = q.subjects(session, deleted=True, prefix=prefix)
+                live = set(q.subjects(session, prefix=prefix))
+                return [s for s in every if s not in live]
+            return q.subjects(session, deleted=deleted, prefix=prefix)
+
+    def list_versions(
+        self, subject: str, *, deleted: bool = False, deleted_only: bool = False
+    ) -> list[int]:
+        with self._read() as session:
+            rows = q.versions(session, subject, deleted=deleted or deleted_only)
+            if deleted_only:
+                rows = [r for r in rows if r.deleted]
+            if not rows and not q.versions(session, subject, deleted=deleted or deleted_only):
+                raise errors.SubjectNotFound(subject)
+            return [r.version for r in rows]
+
+    def _version_row(
+        self, session: Session, subject: str, version: VersionSpec, *, deleted: bool
+    ) -> SubjectVersion:
+        rows = q.versions(session, subject, deleted=deleted)
+        if not rows:
+            raise errors.SubjectNotFound(subject)
+        if version == "latest":
+            return rows[-1]
+        for row in rows:
+            if row.version == version:
+                return row
+        raise errors.VersionNotFound(subject, version)
+
+    def _registered(self, session: Session, row: SubjectVersion) -> RegisteredVersion:
+        schema = q.get_schema(session, row.schema_id)
+        if schema is None:  # pragma: no cover - foreign key
+            raise errors.SchemaNotFound()
+        return RegisteredVersion(
+            subject=row.subject,
+            version=row.version,
+            id=row.schema_id,
+            schema_type=schema.schema_type,
+            schema=schema.canonical,
+            references=tuple(q.get_references(session, row.schema_id)),
+            deleted=row.deleted,
+        )
+
+    def get_version(
+        self, subject: str, version: VersionSpec, *, deleted: bool = False
+    ) -> RegisteredVersion:
+        with self._read() as session:
+            row = self._version_row(session, subject, version, deleted=deleted)
+            return self._registered(session, row)
+
+    def get_schema(self, schema_id: int) -> StoredSchema:
+        with self._read() as session:
+            row = q.get_schema(session, schema_id)
+            if row is None or not q.versions_of_schema(session, schema_id, deleted=True):
+                raise errors.SchemaNotFound()
+            return StoredSchema(
+                id=schema_id,
+                schema_type=row.schema_type,
+                schema=row.canonical,
+                references=tuple(q.get_references(session, schema_id)),
+                fingerprint=row.fingerprint,
+            )
+
+    def schema_versions(
+        self, schema_id: int, *, deleted: bool = False, subject: str | None = None
+    ) -> list[tuple[str, int]]:
+        with self._read() as session:
+            if q.get_schema(session, schema_id) is None:
+                raise errors.SchemaNotFound()
+            pairs = q.versions_of_schema(session, schema_id, deleted=deleted)
+            if not q.versions_of_schema(session, schema_id, deleted=True):
+                raise errors.SchemaNotFound()
+            if subject is not None:
+                pairs = [p for p in pairs if p[0] == subject]
+            return pairs
+
+    def schema_subjects(
+        self, schema_id: int, *, deleted: bool = False, subject: str | None = None
+    ) -> list[str]:
+        return sorted(
+            {s for s, _ in self.schema_versions(schema_id, deleted=deleted, subject=subject)}
+        )
+
+    def referenced_by(self, subject: str, version: VersionSpec) -> list[int]:
+        with self._read() as session:
+            row = self._version_row(session, subject, version, deleted=False)
+            return q.referenced_by(session, subject, row.version)
+
+    def lookup(
+        self, subject: str, given: SchemaInput, *, deleted: bool = False
+    ) -> RegisteredVersion:
+        with self._read() as session:
+            rows = q.versions(session, subject, deleted=deleted)
+            if not rows:
+                raise errors.SubjectNotFound(subject)
+            prepared = self._prepare(session, given)
+            schema_id = q.find_schema_id(session, prepared.fingerprint, prepared.schema_type)
+            matches = [r for r in rows if schema_id is not None and r.schema_id == schema_id]
+            if not matches:
+                raise errors.SchemaNotFound()
+            return self._registered(session, matches[-1])
+
+    # ------------------------------------------------------------ compatibility
+
+    def _pair_report(
+        self,
+        old_row: SchemaRow,
+        old: Contract,
+        new: _Prepared,
+        direction: Level,
+        policy: Policy,
+    ) -> Report:
+        key = (old_row.fingerprint, new.fingerprint, direction.value, policy.value)
+
+        def compute() -> Report:
+            try:
+                return check_compatibility(old, new.contract, level=direction, policy=policy)
+            except ContractError as exc:
+                raise errors.InvalidSchema(f"Invalid schema: {exc}") from None
+
+        return self._reports.get_or_compute(key, compute)
+
+    def _check(
+        self,
+        session: Session,
+        subject: str,
+        new: _Prepared,
+        against: Sequence[SubjectVersion],
+        level: Level,
+        policy: Policy,
+    ) -> CompatibilityResult:
+        if level is Level.NONE or not against:
+            return CompatibilityResult(True, level, policy)
+        directions = [d for d in (Level.BACKWARD, Level.FORWARD) if _checks(level, d)]
+        findings: list[Finding] = []
+        messages: list[str] = []
+        for row in reversed(against):  # newest first
+            old_row = q.get_schema(session, row.schema_id)
+            if old_row is None:  # pragma: no cover - foreign key
+                continue
+            if old_row.schema_type != new.schema_type:
+                messages.append(
+                    f"{{errorType:'TYPE_MISMATCH', description:'version {row.version} of "
+                    f"subject {subject} is a {old_row.schema_type} schema, this one is "
+                    f"{new.schema_type}', oldSchemaVersion:{row.version}}}"
+                )
+                continue
+            old = self._stored_contract(session, old_row)
+            for direction in directions:
+                report = self._pair_report(old_row, old, new, direction, policy)
+                for finding in report.findings:
+                    numbered = dataclasses.replace(finding, version=row.version)
+                    findings.append(numbered)
+                    if numbered.breaking:
+                        messages.append(describe_finding(numbered))
+        ok = not messages
+        if not ok:
+            messages.append(f"{{compatibility:'{level.value}', policy:'{policy.value}'}}")
+        return CompatibilityResult(ok, level, policy, tuple(findings), tuple(messages))
+
+    def test_compatibility(
+        self, subject: str, given: SchemaInput, version: VersionSpec | None = None
+    ) -> CompatibilityResult:
+        """Would ``given`` be accepted after ``version`` (or after the live versions)?"""
+        with self._read() as session:
+            eff = self._effective(session, subject)
+            live = q.versions(session, subject)
+            if version is None:
+                prepared = self._prepare(session, given)
+                against = live if eff.level.transitive else live[-1:]
+            else:
+                row = self._version_row(session, subject, version, deleted=False)
+                prepared = self._prepare(session, given)
+                against = [row]
+            return self._check(session, subject, prepared, against, eff.level, eff.policy)
+
+    def check_against(
+        self,
+        subject: str,
+        given: SchemaInput,
+        *,
+        level: str | None = None,
+        policy: str | None = None,
+    ) -> CompatibilityResult:
+        """Like :meth:`test_compatibility` with an explicit level and policy (evreg's /api)."""
+        with self._read() as session:
+            eff = self._effective(session, subject)
+            lvl = parse_level(level) if level else eff.level
+            pol = parse_policy(policy) if policy else eff.policy
+            live = q.versions(session, subject)
+            prepared = self._prepare(session, given)
+            against = live if lvl.transitive else live[-1:]
+            return self._check(session, subject, prepared, against, lvl, pol)
+
+    # ------------------------------------------------------------ writes
+
+    def register(
+        self,
+        subject: str,
+        given: SchemaInput,
+        *,
+        actor: str = "anonymous",
+        schema_id: int | None = None,
+        version: int | None = None,
+    ) -> RegisteredVersion:
+        """Register ``given`` under ``subject``; idempotent for a schema already live there."""
+        _check_subject_name(subject)
+        with self._write(subject) as session:
+            mode = self._mode(session, subject)
+            if mode == "READONLY":
+                raise errors.OperationNotPermitted(f"Subject {subject} is in read-only mode")
+            importing = mode == "IMPORT"
+            explicit = (schema_id or 0) > 0 or (version or 0) > 0
+            if explicit and not importing:
+                raise errors.OperationNotPermitted(
+                    f"Subject {subject} is not in import mode: id and version cannot be set"
+                )
+            prepared = self._prepare(session, given)
+            live = q.versions(session, subject)
+            existing_id = q.find_schema_id(session, prepared.fingerprint, prepared.schema_type)
+            if existing_id is not None:
+                for row in reversed(live):
+                    if row.schema_id == existing_id:
+                        return self._registered(session, row)
+            if not importing:
+                eff = self._effective(session, subject)
+                against = live if eff.level.transitive else live[-1:]
+                result = self._check(session, subject, prepared, against, eff.level, eff.policy)
+                if not result.is_compatible:
+                    raise errors.IncompatibleSchema(subject, result.messages, result)
+            new_id = self._insert_schema(session, prepared, schema_id if importing else None)
+            number = self._next_version(session, subject, version if importing else None)
+            q.add_version(session, subject, number, new_id)
+            q.audit(
+                session,
+                actor=actor,
+                action="schema.register",
+                subject=subject,
+                version=number,
+                schema_id=new_id,
+                after={
+                    "schemaType": prepared.schema_type,
+                    "fingerprint": prepared.contract.fingerprint,
+                    "references": [dataclasses.asdict(r) for r in prepared.references],
+                },
+            )
+            return RegisteredVersion(
+                subject=subject,
+                version=number,
+                id=new_id,
+                schema_type=prepared.schema_type,
+                schema=prepared.contract.canonical,
+                references=prepared.references,
+            )
+
+    def _insert_schema(self, session: Session, prepared: _Prepared, wanted_id: int | None) -> int:
+        if wanted_id is not None and wanted_id > 0:
+            row = q.get_schema(session, wanted_id)
+            if row is not None:
+                if row.fingerprint != prepared.fingerprint:
+                    raise errors.OperationNotPermitted(
+                        f"Overwrite new schema with id {wanted_id} is not permitted"
+                    )
+                return wanted_id
+            existing = q.find_schema_id(session, prepared.fingerprint, prepared.schema_type)
+            if existing is not None:
+                raise errors.OperationNotPermitted(
+                    f"Schema already registered with id {existing} instead of input id {wanted_id}"
+                )
+            session.add(
+                SchemaRow(
+                    id=wanted_id,
+                    schema_type=prepared.schema_type,
+                    canonical=prepared.contract.canonical,
+                    content_fingerprint=prepared.contract.fingerprint,
+                    fingerprint=prepared.fingerprint,
+                )
+            )
+            for position, ref in enumerate(prepared.references):
+                session.add(
+                    SchemaReference(
+                        schema_id=wanted_id,
+                        position=position,
+                        name=ref.name,
+                        subject=ref.subject,
+                        version=ref.version,
+                    )
+                )
+            session.flush()
+            if self.store.is_postgres:
+                session.execute(
+                    text(
+                        "SELECT setval(pg_get_serial_sequence('schemas', 'id'), "
+                        "(SELECT max(id) FROM schemas))"
+                    )
+                )
+            return wanted_id
+        refs = tuple(
+            Reference(r.name, r.subject, self._reference_target(session, r).version)
+            for r in prepared.references
+        )
+        return q.insert_schema(
+            session,
+            schema_type=prepared.schema_type,
+            canonical=prepared.contract.canonical,
+            content_fingerprint=prepared.contract.fingerprint,
+            fingerprint=prepared.fingerprint,
+            references=refs,
+        )
+
+    @staticmethod
+    def _next_version(session: Session, subject: str, wanted: int | None) -> int:
+        if wanted is not None and wanted > 0:
+            if q.get_version(session, subject, wanted) is not None:
+                raise errors.OperationNotPermitted(
+                    f"Version {wanted} already exists for subject {subject}"
+                )
+            return wanted
+        return q.max_version(session, subject) + 1
+
+    def delete_subject(
+        self, subject: str, *, permanent: bool = False, actor: str = "anonymous"
+    ) -> list[int]:
+        with self._write(subject) as session:
+            if self._mode(session, subject) == "READONLY":
+                raise errors.OperationNotPermitted(f"Subject {subject} is in read-only mode")
+            every = q.versions(session, subject, deleted=True)
+            if not every:
+                raise errors.SubjectNotFound(subject)
+            live = [r for r in every if not r.deleted]
+            if permanent:
+                if live:
+                    raise errors.SubjectNotSoftDeleted(subject)
+                for row in every:
+                    q.delete_version_row(session, row)
+                q.delete_config(session, subject)
+                q.delete_mode(session, subject)
+                numbers = [r.version for r in every]
+                action = "subject.delete.permanent"
+            else:
+                if not live:
+                    raise errors.SubjectSoftDeleted(subject)
+                for row in live:
+                    self._refuse_if_referenced(session, subject, row.version)
+                for row in live:
+                    row.deleted = True
+                    session.add(row)
+                session.flush()
+                numbers = [r.version for r in live]
+                action = "subject.delete"
+            q.audit(
+                session, actor=actor, action=action, subject=subject, after={"versions": numbers}
+            )
+            return numbers
+
+    def delete_version(
+        self,
+        subject: str,
+        version: VersionSpec,
+        *,
+        permanent: bool = False,
+        actor: str = "anonymous",
+    ) -> int:
+        with self._write(subject) as session:
+            if self._mode(session, subject) == "READONLY":
+                raise errors.OperationNotPermitted(f"Subject {subject} is in read-only mode")
+            every = q.versions(session, subject, deleted=True)
+            if not every:
+                raise errors.SubjectNotFound(subject)
+            if version == "latest":
+                pool = every if permanent else [r for r in every if not r.deleted]
+                if not pool:
+                    raise errors.SubjectNotFound(subject)
+                row = pool[-1]
+            else:
+                found = [r for r in every if r.version == version]
+                if not found:
+                    raise errors.VersionNotFound(subject, version)
+                row = found[0]
+            if permanent:
+                if not row.deleted:
+                    raise errors.VersionNotSoftDeleted(subject, row.version)
+                self._refuse_if_referenced(session, subject, row.version)
+                q.delete_version_row(session, row)
+                action = "version.delete.permanent"
+            else:
+                if row.deleted:
+                    raise errors.VersionSoftDeleted(subject, row.version)
+                self._refuse_if_referenced(session, subject, row.version)
+                row.deleted = True
+                session.add(row)
+                session.flush()
+                action = "version.delete"
+            q.audit(
+                session,
+                actor=actor,
+                action=action,
+                subject=subject,
+                version=row.version,
+                schema_id=row.schema_id,
+            )
+            return row.version
+
+    @staticmethod
+    def _refuse_if_referenced(session: Session, subject: str, version: int) -> None:
+        users = q.referenced_by(session, subject, version)
+        if users:
+            raise errors.ReferenceExists(
+                f"One or more references exist to the schema {{subject={subject}, "
+                f"version={version}}} (schema ids {', '.join(map(str, users))})"
+            )
+
+
+def _checks(level: Level, direction: Level) -> bool:
+    if direction is Level.BACKWARD:
+        return level.checks_backward
+    return level.checks_forward
+
+
+def _config_dict(row: Any) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {
+        "compatibilityLevel": row.compatibility_level,
+        "compatibilityPolicy": row.compatibility_policy,
+    }
+
+
+def _check_subject_name(subject: str) -> None:
+    if not subject or not subject.strip():
+        raise errors.InvalidSchema("Invalid subject: the subject name is empty")
+    if any(ord(ch) < 0x20 for ch in subject):
+        raise errors.InvalidSchema("Invalid subject: control characters in the subject name")
+
+
+__all__ = [
+    "DEFAULT_LEVEL",
+    "DEFAULT_MODE",
+    "DEFAULT_POLICY",
+    "MODES",
+    "SCHEMA_TYPES",
+    "CompatibilityResult",
+    "ConfigView",
+    "ContractKind",
+    "RegisteredVersion",
+    "RegistryService",
+    "SchemaInput",
+    "StoredSchema",
+    "VersionSpec",
+    "describe_finding",
+    "parse_level",
+    "parse_mode",
+    "parse_policy",
+    "parse_version",
+]
