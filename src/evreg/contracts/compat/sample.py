@@ -651,7 +651,7 @@ class Sampler:
         self.version = draft_version(draft)
         self._flats: dict[tuple[int, ...], list[_Flat]] = {}
         self._samples: dict[tuple[int, ...], Any] = {}
-        self._cands: dict[tuple[tuple[int, ...], int, tuple[str, ...]], _Lazy] = {}
+        self._cands: dict[tuple[tuple[int, ...], int, tuple[str, ...], bool], _Lazy] = {}
         self._busy: set[tuple[int, ...]] = set()
         self._scalar_cache: dict[tuple[int, str], tuple[Any, ...]] = {}
         self._guard_hits = 0
@@ -680,12 +680,18 @@ class Sampler:
             self._samples[key] = result
         return result
 
-    def candidates(self, nodes: Nodes, names: tuple[str, ...] = (), depth: int = 0) -> _Lazy:
-        """A memoised stream of values valid under every node, the sample first."""
-        key = (_key(nodes), depth, names)
+    def candidates(
+        self, nodes: Nodes, names: tuple[str, ...] = (), depth: int = 0, *, checked: bool = True
+    ) -> _Lazy:
+        """A memoised stream of values valid under every node, the sample first.
+
+        ``checked=False`` skips the validation of the top-level values (nested ones are still
+        checked), for a caller that validates them anyway, in a cheaper order.
+        """
+        key = (_key(nodes), depth, names, checked)
         lazy = self._cands.get(key)
         if lazy is None:
-            lazy = self._cands[key] = _Lazy(self._stream(nodes, names, depth))
+            lazy = self._cands[key] = _Lazy(self._stream(nodes, names, depth, checked))
         return lazy
 
     def accepts(self, nodes: Nodes, value: Any) -> bool:
@@ -783,7 +789,9 @@ class Sampler:
 
     # -- generation -----------------------------------------------------------------------------
 
-    def _stream(self, nodes: Nodes, names: tuple[str, ...], depth: int) -> Iterator[Any]:
+    def _stream(
+        self, nodes: Nodes, names: tuple[str, ...], depth: int, checked: bool
+    ) -> Iterator[Any]:
         limit = _LIMITS[depth] if depth < len(_LIMITS) else 1
         first = self.sample(nodes)
         streams: list[Iterator[Any]] = [iter(() if first is MISSING else (first,))]
@@ -806,7 +814,7 @@ class Sampler:
             tried += 1
             if tried > 4 * limit + 16:
                 return
-            if value is first or self.accepts(nodes, value):
+            if value is first or not checked or self.accepts(nodes, value):
                 yield value
                 produced += 1
                 if produced >= limit:
@@ -877,19 +885,21 @@ class Sampler:
         if base is MISSING:
             return
         yield base
+        for name in names:  # the caller's hints come first: they are the likeliest witnesses
+            yield from self._vary_prop(flat, name, depth)
         optional = [k for k in flat.props if k not in base]
         if optional:
             yield self._object(flat, optional)
             for k in optional:
                 yield self._object(flat, (k,))
-        for name in (*names, *(n for n in flat.dep_names if n not in flat.props)):
-            yield from self._vary_prop(flat, name, depth)
+        for name in flat.dep_names:
+            if name not in flat.props:
+                yield from self._vary_prop(flat, name, depth)
         extra_names = [] if flat.closed else [next(flat.fresh_names(), "")]
         for pattern, _ in flat.pattern_props:
             extra_names += [s for s in regex_strings(pattern)[:3] if s and s not in flat.props][:1]
-        for name in extra_names:
-            yield from self._vary_prop(flat, name, depth)
-        yield from _roundrobin([self._vary_prop(flat, k, depth) for k in flat.props])
+        names = (*extra_names, *flat.props)  # extra properties and each declared one, in turn
+        yield from _roundrobin([self._vary_prop(flat, k, depth) for k in names])
         if flat.max_props is not None and not flat.closed:
             full = self._object(flat, list(flat.props))
             if full is not MISSING:
@@ -944,22 +954,20 @@ class Sampler:
         yield base
         yield []
         width = len(flat.prefix)
-        for n in range(len(base) + 1, width + 1):
+        for n in range(len(base) + 1, width + 1):  # partial, then full tuples
             yield self._array(flat, n)
-        positions = list(range(max(width, 1)))
-        if not flat.rest_false and width:
-            positions.append(width)
-        yield from _roundrobin([self._vary_item(flat, i, depth) for i in positions])
-        if base:
-            yield [*base, base[-1]]
-        else:
-            first = self.sample(flat.item(0) or ())
-            yield [first, first]
+        first = base[-1] if base else self.sample(flat.item(0) or ())
+        if first is not MISSING:  # a duplicate
+            yield [*base, first] if base else [first, first]
         sizes = [flat.min_items + 1, max(width, flat.min_items) + 2]
         if flat.max_items is not None and flat.max_items <= 1000:
             sizes.insert(0, flat.max_items)
         for n in sizes:
             yield self._array(flat, n)
+        positions = list(range(max(width, 1)))
+        if not flat.rest_false and width:
+            positions.append(width)  # an item after the tuple
+        yield from _roundrobin([self._vary_item(flat, i, depth) for i in positions])
 
     def _vary_item(self, flat: _Flat, index: int, depth: int) -> Iterator[Any]:
         child = flat.item(index)

@@ -237,14 +237,15 @@ class WitnessFinder:
                     return WitnessResult(True, event)
                 if budget.spent:
                     break
-        if budget.events == 0 and self._writer.sampler.sample((writer,)) is MISSING:
+        if self._writer.sampler.sample((writer,)) is MISSING:
             return _none(
                 "no event valid under the writer schema could be built (it may accept none), "
                 "so no event can show this change"
             )
         return _none(
             "no event valid under the writer schema and rejected by the reader schema was "
-            f"found among {budget.events} candidate events: the change may be safe in practice"
+            f"found among {budget.local} candidates ({budget.events} whole events checked): "
+            "the change may be safe in practice"
         )
 
     def _concrete(
@@ -343,13 +344,15 @@ class WitnessFinder:
             shells = self._shells[at] = self._writer.sampler.with_path((writer,), at)
         if not shells:
             return MISSING
-        for value in self._writer.sampler.candidates(nodes, names):
+        sampler = self._writer.sampler
+        for value in sampler.candidates(nodes, names, checked=False):
             if budget.spent:
                 break
-            if reader_node is not None:
-                budget.local += 1
-                if not _rejects(reader_node, value):
-                    continue
+            budget.local += 1
+            if reader_node is not None and not _rejects(reader_node, value):
+                continue  # most values are still read fine: check that first, it is cheaper
+            if not sampler.accepts(nodes, value):
+                continue
             for shell in shells:
                 event = put(shell, at, value)
                 budget.events += 1
