@@ -8,10 +8,19 @@ PostgreSQL case skips when the server is down, or fails with ``EVREG_REQUIRE_SER
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -41,3 +50,131 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'evreg.db'}"
     return str(request.getfixturevalue("fresh_postgres"))
+
+
+# ---------------------------------------------------------------- real servers
+
+POSTGRES_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """A registry in a child process (uvicorn + the app factory), on a free port."""
+
+    def __init__(self, database_url: str, log_dir: Path, **env: str) -> None:
+        self.database_url = database_url
+        self.log_path = log_dir / f"server-{uuid.uuid4().hex[:8]}.log"
+        self.env = env
+        self.port = 0
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> Server:
+        self.port = free_port()
+        env = {**os.environ, "EVREG_DATABASE_URL": self.database_url, **self.env}
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "evreg.registry.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--log-level",
+            "warning",
+        ]
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1.0).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"registry did not start:\n{self.log_path.read_text()}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, no flush: what a crash looks like."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def _postgres_or_skip() -> str:
+    """Like the ``postgres_url`` fixture, usable from module-scoped fixtures."""
+    url = os.environ.get("EVREG_TEST_POSTGRES_URL", POSTGRES_DEFAULT)
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 5432
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return url
+    except OSError as exc:
+        reason = f"postgresql is not reachable at {host}:{port} ({exc})"
+    if os.environ.get("EVREG_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{reason}; EVREG_REQUIRE_SERVICES=1 makes this a failure")
+    pytest.skip(reason)
+
+
+@contextmanager
+def new_database(kind: str, folder: Path) -> Iterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / f'evreg-{uuid.uuid4().hex[:8]}.db'}"
+        return
+    server = _postgres_or_skip()
+    name = f"evreg_test_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """One database per test module and backend."""
+    with new_database(request.param, tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def server(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A running registry on the module's database."""
+    srv = Server(module_database_url, tmp_path_factory.mktemp("logs")).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def subject() -> str:
+    """A subject name no other test uses."""
+    return f"t-{uuid.uuid4().hex[:10]}-value"

@@ -1,0 +1,1 @@
+"""HTTP: the Confluent-compatible routes (and, later, evreg's own ``/api`` routes)."""

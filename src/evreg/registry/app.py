@@ -1,0 +1,89 @@
+"""The ASGI app: ``create_app()`` (uvicorn's factory: ``evreg.registry.app:create_app``)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from evreg import __version__
+from evreg.registry import errors
+from evreg.registry.api import errors as api_errors
+from evreg.registry.api.confluent import router as confluent_router
+from evreg.registry.api.media import json_response
+from evreg.registry.loader import load_directory
+from evreg.registry.service import RegistryService
+from evreg.registry.settings import Settings
+from evreg.registry.store import Store
+
+log = logging.getLogger("evreg.registry")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the registry: open (and migrate) the database, wire routes and error handlers."""
+    settings = settings or Settings.from_env()
+    store = Store(settings.database_url)
+    service = RegistryService(store, cache_size=settings.cache_size)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.load_dir:
+            await run_in_threadpool(
+                load_directory, service, settings.load_dir, actor="evreg serve --load"
+            )
+        try:
+            yield
+        finally:
+            store.close()
+
+    app = FastAPI(
+        title="evreg registry",
+        version=__version__,
+        description="Contract-first event schema registry: the Confluent Schema Registry API "
+        "for JSON Schema and AsyncAPI contracts.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.service = service
+    api_errors.install(app)
+    app.include_router(confluent_router)
+
+    @app.get("/health", summary="Liveness: the process answers", tags=["ops"])
+    async def health(request: Request) -> Response:
+        return json_response(request, {"status": "ok"})
+
+    @app.get(
+        "/ready",
+        summary="Readiness: the database answers",
+        tags=["ops"],
+        responses={
+            200: {"description": "Ready"},
+            503: {
+                "description": "The database does not answer: error_code 50001",
+                "content": {"application/json": {"schema": api_errors.ERROR_BODY_SCHEMA}},
+            },
+        },
+    )
+    async def ready(request: Request) -> Response:
+        try:
+            await run_in_threadpool(service.ping)
+        except errors.StoreFailure as exc:
+            return api_errors.error_response(request, 503, 50001, exc.message)
+        return json_response(request, {"status": "ready"})
+
+    log.info("evreg registry on %s", _redact(settings.database_url))
+    return app
+
+
+def _redact(url: str) -> str:
+    """The database URL without its password."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url

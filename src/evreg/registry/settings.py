@@ -1,0 +1,38 @@
+"""Registry settings, from ``EVREG_*`` environment variables (``evreg serve`` sets them)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from evreg.registry.store import DEFAULT_URL
+
+DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """How one registry process runs.
+
+    - ``database_url``: ``EVREG_DATABASE_URL`` (``sqlite:///./evreg.db``; PostgreSQL as
+      ``postgresql+psycopg://user:pass@host:5432/db``).
+    - ``max_body_bytes``: ``EVREG_MAX_BODY_BYTES``: larger request bodies get 413/42209.
+    - ``load_dir``: ``EVREG_LOAD_DIR``: push every contract in this folder at start.
+    - ``cache_size``: ``EVREG_CACHE_SIZE``: entries in the contract and report caches.
+    """
+
+    database_url: str = DEFAULT_URL
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    load_dir: str | None = None
+    cache_size: int = 4096
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        return cls(
+            database_url=env.get("EVREG_DATABASE_URL") or DEFAULT_URL,
+            max_body_bytes=int(env.get("EVREG_MAX_BODY_BYTES") or DEFAULT_MAX_BODY_BYTES),
+            load_dir=env.get("EVREG_LOAD_DIR") or None,
+            cache_size=int(env.get("EVREG_CACHE_SIZE") or 4096),
+        )
