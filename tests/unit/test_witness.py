@@ -370,6 +370,44 @@ def test_not_type_extended() -> None:
     assert isinstance(event, int | float) and not isinstance(event, bool)
 
 
+def test_a_value_missing_from_a_long_enum_is_found() -> None:
+    values = [f"v{i}" for i in range(500)]
+    event = witness(
+        obj({"c": {"enum": values}}, ("c",)),
+        obj({"c": {"enum": values[:-1]}}, ("c",)),
+        "ENUM_ARRAY_NARROWED",
+        path="#/properties/c/enum",
+        writer_node="#/properties/c",
+        reader_node="#/properties/c",
+        instance_path=("c",),
+    )
+    assert event == {"c": "v499"}
+
+
+def test_pattern_with_lookaheads() -> None:
+    strong = "^(?=.*[A-Z])(?=.*\\d).{8,}$"
+    stronger = "^(?=.*[A-Z])(?=.*\\d).{10,}$"
+    event = witness(
+        {"type": "string", "pattern": strong},
+        {"type": "string", "pattern": stronger},
+        "PATTERN_CHANGED",
+    )
+    assert len(event) in (8, 9)
+
+
+def test_unevaluated_properties_removed() -> None:
+    base = {"type": "object", "allOf": [{"properties": {"a": {"type": "string"}}}]}
+    event = witness(
+        base, {**base, "unevaluatedProperties": False}, "UNEVALUATED_PROPERTIES_REMOVED"
+    )
+    assert set(event) - {"a"}
+
+
+def test_min_contains_increased() -> None:
+    arr = {"type": "array", "contains": {"type": "integer"}}
+    witness({**arr, "minContains": 1}, {**arr, "minContains": 2}, "MIN_CONTAINS_INCREASED")
+
+
 # -- arrays -------------------------------------------------------------------------------------
 
 

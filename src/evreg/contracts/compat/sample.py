@@ -388,15 +388,20 @@ def _meet_types(old: tuple[str, ...] | None, new: Iterable[str]) -> tuple[str, .
     return tuple(dict.fromkeys(out))
 
 
-def _canon(value: Any) -> str:
+def canon(value: Any) -> str:
+    """A canonical text of a JSON value (distinguishes 1, 1.0 and true), to compare values."""
+    if isinstance(value, str):
+        return "s" + value
+    if value is None or isinstance(value, bool | int | float):
+        return repr(value)
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=repr)
 
 
 def _meet_enum(old: tuple[Any, ...] | None, new: Sequence[Any]) -> tuple[Any, ...]:
     if old is None:
         return tuple(new)
-    keys = {_canon(v) for v in new}
-    return tuple(v for v in old if _canon(v) in keys)
+    keys = {canon(v) for v in new}
+    return tuple(v for v in old if canon(v) in keys)
 
 
 def _num(value: Any) -> float | None:
@@ -736,6 +741,15 @@ class Sampler:
                 names += [s for s in regex_strings(pattern)[:2] if s]
         return tuple(dict.fromkeys(names))
 
+    def enum_values(self, nodes: Nodes) -> tuple[Any, ...] | None:
+        """Every value ``nodes`` allow when each branch is an enum (or const), else None."""
+        flats = self.flats(nodes)
+        if not flats or any(flat.enum is None for flat in flats):
+            return None
+        if len(flats) == 1:
+            return flats[0].enum
+        return tuple({canon(v): v for flat in flats for v in flat.enum or ()}.values())
+
     def declares(self, nodes: Nodes, name: str) -> bool:
         """Some branch of ``nodes`` declares ``name`` (properties or patternProperties)."""
         return any(flat.declares(name) for flat in self.flats(nodes))
@@ -807,7 +821,7 @@ class Sampler:
         for value in _roundrobin(streams):
             if value is MISSING:
                 continue
-            key = _canon(value)
+            key = canon(value)
             if key in seen:
                 continue
             seen.add(key)
@@ -932,13 +946,13 @@ class Sampler:
                 continue
             if flat.unique:
                 value = next(
-                    (v for v in self.candidates(child, depth=1) if _canon(v) not in seen), MISSING
+                    (v for v in self.candidates(child, depth=1) if canon(v) not in seen), MISSING
                 )
             else:
                 value = self.sample(child)
             if value is MISSING:
                 return MISSING
-            seen.add(_canon(value))
+            seen.add(canon(value))
             items.append(value)
         if flat.contains and flat.min_contains:
             hits = [i for i, v in enumerate(items) if self.accepts(flat.contains, v)]
@@ -987,6 +1001,8 @@ def _strings(flat: _Flat) -> list[str]:
         for s in regex_strings(flat.patterns[0]):
             pad = "a" * max(0, lo - len(s))
             pool += [s, s + pad, pad + s]
+        # for what the generator cannot follow (lookaheads, several patterns): mixed strings
+        pool += [*_WORDS, *(("Aa1-" * n)[:n] for n in (*range(1, 17), 24, 32, 64, lo, lo + 1))]
     else:
         short = max(lo, 1) if hi is None or hi >= max(lo, 1) else lo
         pool += ["a" * short, "", "a" * lo, "a" * (lo + 1)]

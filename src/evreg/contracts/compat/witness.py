@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -27,7 +28,16 @@ from referencing.exceptions import Unresolvable
 
 from evreg.contracts.compat.jsonschema_diff import EXTRA_PROPERTY
 from evreg.contracts.compat.report import Change
-from evreg.contracts.compat.sample import MISSING, Node, Nodes, Sampler, put, regex_strings, walk
+from evreg.contracts.compat.sample import (
+    MISSING,
+    Node,
+    Nodes,
+    Sampler,
+    canon,
+    put,
+    regex_strings,
+    walk,
+)
 from evreg.contracts.model import Schema, SchemaRef
 
 if TYPE_CHECKING:
@@ -37,6 +47,7 @@ __all__ = ["WitnessFinder", "WitnessResult"]
 
 _MAX_EVENTS: Final = 600  # whole events validated by one find()
 _MAX_LOCAL: Final = 3000  # candidates checked against the reader node by one find()
+_MAX_GAP: Final = 100  # enum values missing from the reader, tried first
 _NAMED_BY_PATH: Final = (
     *("properties", "required", "dependencies", "dependentRequired", "dependentSchemas"),
 )
@@ -329,6 +340,17 @@ class WitnessFinder:
         declared = set(self._writer.sampler.property_names(nodes))
         return tuple(n for n in dict.fromkeys(names) if n == named or n not in declared)[:12]
 
+    def _enum_gap(self, nodes: Nodes, reader: Node | None) -> tuple[Any, ...]:
+        """Values of a writer enum that a reader enum lacks (tried first: enums can be long)."""
+        if reader is None:
+            return ()
+        ours = self._writer.sampler.enum_values(nodes)
+        theirs = self._reader.sampler.enum_values((reader,))
+        if ours is None or theirs is None:
+            return ()
+        kept = {canon(v) for v in theirs}
+        return tuple(v for v in ours if canon(v) not in kept)[:_MAX_GAP]
+
     def _stage(
         self,
         nodes: Nodes,
@@ -345,7 +367,8 @@ class WitnessFinder:
         if not shells:
             return MISSING
         sampler = self._writer.sampler
-        for value in sampler.candidates(nodes, names, checked=False):
+        values = sampler.candidates(nodes, names, checked=False)
+        for value in chain(self._enum_gap(nodes, reader_node), values):
             if budget.spent:
                 break
             budget.local += 1
