@@ -99,6 +99,19 @@ def flat_meta_schema(draft: str) -> dict[str, Any] | None:
         return None
 
 
+_ANNOTATIONS = {"$ref", "default", "description", "title", "$comment", "deprecated"}
+
+
+def _is_local_ref(node: Any) -> bool:
+    """``{"$ref": "#..."}``, maybe with annotations that do not change what validates."""
+    return (
+        isinstance(node, dict)
+        and isinstance(node.get("$ref"), str)
+        and node["$ref"][:1] == "#"
+        and node.keys() <= _ANNOTATIONS
+    )
+
+
 def _inline(meta: dict[str, Any]) -> dict[str, Any]:
     """Replace ``{"$ref": "#/..."}`` nodes by their targets (in place; ``meta`` is our copy)."""
 
@@ -117,7 +130,7 @@ def _inline(meta: dict[str, Any]) -> dict[str, Any]:
         seen.add(id(node))
         slots = node.items() if isinstance(node, dict) else enumerate(node)
         for slot, child in list(slots):
-            if isinstance(child, dict) and child.keys() == {"$ref"} and child["$ref"][:1] == "#":
+            if _is_local_ref(child):
                 node[slot] = target(child["$ref"])
             elif isinstance(child, dict | list):
                 stack.append(child)

@@ -70,8 +70,9 @@ def _read_json(text: str) -> JSONValue:
     except json.JSONDecodeError as error:
         try:
             return read_yaml(text)  # YAML flow style (``{a: 1}``) is not JSON but is fine
-        except ContractError:
-            pass
+        except ContractError as yaml_error:
+            if not yaml_error.message.startswith("invalid YAML"):
+                raise  # it is YAML, and YAML says what is wrong with it
         raise ContractError(
             f"invalid JSON: {error.msg}", line=error.lineno, column=error.colno
         ) from None

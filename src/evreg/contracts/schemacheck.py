@@ -74,9 +74,11 @@ class SchemaChecker:
                 target = self.refs.enter(target, draft)
             if "$ref" in node:
                 self._reference(target, draft)
-            for child, keys in _subschemas(node):
-                at = pointer.join(target.pointer, *keys)
-                stack.append(self.refs.within(target, child, at))
+            children = [
+                self.refs.within(target, child, pointer.join(target.pointer, *keys))
+                for child, keys in _subschemas(node)
+            ]
+            stack.extend(reversed(children))  # document order: errors name the first place
 
     def _reference(self, target: Target, draft: str) -> None:
         at = pointer.join(target.pointer, "$ref")

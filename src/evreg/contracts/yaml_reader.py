@@ -180,13 +180,14 @@ class _Builder:
 
 def _syntax_error(error: yaml.YAMLError, text: str) -> ContractError:
     if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
-        mark = error.problem_mark
-        problem = error.problem or "invalid YAML"
-        if "nesting depth" in problem:
-            problem = f"document is nested more than {MAX_DEPTH} levels deep"
-        elif error.context:
+        line, column = error.problem_mark.line + 1, error.problem_mark.column + 1
+        problem = error.problem or "syntax error"
+        if "nesting depth" in problem:  # libyaml's own bound, far past ours
+            message = f"document is nested more than {MAX_DEPTH} levels deep"
+            return ContractError(message, line=line, column=column)
+        if error.context:
             problem = f"{problem} ({error.context})"
-        return ContractError(f"invalid YAML: {problem}", line=mark.line + 1, column=mark.column + 1)
+        return ContractError(f"invalid YAML: {problem}", line=line, column=column)
     if isinstance(error, yaml.reader.ReaderError):
         before = text[: error.position]
         line = before.count("\n") + 1
