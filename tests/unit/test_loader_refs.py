@@ -125,6 +125,13 @@ def test_external_ref_resolves_from_references_text_or_dict() -> None:
         assert contract.schema.resources is contract.resources
 
 
+def test_a_loaded_contract_can_be_a_reference() -> None:
+    common = load_contract({"$defs": {"Id": {"type": "string", "minLength": 1}}})
+    doc = {"properties": {"id": {"$ref": "common.json#/$defs/Id"}}}
+    contract = load_contract(doc, references={"common.json": common})
+    assert contract.resources == {"common.json": common.document}
+
+
 def test_references_resolve_relative_to_the_document_id() -> None:
     doc = {
         "$id": "https://example.com/schemas/order.json",

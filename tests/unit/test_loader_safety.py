@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from evreg.contracts import ContractError, load_contract
+from evreg.contracts import ContractError, load_contract, yaml_reader
 from evreg.contracts.values import MAX_DEPTH
 from evreg.contracts.yaml_reader import MAX_ALIASES
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "contracts"
 
 
 def _error(source: Any, name: str = "c.yaml") -> ContractError:
@@ -184,3 +188,26 @@ def test_aliases_cannot_smuggle_depth() -> None:
     half = MAX_DEPTH // 2 + 2
     text = "a: &deep " + "[" * half + "]" * half + "\nb: " + "[" * half + "*deep" + "]" * half
     assert "nested more than" in _error(text + "\n").message
+
+
+# -- without libyaml -----------------------------------------------------------------------
+
+
+class _PurePythonLoader(yaml.SafeLoader):
+    pass
+
+
+@pytest.fixture
+def pure_python_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yaml_reader, "_Loader", _PurePythonLoader)
+
+
+@pytest.mark.usefixtures("pure_python_yaml")
+def test_pure_python_yaml_reader_has_the_same_guards() -> None:
+    assert "expands to more than" in _error(BILLION_LAUGHS).message
+    assert "recursive YAML alias" in _error("a: &a [1, *a]\n").message
+    assert _error("type: object\ntype: string\n").line == 2
+    deep = "a: " + "[" * 10_000 + "]" * 10_000 + "\n"
+    assert "nested more than" in _error(deep).message
+    orders = (FIXTURES / "orders.asyncapi.yaml").read_text(encoding="utf-8")
+    assert load_contract(orders).document == yaml.safe_load(orders)

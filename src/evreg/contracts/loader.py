@@ -31,7 +31,7 @@ def load_contract(
 
     ``name`` is the file name (or ``<input>``) used in error locations. ``references`` maps
     the names used in external ``$ref``s (``common.json``, ``https://x/y.json``) to documents
-    (text or parsed); nothing else is ever fetched.
+    (text, parsed, or loaded contracts); nothing else is ever fetched.
     """
     if isinstance(source, Contract):
         return source
@@ -59,6 +59,8 @@ def read_value(source: object) -> JSONValue:
 def _reference(key: object, value: object) -> JSONValue:
     if not isinstance(key, str):
         raise ContractError(f"reference names must be strings, not {key!r}")
+    if isinstance(value, Contract):
+        return value.document
     try:
         return read_value(value)
     except ContractError as error:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urljoin
 
 from jsonschema_specifications import REGISTRY as _BUNDLED  # type: ignore[import-untyped]
 from referencing import Registry, Resource, Specification
-from referencing._core import Resolver
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import specification_with
 
@@ -23,6 +22,9 @@ from evreg.contracts import pointer
 from evreg.contracts.errors import ContractError
 from evreg.contracts.jsonschema_doc import detect_draft
 from evreg.contracts.model import DRAFT4, DRAFT6, DRAFT7, DRAFT2020, JSONValue
+
+if TYPE_CHECKING:
+    from referencing._core import Resolver  # not re-exported by `referencing`
 
 # Keywords that may sit beside ``$ref`` without making the node more than a pointer elsewhere.
 _ANNOTATIONS = frozenset(
