@@ -10,6 +10,7 @@ import pytest
 from jsonschema.validators import validator_for
 
 from evreg.contracts.compat.sample import (
+    Hints,
     NoSample,
     PlainContext,
     Sampler,
@@ -284,3 +285,32 @@ def test_with_path_builds_required_siblings() -> None:
     filled = put(shells[0], ("items", 1, "qty"), 3)
     assert filled == {"id": 1, "items": [{"sku": "a"}, {"sku": "a", "qty": 3}]}
     assert is_valid(schema, filled)
+
+
+def test_probes_lie_just_outside_the_bounds() -> None:
+    schema = {
+        "type": ["string", "array", "object", "number"],
+        "minLength": 2,
+        "maxLength": 5,
+        "maxItems": 3,
+        "minProperties": 1,
+        "maximum": 10,
+        "properties": {"a": {"type": "string"}},
+        "not": {"enum": ["no", "nope"]},
+    }
+    probes = Sampler().probes(((schema, PlainContext(schema)),))
+    assert set(probes.lengths) == {1, 6}
+    assert probes.items == (4,)
+    assert probes.props == (0,)
+    assert {10, 11, 10.5} <= set(probes.numbers)
+    assert probes.names == ("a",)
+    assert probes.values == ("no", "nope")
+
+
+def test_hints_steer_the_top_level_candidates() -> None:
+    hints = Hints(values=("zzz",), lengths=(9,), numbers=(77,), items=(6,), props=(4,))
+    strings = all_candidates({"type": "string"}, hints=hints)
+    assert "zzz" in strings and "a" * 9 in strings
+    assert 77 in all_candidates({"type": "integer"}, hints=hints)
+    assert any(len(v) == 6 for v in all_candidates({"type": "array"}, hints=hints))
+    assert any(len(v) == 4 for v in all_candidates({"type": "object"}, hints=hints))

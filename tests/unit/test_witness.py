@@ -408,6 +408,42 @@ def test_min_contains_increased() -> None:
     witness({**arr, "minContains": 1}, {**arr, "minContains": 2}, "MIN_CONTAINS_INCREASED")
 
 
+@pytest.mark.parametrize(
+    ("rule", "old", "new", "size"),
+    [
+        ("MAX_LENGTH_ADDED", {"type": "string"}, {"maxLength": 40}, len),
+        ("MAX_ITEMS_ADDED", {"type": "array"}, {"maxItems": 20}, len),
+        ("MAX_PROPERTIES_ADDED", {"type": "object"}, {"maxProperties": 25}, len),
+        ("MAXIMUM_ADDED", {"type": "integer"}, {"maximum": 5000}, abs),
+    ],
+)
+def test_bounds_added_are_probed_just_past_the_reader_bound(
+    rule: str, old: dict[str, Any], new: dict[str, Any], size: Any
+) -> None:
+    event = witness(old, {**old, **new}, rule)
+    bound = next(iter(new.values()))
+    assert abs(size(event) - bound) == 1
+
+
+def test_not_extended_with_an_enum_value() -> None:
+    event = witness(
+        {"not": {"enum": ["test", "staging"]}},
+        {"not": {"enum": ["test", "staging", "dev"]}},
+        "NOT_TYPE_EXTENDED",
+        path="#/not",
+    )
+    assert event == "dev"
+
+
+def test_not_extended_with_a_pattern() -> None:
+    witness(
+        {"type": "string", "not": {"pattern": "^tmp-"}},
+        {"type": "string", "not": {"pattern": "^(tmp|old)-"}},
+        "NOT_TYPE_EXTENDED",
+        path="#/not",
+    )
+
+
 # -- arrays -------------------------------------------------------------------------------------
 
 

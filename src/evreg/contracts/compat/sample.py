@@ -290,14 +290,43 @@ def candidates(
     *,
     draft: str = DRAFT2020,
     names: Sequence[str] = (),
+    hints: Hints | None = None,
 ) -> Iterator[Any]:
     """Up to 200 diverse instances valid under ``schema``, the sample first.
 
     ``names`` are property names worth trying as extra properties of the top object (e.g. the
-    names another version of the schema declares).
+    names another version of the schema declares); ``hints`` more probes of that kind.
     """
     node: Node = (schema, ctx or PlainContext(schema, draft))
-    return iter(Sampler(draft).candidates((node,), tuple(names)))
+    probes = Hints(names=tuple(names)) if hints is None else hints.add_names(names)
+    return iter(Sampler(draft).candidates((node,), probes))
+
+
+@dataclass(frozen=True, slots=True)
+class Hints:
+    """Probes suggested from outside (by the reader schema) for the top-level values.
+
+    Property names to add, values to try, string lengths, numbers, array sizes and property
+    counts: typically just outside the reader's bounds (``Sampler.probes``).
+    """
+
+    names: tuple[str, ...] = ()
+    values: tuple[Any, ...] = ()
+    lengths: tuple[int, ...] = ()
+    numbers: tuple[float, ...] = ()
+    items: tuple[int, ...] = ()
+    props: tuple[int, ...] = ()
+
+    def key(self) -> tuple[Any, ...]:
+        values = tuple(canon(v) for v in self.values)
+        return (self.names, values, self.lengths, self.numbers, self.items, self.props)
+
+    def add_names(self, names: Iterable[str]) -> Hints:
+        merged = tuple(dict.fromkeys((*self.names, *names)))
+        return Hints(merged, self.values, self.lengths, self.numbers, self.items, self.props)
+
+
+NO_HINTS: Final = Hints()
 
 
 @dataclass(slots=True)
@@ -333,6 +362,7 @@ class _Flat:
     unique: bool = False
     contains: Nodes = ()
     min_contains: int = 1
+    nots: Nodes = ()  # ``not`` schemas (only filtered against, and mined for probes)
 
     @property
     def usable(self) -> bool:
@@ -458,6 +488,8 @@ class _Collector:
             f.enum = _meet_enum(f.enum, [s["const"]])
         if isinstance(s.get("enum"), list):
             f.enum = _meet_enum(f.enum, s["enum"])
+        if "not" in s:
+            f.nots += ((s["not"], ctx),)
         self._strings(s)
         self._numbers(s)
         self._objects(s, ctx)
@@ -656,7 +688,7 @@ class Sampler:
         self.version = draft_version(draft)
         self._flats: dict[tuple[int, ...], list[_Flat]] = {}
         self._samples: dict[tuple[int, ...], Any] = {}
-        self._cands: dict[tuple[tuple[int, ...], int, tuple[str, ...], bool], _Lazy] = {}
+        self._cands: dict[tuple[tuple[int, ...], int, tuple[Any, ...], bool], _Lazy] = {}
         self._busy: set[tuple[int, ...]] = set()
         self._scalar_cache: dict[tuple[int, str], tuple[Any, ...]] = {}
         self._guard_hits = 0
@@ -686,17 +718,18 @@ class Sampler:
         return result
 
     def candidates(
-        self, nodes: Nodes, names: tuple[str, ...] = (), depth: int = 0, *, checked: bool = True
+        self, nodes: Nodes, hints: Hints = NO_HINTS, depth: int = 0, *, checked: bool = True
     ) -> _Lazy:
         """A memoised stream of values valid under every node, the sample first.
 
-        ``checked=False`` skips the validation of the top-level values (nested ones are still
-        checked), for a caller that validates them anyway, in a cheaper order.
+        ``hints`` apply to the top-level values only. ``checked=False`` skips the validation of
+        the top-level values (nested ones are still checked), for a caller that validates them
+        anyway, in a cheaper order.
         """
-        key = (_key(nodes), depth, names, checked)
+        key = (_key(nodes), depth, hints.key(), checked)
         lazy = self._cands.get(key)
         if lazy is None:
-            lazy = self._cands[key] = _Lazy(self._stream(nodes, names, depth, checked))
+            lazy = self._cands[key] = _Lazy(self._stream(nodes, hints, depth, checked))
         return lazy
 
     def accepts(self, nodes: Nodes, value: Any) -> bool:
@@ -729,6 +762,38 @@ class Sampler:
                 out.append(collector.flat)
         self._flats[key] = out
         return out
+
+    def probes(self, nodes: Nodes) -> Hints:
+        """Probes just outside the bounds of ``nodes``: what a value must be to be rejected.
+
+        Lengths, numbers, sizes and counts one step past each bound, the property names the
+        nodes declare, and the values their ``not`` schemas forbid.
+        """
+        lengths: list[int] = []
+        numbers: list[float] = []
+        items: list[int] = []
+        props: list[int] = []
+        values: list[Any] = []
+        for flat in self.flats(nodes):
+            lengths += _beyond(flat.min_len, flat.max_len)
+            items += _beyond(flat.min_items, flat.max_items)
+            props += _beyond(flat.min_props, flat.max_props)
+            if flat.hi is not None:
+                numbers += [flat.hi, flat.hi + 1, flat.hi + 0.5]
+            if flat.lo is not None:
+                numbers += [flat.lo, flat.lo - 1, flat.lo - 0.5]
+            for sub in self.flats(flat.nots):
+                values += sub.enum or ()
+                for pattern in sub.patterns:
+                    values += regex_strings(pattern)[:3]
+        return Hints(
+            names=self.property_names(nodes),
+            values=tuple(values[:50]),
+            lengths=tuple(dict.fromkeys(lengths))[:8],
+            numbers=tuple(dict.fromkeys(numbers))[:8],
+            items=tuple(dict.fromkeys(items))[:8],
+            props=tuple(dict.fromkeys(props))[:8],
+        )
 
     def property_names(self, nodes: Nodes) -> tuple[str, ...]:
         """Names the nodes declare or constrain: properties, required, dependencies, patterns."""
@@ -803,19 +868,18 @@ class Sampler:
 
     # -- generation -----------------------------------------------------------------------------
 
-    def _stream(
-        self, nodes: Nodes, names: tuple[str, ...], depth: int, checked: bool
-    ) -> Iterator[Any]:
+    def _stream(self, nodes: Nodes, hints: Hints, depth: int, checked: bool) -> Iterator[Any]:
         limit = _LIMITS[depth] if depth < len(_LIMITS) else 1
         first = self.sample(nodes)
         streams: list[Iterator[Any]] = [iter(() if first is MISSING else (first,))]
         if limit > 1:
+            streams.append(iter(hints.values))
             for flat in self.flats(nodes):
                 if flat.enum is not None:
                     streams.append(iter(flat.enum))
                 else:
-                    typed = [self._typed(flat, t, depth, names) for t in flat.type_order()]
-                    streams.append(_roundrobin(typed))
+                    typed = [self._typed(flat, t, depth, hints) for t in flat.type_order()]
+                    streams.append(_roundrobin([self._hinted(flat, hints), *typed]))
         seen: set[str] = set()
         produced = tried = 0
         for value in _roundrobin(streams):
@@ -847,9 +911,9 @@ class Sampler:
             else:
                 yield from islice(self._scalars(flat, kind), 6)
 
-    def _typed(self, flat: _Flat, kind: str, depth: int, names: tuple[str, ...]) -> Iterator[Any]:
+    def _typed(self, flat: _Flat, kind: str, depth: int, hints: Hints) -> Iterator[Any]:
         if kind == "object":
-            return self._objects(flat, depth, names)
+            return self._objects(flat, depth, hints.names)
         if kind == "array":
             return self._arrays(flat, depth)
         return self._scalars(flat, kind)
@@ -893,6 +957,32 @@ class Sampler:
             name = next(fresh, "")
             obj[name] = self.sample(flat.child(name) or ())
         return MISSING if MISSING in obj.values() else obj
+
+    def _hinted(self, flat: _Flat, hints: Hints) -> Iterator[Any]:
+        """Values of ``flat`` at the hinted lengths, numbers, sizes and property counts."""
+        kinds = flat.type_order()
+        if "string" in kinds:
+            stems = [""] if not flat.patterns else list(regex_strings(flat.patterns[0])[:3])
+            for n in hints.lengths:
+                yield from (stem + "a" * (n - len(stem)) for stem in stems if len(stem) <= n)
+        if "number" in kinds or "integer" in kinds:
+            yield from (_tidy(x) for x in hints.numbers)
+        if "array" in kinds:
+            yield from (self._array(flat, n) for n in hints.items)
+        if "object" in kinds:
+            yield from (self._object_of(flat, n) for n in hints.props)
+
+    def _object_of(self, flat: _Flat, size: int) -> Any:
+        """An object of ``flat`` with ``size`` properties (declared ones first), if it can be."""
+        obj = self._object(flat)
+        if obj is MISSING or len(obj) >= size:
+            return obj
+        optional = [k for k in flat.props if k not in obj]
+        obj = self._object(flat, optional[: size - len(obj)])
+        fresh = flat.fresh_names()
+        while obj is not MISSING and len(obj) < size and not flat.closed:
+            obj = {**obj, next(fresh, ""): "x"}
+        return obj
 
     def _objects(self, flat: _Flat, depth: int, names: tuple[str, ...]) -> Iterator[Any]:
         base = self._object(flat)
@@ -990,6 +1080,11 @@ class Sampler:
             return
         for value in self.candidates(child, depth=depth + 1):
             yield _put(shell, (index,), value)
+
+
+def _beyond(low: int, high: int | None) -> list[int]:
+    """The sizes one step outside ``[low, high]``."""
+    return ([low - 1] if low > 0 else []) + ([high + 1] if high is not None else [])
 
 
 def _strings(flat: _Flat) -> list[str]:

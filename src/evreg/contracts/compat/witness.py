@@ -30,6 +30,8 @@ from evreg.contracts.compat.jsonschema_diff import EXTRA_PROPERTY
 from evreg.contracts.compat.report import Change
 from evreg.contracts.compat.sample import (
     MISSING,
+    NO_HINTS,
+    Hints,
     Node,
     Nodes,
     Sampler,
@@ -192,7 +194,7 @@ class _Budget:
         return self.events >= _MAX_EVENTS or self.local >= _MAX_LOCAL
 
 
-_Stage = tuple[Nodes, tuple[str | int, ...], Node | None, tuple[str, ...]]
+_Stage = tuple[Nodes, tuple[str | int, ...], Node | None, Hints]
 
 
 class WitnessFinder:
@@ -242,8 +244,8 @@ class WitnessFinder:
         seen: set[tuple[Any, ...]] = set()
         for concrete in self._concrete(change, path, writer, reader):
             stages = self._stages(change, concrete, writer, reader, seen)
-            for nodes, at, reader_node, names in stages:
-                event = self._stage(nodes, at, reader_node, names, budget)
+            for nodes, at, reader_node, hints in stages:
+                event = self._stage(nodes, at, reader_node, hints, budget)
                 if event is not MISSING:
                     return WitnessResult(True, event)
                 if budget.spent:
@@ -319,7 +321,7 @@ class WitnessFinder:
             r_node = self._reader.node(change.reader_node) if change.reader_node else None
             nodes: Nodes = (w_node,) if w_node is not None else ()
             if _fresh_stage(seen, nodes, path, r_node):
-                yield nodes, path, r_node, self._names(change, nodes, r_node)
+                yield nodes, path, r_node, self._hints(change, nodes, r_node)
         for depth in range(len(path) - 1 if path else 0, -1, -1):
             at = path[:depth]
             found = self._writer.sampler.nodes_at((writer,), at)
@@ -327,18 +329,18 @@ class WitnessFinder:
                 continue
             r_nodes = self._reader.sampler.nodes_at((reader,), at)
             r_node = r_nodes[0] if r_nodes and len(r_nodes) == 1 else None
-            yield found, at, None, self._names(change, found, r_node, at == path)
+            yield found, at, None, self._hints(change, found, r_node, at == path)
 
-    def _names(
-        self, change: Change, nodes: Nodes, reader: Node | None, here: bool = True
-    ) -> tuple[str, ...]:
-        """Property names worth adding to writer objects: those the reader declares anew."""
+    def _hints(self, change: Change, nodes: Nodes, reader: Node | None, here: bool = True) -> Hints:
+        """Probes from the reader node: just past its bounds, and the names it declares anew."""
         named = _named(change.path) if here else None
-        names = [named] if named else []
-        if reader is not None:
-            names += self._reader.sampler.property_names((reader,))
+        probes = NO_HINTS if reader is None else self._reader.sampler.probes((reader,))
         declared = set(self._writer.sampler.property_names(nodes))
-        return tuple(n for n in dict.fromkeys(names) if n == named or n not in declared)[:12]
+        names = [n for n in probes.names if n not in declared]
+        names = list(dict.fromkeys([named, *names] if named else names))[:12]
+        return Hints(
+            tuple(names), probes.values, probes.lengths, probes.numbers, probes.items, probes.props
+        )
 
     def _enum_gap(self, nodes: Nodes, reader: Node | None) -> tuple[Any, ...]:
         """Values of a writer enum that a reader enum lacks (tried first: enums can be long)."""
@@ -356,7 +358,7 @@ class WitnessFinder:
         nodes: Nodes,
         at: tuple[str | int, ...],
         reader_node: Node | None,
-        names: tuple[str, ...],
+        hints: Hints,
         budget: _Budget,
     ) -> Any:
         writer, reader = self._writer.root(), self._reader.root()
@@ -367,7 +369,7 @@ class WitnessFinder:
         if not shells:
             return MISSING
         sampler = self._writer.sampler
-        values = sampler.candidates(nodes, names, checked=False)
+        values = sampler.candidates(nodes, hints, checked=False)
         for value in chain(self._enum_gap(nodes, reader_node), values):
             if budget.spent:
                 break
