@@ -113,7 +113,8 @@ def test_forward_wording(v1: Path, tmp_path: Path) -> None:
 def test_no_witness(v1: Path, adds_required: Path) -> None:
     result = run("compat", v1, adds_required, "--no-witness")
     assert result.returncode == 1
-    assert "witness" not in result.stdout
+    assert "BREAKING" in result.stdout
+    assert not [ln for ln in result.stdout.splitlines() if ln.lstrip().startswith("witness")]
 
 
 def test_json_format(v1: Path, adds_required: Path) -> None:
