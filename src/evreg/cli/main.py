@@ -16,6 +16,7 @@ import typer
 from evreg import __version__
 from evreg.cli.compat_cmd import compat
 from evreg.cli.rules_cmd import rules
+from evreg.cli.serve_cmd import serve
 from evreg.cli.sources import InputError
 from evreg.contracts import ContractError
 
@@ -34,6 +35,7 @@ app = typer.Typer(
 )
 app.command("compat")(compat)
 app.command("rules")(rules)
+app.command("serve")(serve)
 
 
 def _print_version(value: bool) -> None:
