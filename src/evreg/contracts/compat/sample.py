@@ -991,6 +991,10 @@ class Sampler:
         yield base
         for name in names:  # the caller's hints come first: they are the likeliest witnesses
             yield from self._vary_prop(flat, name, depth)
+        extra_names = [] if flat.closed else [next(flat.fresh_names(), "")]
+        for pattern, _ in flat.pattern_props:
+            extra_names += [s for s in regex_strings(pattern)[:3] if s and s not in flat.props][:1]
+        yield from (next(iter(self._vary_prop(flat, k, depth)), MISSING) for k in extra_names)
         optional = [k for k in flat.props if k not in base]
         if optional:
             yield self._object(flat, optional)
@@ -999,9 +1003,6 @@ class Sampler:
         for name in flat.dep_names:
             if name not in flat.props:
                 yield from self._vary_prop(flat, name, depth)
-        extra_names = [] if flat.closed else [next(flat.fresh_names(), "")]
-        for pattern, _ in flat.pattern_props:
-            extra_names += [s for s in regex_strings(pattern)[:3] if s and s not in flat.props][:1]
         names = (*extra_names, *flat.props)  # extra properties and each declared one, in turn
         yield from _roundrobin([self._vary_prop(flat, k, depth) for k in names])
         if flat.max_props is not None and not flat.closed:

@@ -5,10 +5,12 @@ reader schema, both checked with the real ``jsonschema`` validator of each side'
 writer is checked with format assertions on, so the event is valid even for consumers that
 check formats. When no witness is found the result says so and why; nothing is invented.
 
-The search, for one change: values valid under the writer node (``sample.candidates``) that the
-reader node rejects are put at the change's instance path into an event built from the writer
-root, and the whole event is verified; then the same one level up, and so on to the whole event.
-Every step is bounded and deterministic: the same inputs always give the same witness.
+The search, for one change: values valid under the writer node (``sample.candidates``, steered
+by probes taken from the reader node: just past its bounds, the names it adds, the values its
+``not`` forbids, the enum values it dropped) that the reader node rejects are put at the
+change's instance path into an event built from the writer root, and the whole event is
+verified; then the same one level up, and so on to the whole event. Every step is bounded and
+deterministic: the same inputs always give the same witness.
 """
 
 from __future__ import annotations
