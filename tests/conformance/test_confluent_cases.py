@@ -3,6 +3,10 @@
 Every case's verdict (STRICT, and LENIENT where the case gives one) must agree; the change types
 should agree too, and the summary prints both rates. Every witness is re-validated here with
 `jsonschema`, independently of the engine.
+
+The Confluent registry reads a schema without `$schema` as draft-07 (evreg's default is
+2020-12), and the cases rely on it (`items` arrays are tuples), so schemas without `$schema`
+are given the draft-07 one here.
 """
 
 from __future__ import annotations
@@ -20,19 +24,31 @@ CASES_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "compat-case
 FILES = ("diff-schema-examples.json", "diff-combined-schema-examples.json")
 
 
+DRAFT7 = "http://json-schema.org/draft-07/schema#"
+
+
+def _draft7(schema: Any) -> Any:
+    if isinstance(schema, dict) and "$schema" not in schema:
+        return {"$schema": DRAFT7, **schema}
+    return schema
+
+
 def _cases() -> list[tuple[str, dict[str, Any]]]:
     if not CASES_DIR.is_dir():
         return []
     out = []
     for name in FILES:
         for i, case in enumerate(json.loads((CASES_DIR / name).read_text())):
+            case["original_schema"] = _draft7(case["original_schema"])
+            case["update_schema"] = _draft7(case["update_schema"])
             out.append((f"{name.split('-')[1]}-{i}", case))
     return out
 
 
 CASES = _cases()
 needs_cases = pytest.mark.skipif(
-    not CASES, reason=f"{CASES_DIR} is absent: the conformance cases live in ../shared beside the clone"
+    not CASES,
+    reason=f"{CASES_DIR} is absent: the conformance cases live in ../shared beside the clone",
 )
 
 
@@ -41,7 +57,9 @@ def _valid(schema: Any, instance: Any) -> bool:
 
 
 def _verdicts(case: dict[str, Any]) -> tuple[bool, set[str], bool | None]:
-    report = check_compatibility(case["original_schema"], case["update_schema"], "BACKWARD", "STRICT")
+    report = check_compatibility(
+        case["original_schema"], case["update_schema"], "BACKWARD", "STRICT"
+    )
     lenient = None
     if "compatible_lenient" in case:
         lenient = check_compatibility(
@@ -53,10 +71,14 @@ def _verdicts(case: dict[str, Any]) -> tuple[bool, set[str], bool | None]:
 @needs_cases
 @pytest.mark.parametrize(("case_id", "case"), CASES, ids=[c[0] for c in CASES])
 def test_case_verdict_and_witnesses(case_id: str, case: dict[str, Any]) -> None:
-    report = check_compatibility(case["original_schema"], case["update_schema"], "BACKWARD", "STRICT")
+    report = check_compatibility(
+        case["original_schema"], case["update_schema"], "BACKWARD", "STRICT"
+    )
     assert report.is_compatible == case["compatible"], case["description"]
     if "compatible_lenient" in case:
-        lenient = check_compatibility(case["original_schema"], case["update_schema"], "BACKWARD", "LENIENT")
+        lenient = check_compatibility(
+            case["original_schema"], case["update_schema"], "BACKWARD", "LENIENT"
+        )
         assert lenient.is_compatible == case["compatible_lenient"], case["description"]
     for finding in report.breaking:
         if finding.has_witness:

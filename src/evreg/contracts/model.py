@@ -67,7 +67,8 @@ class Channel:
 
 @dataclass(frozen=True, slots=True)
 class Operation:
-    key: str  # 3.0: the key under `operations`; 2.x: operationId, else "<channel>/<publish|subscribe>"
+    # 3.0: the key under `operations`; 2.x: operationId, else "<channel>/<publish|subscribe>"
+    key: str
     action: Literal["send", "receive"]  # from the described application's side
     channel: str  # Channel.key
     messages: tuple[str, ...]  # Message.key

@@ -27,7 +27,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the registry: open (and migrate) the database, wire routes and error handlers."""
     settings = settings or Settings.from_env()
     store = Store(settings.database_url)
-    service = RegistryService(store, cache_size=settings.cache_size)
+    service = RegistryService(
+        store, cache_size=settings.cache_size, payload_subjects=settings.payload_subjects
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -35,6 +35,7 @@ from evreg.contracts import (
     load_contract,
 )
 from evreg.registry import errors
+from evreg.registry.payloads import PayloadError, PayloadSubject, payload_subjects
 from evreg.registry.store import Reference, Store
 from evreg.registry.store import queries as q
 from evreg.registry.store.tables import GLOBAL, SchemaReference, SchemaRow, SubjectVersion
@@ -220,8 +221,11 @@ def describe_finding(finding: Finding) -> str:
 class RegistryService:
     """Use cases over one :class:`Store`. Thread-safe; share one per process."""
 
-    def __init__(self, store: Store, *, cache_size: int = 4096) -> None:
+    def __init__(
+        self, store: Store, *, cache_size: int = 4096, payload_subjects: bool = True
+    ) -> None:
         self.store = store
+        self.payload_subjects = payload_subjects
         self._contracts: LRU[str, Contract] = LRU(cache_size)
         self._reports: LRU[tuple[str, str, str, str], Report] = LRU(cache_size)
 
@@ -684,55 +688,104 @@ class RegistryService:
         schema_id: int | None = None,
         version: int | None = None,
     ) -> RegisteredVersion:
-        """Register ``given`` under ``subject``; idempotent for a schema already live there."""
+        """Register ``given`` under ``subject``; idempotent for a schema already live there.
+
+        An AsyncAPI contract also registers, in the same transaction, the payload of each
+        channel its application sends on as a JSON subject ``<channel address>-value``: either
+        the contract and all its payload subjects are registered, or none is.
+        """
         _check_subject_name(subject)
-        with self._write(subject) as session:
-            mode = self._mode(session, subject)
-            if mode == "READONLY":
-                raise errors.OperationNotPermitted(f"Subject {subject} is in read-only mode")
-            importing = mode == "IMPORT"
-            explicit = (schema_id or 0) > 0 or (version or 0) > 0
-            if explicit and not importing:
-                raise errors.OperationNotPermitted(
-                    f"Subject {subject} is not in import mode: id and version cannot be set"
-                )
-            prepared = self._prepare(session, given)
-            live = q.versions(session, subject)
-            existing_id = q.find_schema_id(session, prepared.fingerprint, prepared.schema_type)
-            if existing_id is not None:
-                for row in reversed(live):
-                    if row.schema_id == existing_id:
-                        return self._registered(session, row)
-            if not importing:
-                eff = self._effective(session, subject)
-                against = live if eff.level.transitive else live[-1:]
-                result = self._check(session, subject, prepared, against, eff.level, eff.policy)
-                if not result.is_compatible:
-                    raise errors.IncompatibleSchema(subject, result.messages, result)
-            new_id = self._insert_schema(session, prepared, schema_id if importing else None)
-            number = self._next_version(session, subject, version if importing else None)
-            q.add_version(session, subject, number, new_id)
-            q.audit(
-                session,
-                actor=actor,
-                action="schema.register",
-                subject=subject,
-                version=number,
-                schema_id=new_id,
-                after={
-                    "schemaType": prepared.schema_type,
-                    "fingerprint": prepared.contract.fingerprint,
-                    "references": [dataclasses.asdict(r) for r in prepared.references],
-                },
+        derived: list[PayloadSubject] = []
+        if self.payload_subjects and (given.schema_type or "").upper() == "ASYNCAPI":
+            with self._read() as session:
+                contract = self._prepare(session, given).contract
+            try:
+                derived = payload_subjects(contract)
+            except PayloadError as exc:
+                raise errors.InvalidSchema(f"Invalid schema: {exc}") from None
+        with self._write(subject, *(d.subject for d in derived)) as session:
+            registered = self._register_locked(
+                session, subject, given, actor=actor, schema_id=schema_id, version=version
             )
-            return RegisteredVersion(
-                subject=subject,
-                version=number,
-                id=new_id,
-                schema_type=prepared.schema_type,
-                schema=prepared.contract.canonical,
-                references=prepared.references,
+            if derived and self._mode(session, subject) != "IMPORT":
+                for item in derived:
+                    payload = SchemaInput(
+                        schema=json.dumps(item.schema, ensure_ascii=False), schema_type="JSON"
+                    )
+                    self._register_locked(
+                        session,
+                        item.subject,
+                        payload,
+                        actor=actor,
+                        derived_from={
+                            "subject": subject,
+                            "version": registered.version,
+                            "channel": item.channel,
+                            "messages": list(item.messages),
+                        },
+                    )
+            return registered
+
+    def _register_locked(
+        self,
+        session: Session,
+        subject: str,
+        given: SchemaInput,
+        *,
+        actor: str,
+        schema_id: int | None = None,
+        version: int | None = None,
+        derived_from: dict[str, Any] | None = None,
+    ) -> RegisteredVersion:
+        mode = self._mode(session, subject)
+        if mode == "READONLY":
+            raise errors.OperationNotPermitted(f"Subject {subject} is in read-only mode")
+        importing = mode == "IMPORT"
+        explicit = (schema_id or 0) > 0 or (version or 0) > 0
+        if explicit and not importing:
+            raise errors.OperationNotPermitted(
+                f"Subject {subject} is not in import mode: id and version cannot be set"
             )
+        prepared = self._prepare(session, given)
+        live = q.versions(session, subject)
+        existing_id = q.find_schema_id(session, prepared.fingerprint, prepared.schema_type)
+        if existing_id is not None:
+            for row in reversed(live):
+                if row.schema_id == existing_id:
+                    return self._registered(session, row)
+        if not importing:
+            eff = self._effective(session, subject)
+            against = live if eff.level.transitive else live[-1:]
+            result = self._check(session, subject, prepared, against, eff.level, eff.policy)
+            if not result.is_compatible:
+                raise errors.IncompatibleSchema(subject, result.messages, result)
+        new_id = self._insert_schema(session, prepared, schema_id if importing else None)
+        number = self._next_version(session, subject, version if importing else None)
+        q.add_version(session, subject, number, new_id)
+        after: dict[str, Any] = {
+            "schemaType": prepared.schema_type,
+            "fingerprint": prepared.contract.fingerprint,
+            "references": [dataclasses.asdict(r) for r in prepared.references],
+        }
+        if derived_from is not None:
+            after["derivedFrom"] = derived_from
+        q.audit(
+            session,
+            actor=actor,
+            action="schema.register",
+            subject=subject,
+            version=number,
+            schema_id=new_id,
+            after=after,
+        )
+        return RegisteredVersion(
+            subject=subject,
+            version=number,
+            id=new_id,
+            schema_type=prepared.schema_type,
+            schema=prepared.contract.canonical,
+            references=prepared.references,
+        )
 
     def _insert_schema(self, session: Session, prepared: _Prepared, wanted_id: int | None) -> int:
         if wanted_id is not None and wanted_id > 0:

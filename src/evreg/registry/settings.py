@@ -20,12 +20,15 @@ class Settings:
     - ``max_body_bytes``: ``EVREG_MAX_BODY_BYTES``: larger request bodies get 413/42209.
     - ``load_dir``: ``EVREG_LOAD_DIR``: push every contract in this folder at start.
     - ``cache_size``: ``EVREG_CACHE_SIZE``: entries in the contract and report caches.
+    - ``payload_subjects``: ``EVREG_PAYLOAD_SUBJECTS`` (``true``): pushing an AsyncAPI contract
+      also registers each sent payload as ``<channel address>-value``.
     """
 
     database_url: str = DEFAULT_URL
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     load_dir: str | None = None
     cache_size: int = 4096
+    payload_subjects: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -35,4 +38,6 @@ class Settings:
             max_body_bytes=int(env.get("EVREG_MAX_BODY_BYTES") or DEFAULT_MAX_BODY_BYTES),
             load_dir=env.get("EVREG_LOAD_DIR") or None,
             cache_size=int(env.get("EVREG_CACHE_SIZE") or 4096),
+            payload_subjects=(env.get("EVREG_PAYLOAD_SUBJECTS") or "true").lower()
+            not in ("0", "false", "no", "off"),
         )

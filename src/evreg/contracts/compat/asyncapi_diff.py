@@ -57,7 +57,14 @@ def diff_documents(old: Contract, new: Contract) -> list[Change]:
     for address, channel in old_channels.items():
         if address not in new_channels:
             out.append(
-                Change("CHANNEL_REMOVED", channel.pointer, address, None, f"Channel `{address}` was removed", address)
+                Change(
+                    "CHANNEL_REMOVED",
+                    channel.pointer,
+                    address,
+                    None,
+                    f"Channel `{address}` was removed",
+                    address,
+                )
             )
             continue
         new_channel = new_channels[address]
@@ -101,7 +108,16 @@ def diff_documents(old: Contract, new: Contract) -> list[Change]:
             )
     for address, channel in new_channels.items():
         if address not in old_channels:
-            out.append(Change("CHANNEL_ADDED", channel.pointer, None, address, f"Channel `{address}` was added", address))
+            out.append(
+                Change(
+                    "CHANNEL_ADDED",
+                    channel.pointer,
+                    None,
+                    address,
+                    f"Channel `{address}` was added",
+                    address,
+                )
+            )
     _operations(old, new, out)
     _messages(old, new, out)
     return out
@@ -126,10 +142,18 @@ def _info(old: Contract, new: Contract, out: list[Change]) -> None:
         )
     if before.get("title") != after.get("title"):
         out.append(
-            Change("INFO_TITLE_CHANGED", "#/info/title", before.get("title"), after.get("title"), "info.title changed")
+            Change(
+                "INFO_TITLE_CHANGED",
+                "#/info/title",
+                before.get("title"),
+                after.get("title"),
+                "info.title changed",
+            )
         )
     if before.get("description") != after.get("description"):
-        out.append(Change("METADATA_CHANGED", "#/info/description", None, None, "info.description changed"))
+        out.append(
+            Change("METADATA_CHANGED", "#/info/description", None, None, "info.description changed")
+        )
 
 
 def _operations(old: Contract, new: Contract, out: list[Change]) -> None:
@@ -190,7 +214,14 @@ def _operations(old: Contract, new: Contract, out: list[Change]) -> None:
         if key not in old.operations:
             where = address(new, op.channel)
             out.append(
-                Change("OPERATION_ADDED", op.pointer, None, key, f"Operation `{key}` ({op.action} on `{where}`) was added", where)
+                Change(
+                    "OPERATION_ADDED",
+                    op.pointer,
+                    None,
+                    key,
+                    f"Operation `{key}` ({op.action} on `{where}`) was added",
+                    where,
+                )
             )
 
 

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from evreg.contracts.compat.asyncapi_diff import diff_documents, message_pairs
 from evreg.contracts.compat.jsonschema_diff import diff_schemas
 from evreg.contracts.compat.messages import describe
 from evreg.contracts.compat.report import Change, Direction, Finding, Level, Policy, Report
-from evreg.contracts.compat.rules import RULES
+from evreg.contracts.compat.rules import RULES, may_reject
+from evreg.contracts.compat.witness import WitnessFinder
 from evreg.contracts.errors import ContractError
 from evreg.contracts.loader import load_contract
 from evreg.contracts.model import Contract, ContractKind, SchemaRef
-
-if TYPE_CHECKING:
-    from evreg.contracts.compat.witness import WitnessFinder
 
 ContractLike = Contract | Mapping[str, Any] | str | bytes | bool
 
@@ -50,7 +48,8 @@ def check_compatibility(
     for old in history:
         if old.kind is not new.kind:
             raise ContractError(
-                f"cannot compare a {old.kind.value} contract with a {new.kind.value} one", source=new.source
+                f"cannot compare a {old.kind.value} contract with a {new.kind.value} one",
+                source=new.source,
             )
     if lvl is Level.NONE or not history:
         return Report(lvl, pol, ())
@@ -72,7 +71,9 @@ def _enum(cls: Any, value: Any, what: str) -> Any:
         return cls(value.upper() if isinstance(value, str) else value)
     except ValueError:
         choices = ", ".join(m.value for m in cls)
-        raise ContractError(f"unknown compatibility {what} {value!r} (choose from {choices})") from None
+        raise ContractError(
+            f"unknown compatibility {what} {value!r} (choose from {choices})"
+        ) from None
 
 
 def _load(value: ContractLike) -> Contract:
@@ -103,19 +104,13 @@ def _schema_findings(
     for direction in _directions(level):
         writer, reader = (older, newer) if direction is Direction.BACKWARD else (newer, older)
         changes = diff_schemas(writer, reader, policy, prefix)
-        finder = _finder(writer, reader) if witnesses else None
+        finder = WitnessFinder(writer, reader) if witnesses else None
         for change in changes:
             breaking = not RULES[change.rule].accepted(policy)
             findings.append(
                 _finding(change, breaking, direction, version, finder, channel, message_name)
             )
     return findings
-
-
-def _finder(writer: SchemaRef, reader: SchemaRef) -> WitnessFinder:
-    from evreg.contracts.compat.witness import WitnessFinder
-
-    return WitnessFinder(writer, reader)
 
 
 def _finding(
@@ -130,12 +125,13 @@ def _finding(
     witness: Any = None
     has_witness = False
     note: str | None = None
-    if breaking:
-        if finder is None:
-            note = "witnesses were not requested"
-        else:
-            result = finder.find(change)
-            has_witness, witness, note = result.found, result.value, result.note
+    if finder is not None and (breaking or may_reject(change.rule)):
+        result = finder.find(change)
+        has_witness, witness, note = result.found, result.value, result.note
+    elif breaking:
+        note = "witnesses were not requested"
+    if not breaking and not has_witness:
+        note = None
     return Finding(
         rule=change.rule,
         path=change.path,
@@ -189,7 +185,15 @@ def _check_asyncapi(
                 continue
             findings.extend(
                 _schema_findings(
-                    before, after, level, policy, witnesses, version, after.pointer[1:], pair.channel, name
+                    before,
+                    after,
+                    level,
+                    policy,
+                    witnesses,
+                    version,
+                    after.pointer[1:],
+                    pair.channel,
+                    name,
                 )
             )
     return findings

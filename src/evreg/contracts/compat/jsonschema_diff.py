@@ -22,7 +22,8 @@ from evreg.contracts.model import SchemaRef
 
 Path = str  # internal: "" for the root, "/properties/a" below it
 IPath = tuple[str | int, ...]
-EXTRA_PROPERTY = "x-evreg-extra"  # instance key standing for "some undeclared property"
+EXTRA_PROPERTY = "x-evreg-extra"
+_MISSING: Any = object()  # instance key standing for "some undeclared property"
 
 _EMPTYISH = (Kind.EMPTY,)
 
@@ -32,7 +33,9 @@ def diff_schemas(
 ) -> list[Change]:
     """Every change from ``writer`` to ``reader``; paths start with ``prefix`` (a pointer)."""
     differ = _Differ(policy)
-    return differ.compare(SchemaView(writer).root(), SchemaView(reader).root(), prefix.rstrip("/"), ())
+    return differ.compare(
+        SchemaView(writer).root(), SchemaView(reader).root(), prefix.rstrip("/"), ()
+    )
 
 
 class _Differ:
@@ -144,16 +147,32 @@ class _Differ:
 
     def _meta(self, o: Node, u: Node, path: Path, ip: IPath, out: list[Change]) -> None:
         om, um = o.meta, u.meta
-        for attr, rule in (("id", "ID_CHANGED"), ("title", "TITLE_CHANGED"), ("description", "DESCRIPTION_CHANGED")):
+        for attr, rule in (
+            ("id", "ID_CHANGED"),
+            ("title", "TITLE_CHANGED"),
+            ("description", "DESCRIPTION_CHANGED"),
+        ):
             before = getattr(om, attr, None)
             after = getattr(um, attr, None)
             if before != after:
                 out.append(_ch(rule, path, o, u, ip, before, after))
-        o_def = om is not None and om.has_default
-        u_def = um is not None and um.has_default
-        if (o_def or u_def) and (o_def != u_def or not _json_eq(om.default, um.default)):  # type: ignore[union-attr]
+        before_default = om.default if om is not None and om.has_default else _MISSING
+        after_default = um.default if um is not None and um.has_default else _MISSING
+        if before_default is not after_default and (
+            before_default is _MISSING
+            or after_default is _MISSING
+            or not _json_eq(before_default, after_default)
+        ):
             out.append(
-                _ch("DEFAULT_CHANGED", path, o, u, ip, om.default if o_def else None, um.default if u_def else None)  # type: ignore[union-attr]
+                _ch(
+                    "DEFAULT_CHANGED",
+                    path,
+                    o,
+                    u,
+                    ip,
+                    None if before_default is _MISSING else before_default,
+                    None if after_default is _MISSING else after_default,
+                )
             )
 
     # -- strings and numbers ----------------------------------------------------------------
@@ -163,13 +182,29 @@ class _Differ:
         _bound(o, u, "minLength", "MIN_LENGTH", path, ip, out)
         before, after = o.raw.get("pattern"), u.raw.get("pattern")
         if before != after:
-            rule = "PATTERN_ADDED" if before is None else "PATTERN_REMOVED" if after is None else "PATTERN_CHANGED"
+            rule = (
+                "PATTERN_ADDED"
+                if before is None
+                else "PATTERN_REMOVED"
+                if after is None
+                else "PATTERN_CHANGED"
+            )
             out.append(_ch(rule, path + "/pattern", o, u, ip, before, after))
 
     def _number(self, o: Node, u: Node, path: Path, ip: IPath, out: list[Change]) -> None:
         if o.integer != u.integer:
             rule = "TYPE_EXTENDED" if o.integer else "TYPE_NARROWED"
-            out.append(_ch(rule, path, o, u, ip, "integer" if o.integer else "number", "integer" if u.integer else "number"))
+            out.append(
+                _ch(
+                    rule,
+                    path,
+                    o,
+                    u,
+                    ip,
+                    "integer" if o.integer else "number",
+                    "integer" if u.integer else "number",
+                )
+            )
         ob, ub = _numeric_bounds(o), _numeric_bounds(u)
         for kw, prefix in (
             ("maximum", "MAXIMUM"),
@@ -180,7 +215,9 @@ class _Differ:
             _bound_values(ob.get(kw), ub.get(kw), kw, prefix, o, u, path, ip, out)
         before, after = o.raw.get("multipleOf"), u.raw.get("multipleOf")
         if before != after:
-            out.append(_ch(_multiple_of(before, after), path + "/multipleOf", o, u, ip, before, after))
+            out.append(
+                _ch(_multiple_of(before, after), path + "/multipleOf", o, u, ip, before, after)
+            )
 
     # -- enums, not, combinators, conditionals ---------------------------------------------
 
@@ -207,7 +244,12 @@ class _Differ:
         out.append(_ch(rule, path + "/not", o, u, ip))
 
     def _combined(self, o: Node, u: Node, path: Path, ip: IPath, out: list[Change]) -> None:
-        if o.synthetic and u.synthetic and o.criterion == u.criterion and self._by_kind(o, u, path, ip, out):
+        if (
+            o.synthetic
+            and u.synthetic
+            and o.criterion == u.criterion
+            and self._by_kind(o, u, path, ip, out)
+        ):
             return
         o_subs, u_subs = _distinct(o.subs), _distinct(u.subs)
         criteria = _criteria_change(o.criterion, u.criterion, len(o_subs), len(u_subs))
@@ -261,7 +303,17 @@ class _Differ:
 
     def _conditional(self, o: Node, u: Node, path: Path, ip: IPath, out: list[Change]) -> None:
         if not _json_eq(o.raw.get("if"), u.raw.get("if")):
-            out.append(_ch("COMBINED_TYPE_CHANGED", path + "/if", o, u, ip, o.raw.get("if"), u.raw.get("if")))
+            out.append(
+                _ch(
+                    "COMBINED_TYPE_CHANGED",
+                    path + "/if",
+                    o,
+                    u,
+                    ip,
+                    o.raw.get("if"),
+                    u.raw.get("if"),
+                )
+            )
             return
         for kw in ("then", "else"):
             out.extend(self.compare(_sub(o, kw), _sub(u, kw), f"{path}/{kw}", ip))
@@ -278,37 +330,91 @@ class _Differ:
             p = f"{path}/properties/{escape(name)}"
             child_ip = (*ip, name)
             if name not in u_props:
-                self._property_removed(o, u, name, o.child(o_props[name], "properties", name), p, child_ip, out)
+                self._property_removed(
+                    o, u, name, o.child(o_props[name], "properties", name), p, child_ip, out
+                )
             elif name not in o_props:
                 u_child = u.child(u_props[name], "properties", name)
                 self._property_added(o, u, name, u_child, name in u_required, p, child_ip, out)
             else:
                 out.extend(
                     self.compare(
-                        o.child(o_props[name], "properties", name), u.child(u_props[name], "properties", name), p, child_ip
+                        o.child(o_props[name], "properties", name),
+                        u.child(u_props[name], "properties", name),
+                        p,
+                        child_ip,
                     )
                 )
         for name in u_required:
             if name not in o_required and name in o_props:
-                default = name in u_props and isinstance(u_props[name], dict) and "default" in u_props[name]
-                rule = "REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED" if default else "REQUIRED_ATTRIBUTE_ADDED"
+                default = (
+                    name in u_props
+                    and isinstance(u_props[name], dict)
+                    and "default" in u_props[name]
+                )
+                rule = (
+                    "REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED"
+                    if default
+                    else "REQUIRED_ATTRIBUTE_ADDED"
+                )
                 out.append(_ch(rule, f"{path}/required/{escape(name)}", o, u, ip, None, name))
         for name in o_required:
             if name not in u_required:
-                out.append(_ch("REQUIRED_ATTRIBUTE_REMOVED", f"{path}/required/{escape(name)}", o, u, ip, name, None))
+                out.append(
+                    _ch(
+                        "REQUIRED_ATTRIBUTE_REMOVED",
+                        f"{path}/required/{escape(name)}",
+                        o,
+                        u,
+                        ip,
+                        name,
+                        None,
+                    )
+                )
         _bound(o, u, "maxProperties", "MAX_PROPERTIES", path, ip, out)
         _bound(o, u, "minProperties", "MIN_PROPERTIES", path, ip, out)
-        self._extra(o, u, "additionalProperties", "ADDITIONAL_PROPERTIES", path, (*ip, EXTRA_PROPERTY), out)
-        self._extra(o, u, "unevaluatedProperties", "UNEVALUATED_PROPERTIES", path, (*ip, EXTRA_PROPERTY), out)
+        self._extra(
+            o, u, "additionalProperties", "ADDITIONAL_PROPERTIES", path, (*ip, EXTRA_PROPERTY), out
+        )
+        self._extra(
+            o,
+            u,
+            "unevaluatedProperties",
+            "UNEVALUATED_PROPERTIES",
+            path,
+            (*ip, EXTRA_PROPERTY),
+            out,
+        )
         self._pattern_properties(o, u, path, ip, out)
         self._dependencies(o, u, path, ip, out)
-        out.extend(self.compare(_sub(o, "propertyNames"), _sub(u, "propertyNames"), path + "/propertyNames", ip))
+        out.extend(
+            self.compare(
+                _sub(o, "propertyNames"), _sub(u, "propertyNames"), path + "/propertyNames", ip
+            )
+        )
 
     def _property_removed(
-        self, o: Node, u: Node, name: str, o_child: Node, p: Path, child_ip: IPath, out: list[Change]
+        self,
+        o: Node,
+        u: Node,
+        name: str,
+        o_child: Node,
+        p: Path,
+        child_ip: IPath,
+        out: list[Change],
     ) -> None:
         if _is_open(u):
-            out.append(_ch("PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL", p, o, u, (*child_ip[:-1],), name, None))
+            out.append(
+                _ch(
+                    "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL",
+                    p,
+                    o,
+                    u,
+                    (*child_ip[:-1],),
+                    name,
+                    None,
+                )
+            )
             return
         covering = _covering_schema(u, name)
         if covering is not None:
@@ -326,7 +432,15 @@ class _Differ:
         out.append(_ch(rule, p, o, u, child_ip[:-1], name, None))
 
     def _property_added(
-        self, o: Node, u: Node, name: str, u_child: Node, required: bool, p: Path, child_ip: IPath, out: list[Change]
+        self,
+        o: Node,
+        u: Node,
+        name: str,
+        u_child: Node,
+        required: bool,
+        p: Path,
+        child_ip: IPath,
+        out: list[Change],
     ) -> None:
         default = "default" in u_child.raw
         parent_ip = child_ip[:-1]
@@ -363,7 +477,9 @@ class _Differ:
             rule = "OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL"
         out.append(_ch(rule, p, o, u, parent_ip, None, name))
 
-    def _extra(self, o: Node, u: Node, kw: str, prefix: str, path: Path, ip: IPath, out: list[Change]) -> None:
+    def _extra(
+        self, o: Node, u: Node, kw: str, prefix: str, path: Path, ip: IPath, out: list[Change]
+    ) -> None:
         """additionalProperties / unevaluatedProperties / additionalItems / unevaluatedItems."""
         o_val, u_val = o.raw.get(kw), u.raw.get(kw)
         if o_val == u_val and not isinstance(o_val, dict):
@@ -372,7 +488,17 @@ class _Differ:
         o_schema, u_schema = _extra_schema(o_val), _extra_schema(u_val)
         o_allows, u_allows = o_val is not False, u_val is not False
         if o_allows != u_allows:
-            out.append(_ch(f"{prefix}_ADDED" if u_allows else f"{prefix}_REMOVED", p, o, u, ip[:-1], o_val, u_val))
+            out.append(
+                _ch(
+                    f"{prefix}_ADDED" if u_allows else f"{prefix}_REMOVED",
+                    p,
+                    o,
+                    u,
+                    ip[:-1],
+                    o_val,
+                    u_val,
+                )
+            )
         elif o_allows:
             if o_schema is None and u_schema is not None:
                 out.append(_ch(f"{prefix}_NARROWED", p, o, u, ip[:-1], o_val, u_val))
@@ -381,7 +507,9 @@ class _Differ:
             elif o_schema is not None and u_schema is not None:
                 out.extend(self.compare(o.child(o_schema, kw), u.child(u_schema, kw), p, ip))
 
-    def _pattern_properties(self, o: Node, u: Node, path: Path, ip: IPath, out: list[Change]) -> None:
+    def _pattern_properties(
+        self, o: Node, u: Node, path: Path, ip: IPath, out: list[Change]
+    ) -> None:
         o_pp, u_pp = _dict(o.raw.get("patternProperties")), _dict(u.raw.get("patternProperties"))
         if not o_pp and not u_pp:
             return
@@ -412,8 +540,20 @@ class _Differ:
                 before, after = o_deps.get(name), u_deps.get(name)
                 if before is None or after is None:
                     present = after if before is None else before
-                    family = "DEPENDENCY_ARRAY" if isinstance(present, list) else "DEPENDENCY_SCHEMA"
-                    out.append(_ch(f"{family}_{'ADDED' if before is None else 'REMOVED'}", p, o, u, ip, before, after))
+                    family = (
+                        "DEPENDENCY_ARRAY" if isinstance(present, list) else "DEPENDENCY_SCHEMA"
+                    )
+                    out.append(
+                        _ch(
+                            f"{family}_{'ADDED' if before is None else 'REMOVED'}",
+                            p,
+                            o,
+                            u,
+                            ip,
+                            before,
+                            after,
+                        )
+                    )
                 elif isinstance(before, list) and isinstance(after, list):
                     b, a = set(_strings(before)), set(_strings(after))
                     if a != b:
@@ -422,7 +562,9 @@ class _Differ:
                 elif isinstance(before, list) or isinstance(after, list):
                     out.append(_ch("DEPENDENCY_ARRAY_CHANGED", p, o, u, ip, before, after))
                 else:
-                    out.extend(self.compare(o.child(before, kw, name), u.child(after, kw, name), p, ip))
+                    out.extend(
+                        self.compare(o.child(before, kw, name), u.child(after, kw, name), p, ip)
+                    )
 
     # -- arrays -----------------------------------------------------------------------------
 
@@ -431,8 +573,20 @@ class _Differ:
         _bound(o, u, "minItems", "MIN_ITEMS", path, ip, out)
         if bool(o.raw.get("uniqueItems")) != bool(u.raw.get("uniqueItems")):
             rule = "UNIQUE_ITEMS_ADDED" if u.raw.get("uniqueItems") else "UNIQUE_ITEMS_REMOVED"
-            out.append(_ch(rule, path + "/uniqueItems", o, u, ip, o.raw.get("uniqueItems"), u.raw.get("uniqueItems")))
-        tuple_kw, extra_kw = ("prefixItems", "items") if o.view.prefix_items else ("items", "additionalItems")
+            out.append(
+                _ch(
+                    rule,
+                    path + "/uniqueItems",
+                    o,
+                    u,
+                    ip,
+                    o.raw.get("uniqueItems"),
+                    u.raw.get("uniqueItems"),
+                )
+            )
+        tuple_kw, extra_kw = (
+            ("prefixItems", "items") if o.view.prefix_items else ("items", "additionalItems")
+        )
         o_tuple, u_tuple = _tuple(o.raw, tuple_kw), _tuple(u.raw, tuple_kw)
         o_all, u_all = _all_items(o, tuple_kw), _all_items(u, tuple_kw)
         if o_all is not None or u_all is not None:
@@ -440,20 +594,50 @@ class _Differ:
         for i in range(max(len(o_tuple), len(u_tuple))):
             p = f"{path}/{tuple_kw}/{i}"
             if i >= len(u_tuple):
-                self._item_removed(o, u, o.child(o_tuple[i], tuple_kw, str(i)), extra_kw, p, (*ip, i), out)
+                self._item_removed(
+                    o, u, o.child(o_tuple[i], tuple_kw, str(i)), extra_kw, p, (*ip, i), out
+                )
             elif i >= len(o_tuple):
-                self._item_added(o, u, u.child(u_tuple[i], tuple_kw, str(i)), extra_kw, p, (*ip, i), out)
+                self._item_added(
+                    o, u, u.child(u_tuple[i], tuple_kw, str(i)), extra_kw, p, (*ip, i), out
+                )
             else:
-                out.extend(self.compare(o.child(o_tuple[i], tuple_kw, str(i)), u.child(u_tuple[i], tuple_kw, str(i)), p, (*ip, i)))
+                out.extend(
+                    self.compare(
+                        o.child(o_tuple[i], tuple_kw, str(i)),
+                        u.child(u_tuple[i], tuple_kw, str(i)),
+                        p,
+                        (*ip, i),
+                    )
+                )
         if not o.view.prefix_items or o_tuple or u_tuple:
-            self._extra(o, u, extra_kw, "ADDITIONAL_ITEMS", path, (*ip, max(len(o_tuple), len(u_tuple))), out)
+            self._extra(
+                o,
+                u,
+                extra_kw,
+                "ADDITIONAL_ITEMS",
+                path,
+                (*ip, max(len(o_tuple), len(u_tuple))),
+                out,
+            )
         self._extra(o, u, "unevaluatedItems", "UNEVALUATED_ITEMS", path, (*ip, len(u_tuple)), out)
         if "contains" in o.raw or "contains" in u.raw:
-            out.extend(self.compare(_sub(o, "contains"), _sub(u, "contains"), path + "/contains", (*ip, 0)))
+            out.extend(
+                self.compare(_sub(o, "contains"), _sub(u, "contains"), path + "/contains", (*ip, 0))
+            )
         _bound(o, u, "maxContains", "MAX_CONTAINS", path, ip, out)
         _bound(o, u, "minContains", "MIN_CONTAINS", path, ip, out)
 
-    def _item_removed(self, o: Node, u: Node, o_item: Node, extra_kw: str, p: Path, item_ip: IPath, out: list[Change]) -> None:
+    def _item_removed(
+        self,
+        o: Node,
+        u: Node,
+        o_item: Node,
+        extra_kw: str,
+        p: Path,
+        item_ip: IPath,
+        out: list[Change],
+    ) -> None:
         extra = u.raw.get(extra_kw)
         schema = _extra_schema(extra)
         if extra is not False and schema is None:
@@ -469,7 +653,16 @@ class _Differ:
             rule = "ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL"
         out.append(_ch(rule, p, o, u, item_ip[:-1]))
 
-    def _item_added(self, o: Node, u: Node, u_item: Node, extra_kw: str, p: Path, item_ip: IPath, out: list[Change]) -> None:
+    def _item_added(
+        self,
+        o: Node,
+        u: Node,
+        u_item: Node,
+        extra_kw: str,
+        p: Path,
+        item_ip: IPath,
+        out: list[Change],
+    ) -> None:
         extra = o.raw.get(extra_kw)
         schema = _extra_schema(extra)
         if extra is not False and schema is None:
@@ -492,7 +685,13 @@ class _Differ:
 
 
 def _ch(
-    rule: str, path: Path, o: Node | None, u: Node | None, ip: IPath, old: Any = None, new: Any = None
+    rule: str,
+    path: Path,
+    o: Node | None,
+    u: Node | None,
+    ip: IPath,
+    old: Any = None,
+    new: Any = None,
 ) -> Change:
     return Change(
         rule,
@@ -546,14 +745,28 @@ def _sub(node: Node, kw: str) -> Node | None:
     return node.child(node.raw[kw], kw) if kw in node.raw else None
 
 
-def _bound(o: Node, u: Node, kw: str, prefix: str, path: Path, ip: IPath, out: list[Change]) -> None:
+def _bound(
+    o: Node, u: Node, kw: str, prefix: str, path: Path, ip: IPath, out: list[Change]
+) -> None:
     _bound_values(o.raw.get(kw), u.raw.get(kw), kw, prefix, o, u, path, ip, out)
 
 
 def _bound_values(
-    before: Any, after: Any, kw: str, prefix: str, o: Node, u: Node, path: Path, ip: IPath, out: list[Change]
+    before: Any,
+    after: Any,
+    kw: str,
+    prefix: str,
+    o: Node,
+    u: Node,
+    path: Path,
+    ip: IPath,
+    out: list[Change],
 ) -> None:
-    if before == after or not _is_num(before) and before is not None or not _is_num(after) and after is not None:
+    if (
+        before == after
+        or (not _is_num(before) and before is not None)
+        or (not _is_num(after) and after is not None)
+    ):
         return
     if before is None:
         rule = "ADDED"
@@ -570,7 +783,9 @@ def _is_num(value: Any) -> bool:
 
 def _numeric_bounds(node: Node) -> dict[str, Any]:
     raw = node.raw
-    bounds = {kw: raw.get(kw) for kw in ("maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum")}
+    bounds = {
+        kw: raw.get(kw) for kw in ("maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum")
+    }
     if node.view.draft4:  # draft-04: exclusiveMaximum is a flag on maximum
         for flag, kw in (("exclusiveMaximum", "maximum"), ("exclusiveMinimum", "minimum")):
             if bounds[flag] is True:
@@ -649,7 +864,9 @@ def _distinct(subs: tuple[tuple[str | None, Node], ...]) -> list[tuple[str | Non
     return out
 
 
-def _criteria_change(before: str | None, after: str | None, n_before: int, n_after: int) -> str | None:
+def _criteria_change(
+    before: str | None, after: str | None, n_before: int, n_after: int
+) -> str | None:
     if before == after:
         return None
     if after == "anyOf" or (before == "allOf" and after == "oneOf"):

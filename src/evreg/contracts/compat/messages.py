@@ -9,8 +9,12 @@ from evreg.contracts.compat.report import Change, Direction
 from evreg.contracts.compat.rules import RULES
 
 _CONSEQUENCE = {
-    Direction.BACKWARD: "a consumer on the new version would reject some events written with the old one",
-    Direction.FORWARD: "a consumer still on the old version would reject some events written with the new one",
+    Direction.BACKWARD: (
+        "a consumer on the new version would reject some events written with the old one"
+    ),
+    Direction.FORWARD: (
+        "a consumer still on the old version would reject some events written with the new one"
+    ),
 }
 
 

@@ -89,7 +89,7 @@ class Finding:
             "breaking": self.breaking,
             "direction": self.direction.value,
         }
-        if self.breaking:
+        if self.breaking or self.has_witness:
             out["witness"] = self.witness if self.has_witness else None
             if not self.has_witness:
                 out["witness_note"] = self.witness_note

@@ -178,6 +178,17 @@ LENIENT_ACCEPTS: frozenset[str] = STRICT_ACCEPTS | frozenset(
     """.split()
 )
 
+# Accepted by the STRICT table although an event can prove them unsafe: JSON Schema validation
+# does not apply defaults, and a oneOf can gain a branch that overlaps an old one. The engine
+# looks for a witness for these (and for every change a policy accepts outside STRICT) so the
+# finding shows the risk even when the verdict follows the table.
+UNSOUND_IN_STRICT: frozenset[str] = frozenset(
+    """
+    REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL
+    COMBINED_TYPE_EXTENDED SUM_TYPE_EXTENDED
+    """.split()
+)
+
 _BOTH = frozenset({Direction.BACKWARD, Direction.FORWARD})
 _FWD = frozenset({Direction.FORWARD})
 _NEVER: frozenset[Direction] = frozenset()
@@ -214,11 +225,17 @@ RULES: dict[str, Rule] = {
 }
 
 
+def may_reject(rule_id: str) -> bool:
+    """Could a change of this type make the reader reject an event the writer produced?"""
+    found = RULES[rule_id]
+    if found.family == "asyncapi":
+        return bool(found.breaks_in)
+    return not found.strict_ok or rule_id in UNSOUND_IN_STRICT
+
+
 def rule(rule_id: str) -> Rule:
     return RULES[rule_id]
 
 
-def is_breaking(
-    rule_id: str, policy: Policy, direction: Direction = Direction.BACKWARD
-) -> bool:
+def is_breaking(rule_id: str, policy: Policy, direction: Direction = Direction.BACKWARD) -> bool:
     return not RULES[rule_id].accepted(policy, direction)

@@ -20,6 +20,7 @@ from urllib.parse import unquote
 
 from evreg.contracts.errors import ContractError
 from evreg.contracts.model import DRAFT4, DRAFT6, DRAFT7, SchemaRef
+from evreg.contracts.refs import RefResolver
 
 
 class Kind(IntEnum):
@@ -68,7 +69,12 @@ ARRAY_KW = frozenset(
         "unevaluatedItems",
     }
 )
-_SNIFF = ((Kind.OBJECT, OBJECT_KW), (Kind.ARRAY, ARRAY_KW), (Kind.STRING, STRING_KW), (Kind.NUMBER, NUMBER_KW))
+_SNIFF = (
+    (Kind.OBJECT, OBJECT_KW),
+    (Kind.ARRAY, ARRAY_KW),
+    (Kind.STRING, STRING_KW),
+    (Kind.NUMBER, NUMBER_KW),
+)
 _TYPES = {
     "string": Kind.STRING,
     "number": Kind.NUMBER,
@@ -99,7 +105,18 @@ class Meta:
 class Node:
     """One typed schema node. ``raw`` is the schema object it was read from."""
 
-    __slots__ = ("criterion", "doc", "integer", "kind", "meta", "ptr", "raw", "subs", "synthetic", "view")
+    __slots__ = (
+        "criterion",
+        "doc",
+        "integer",
+        "kind",
+        "meta",
+        "ptr",
+        "raw",
+        "subs",
+        "synthetic",
+        "view",
+    )
 
     def __init__(
         self,
@@ -167,7 +184,7 @@ class SchemaView:
         self.modern = ref.draft not in _OLD_DRAFTS  # 2019-09 and later: $ref has siblings
         self.prefix_items = self.modern and "2019-09" not in ref.draft  # 2020-12 tuple keywords
         self._cache: dict[tuple[int, str | None], Node] = {}
-        self._registry: Any = None
+        self._resolver: RefResolver | None = None
 
     def root(self) -> Node:
         return self.node(self.ref.schema, self.ref.pointer)
@@ -187,7 +204,9 @@ class SchemaView:
         if raw is True or not isinstance(raw, dict):
             return Node(self, Kind.FALSE if raw is False else Kind.EMPTY, raw, ptr)
         meta = Meta(raw, self.draft4)
-        if "$ref" in raw and (not self.modern or is_metadata_only({k: v for k, v in raw.items() if k != "$ref"})):
+        if "$ref" in raw and (
+            not self.modern or is_metadata_only({k: v for k, v in raw.items() if k != "$ref"})
+        ):
             return self._follow(raw, ptr, meta)
         parts: list[Node] = []
         if "$ref" in raw:
@@ -220,7 +239,9 @@ class SchemaView:
             synthetic=True,
         )
 
-    def _combined(self, comb: str, raw: Mapping[str, Any], ptr: str | None, subs: list[Any]) -> Node:
+    def _combined(
+        self, comb: str, raw: Mapping[str, Any], ptr: str | None, subs: list[Any]
+    ) -> Node:
         children = []
         for i, sub in enumerate(subs):
             seg = f"{comb}/{i}"
@@ -264,9 +285,13 @@ class SchemaView:
                 raise ContractError(f"circular or invalid $ref {ref!r}", pointer=where)
             seen.add(ref)
             current, where = self._resolve(ref, where)
-            if self.modern and isinstance(current, dict) and "$ref" in current:
-                if not is_metadata_only({k: v for k, v in current.items() if k != "$ref"}):
-                    break
+            if (
+                self.modern
+                and isinstance(current, dict)
+                and "$ref" in current
+                and not is_metadata_only({k: v for k, v in current.items() if k != "$ref"})
+            ):
+                break
         target = self.node(current, where)
         if meta is None or not (meta.title or meta.description or meta.id or meta.has_default):
             return target
@@ -299,25 +324,12 @@ class SchemaView:
                 else:
                     raise ContractError(f"$ref {ref!r} points at nothing", pointer=where)
             return node, ref
-        return self._resolve_with_registry(ref, where), None
-
-    def _resolve_with_registry(self, ref: str, where: str | None) -> Any:
-        from referencing import Registry, Resource
-        from referencing.exceptions import Unresolvable
-        from referencing.jsonschema import specification_with
-
-        if self._registry is None:
-            spec = specification_with(self.draft)
-            resources = [("urn:evreg:document", Resource(contents=self.ref.document, specification=spec))]
-            for name, doc in self.ref.resources.items():
-                resources.append((name, Resource(contents=doc, specification=spec)))
-            self._registry = Registry().with_resources(resources)
-        base = self.ref.document.get("$id") if isinstance(self.ref.document, dict) else None
-        resolver = self._registry.resolver(base_uri=base if isinstance(base, str) else "urn:evreg:document")
-        try:
-            return resolver.lookup(ref).contents
-        except Unresolvable as exc:
-            raise ContractError(f"$ref {ref!r} cannot be resolved: {exc}", pointer=where) from None
+        if self._resolver is None:
+            self._resolver = RefResolver(
+                self.ref.document, references=self.ref.resources, draft=self.draft
+            )
+        target = self._resolver.lookup(ref, origin=self._resolver.root, at=where or "#")
+        return target.contents, target.pointer if target.pointer.startswith("#") else None
 
 
 def _merge_meta(target: Meta | None, over: Meta) -> Meta:
