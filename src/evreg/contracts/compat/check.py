@@ -10,6 +10,7 @@ from evreg.contracts.compat.jsonschema_diff import diff_schemas
 from evreg.contracts.compat.messages import describe
 from evreg.contracts.compat.report import Change, Direction, Finding, Level, Policy, Report
 from evreg.contracts.compat.rules import RULES, may_reject
+from evreg.contracts.compat.schema_view import SchemaView
 from evreg.contracts.compat.witness import WitnessFinder
 from evreg.contracts.errors import ContractError
 from evreg.contracts.loader import load_contract
@@ -57,12 +58,14 @@ def check_compatibility(
     if not lvl.transitive:
         pairs = pairs[-1:]
     findings: list[Finding] = []
+    run = _Run(lvl, pol, witnesses)
     for number, old in reversed(pairs):  # newest first
         version = number if numbered else None
         if new.kind is ContractKind.JSON:
-            findings.extend(_check_json(old, new, lvl, pol, witnesses, version))
+            assert old.schema is not None and new.schema is not None
+            findings.extend(run.schemas(old.schema, new.schema, version))
         else:
-            findings.extend(_check_asyncapi(old, new, lvl, pol, witnesses, version))
+            findings.extend(run.asyncapi(old, new, version))
     return Report(lvl, pol, tuple(findings))
 
 
@@ -89,28 +92,66 @@ def _directions(level: Level) -> list[Direction]:
     return out
 
 
-def _schema_findings(
-    older: SchemaRef,
-    newer: SchemaRef,
-    level: Level,
-    policy: Policy,
-    witnesses: bool,
-    version: int | None,
-    prefix: str = "",
-    channel: str | None = None,
-    message_name: str | None = None,
-) -> list[Finding]:
-    findings: list[Finding] = []
-    for direction in _directions(level):
-        writer, reader = (older, newer) if direction is Direction.BACKWARD else (newer, older)
-        changes = diff_schemas(writer, reader, policy, prefix)
-        finder = WitnessFinder(writer, reader) if witnesses else None
-        for change in changes:
-            breaking = not RULES[change.rule].accepted(policy)
+class _Run:
+    """One check: the level, the policy, and the schema views shared by all its pairs."""
+
+    def __init__(self, level: Level, policy: Policy, witnesses: bool) -> None:
+        self.level = level
+        self.policy = policy
+        self.witnesses = witnesses
+        self.directions = _directions(level)
+        self.views: dict[int, SchemaView] = {}
+
+    def schemas(
+        self,
+        older: SchemaRef,
+        newer: SchemaRef,
+        version: int | None,
+        prefix: str = "",
+        channel: str | None = None,
+        message_name: str | None = None,
+    ) -> list[Finding]:
+        findings: list[Finding] = []
+        for direction in self.directions:
+            writer, reader = (older, newer) if direction is Direction.BACKWARD else (newer, older)
+            changes = diff_schemas(writer, reader, self.policy, prefix, self.views)
+            finder = WitnessFinder(writer, reader) if self.witnesses else None
+            for change in changes:
+                breaking = not RULES[change.rule].accepted(self.policy)
+                findings.append(
+                    _finding(change, breaking, direction, version, finder, channel, message_name)
+                )
+        return findings
+
+    def asyncapi(self, old: Contract, new: Contract, version: int | None) -> list[Finding]:
+        findings: list[Finding] = []
+        for change in diff_documents(old, new):
+            rule = RULES[change.rule]
+            breaking_in = [d for d in self.directions if d in rule.breaks_in]
+            direction = breaking_in[0] if breaking_in else self.directions[0]
             findings.append(
-                _finding(change, breaking, direction, version, finder, channel, message_name)
+                Finding(
+                    rule=change.rule,
+                    path=change.path,
+                    message=describe(change, bool(breaking_in), direction),
+                    breaking=bool(breaking_in),
+                    direction=direction,
+                    witness_note=_STRUCTURAL_NOTE if breaking_in else None,
+                    version=version,
+                    channel=change.channel,
+                    message_name=change.message_name,
+                )
             )
-    return findings
+        for pair in message_pairs(old, new):
+            name = pair.new.name or pair.new.key
+            for part in ("payload", "headers"):
+                before: SchemaRef | None = getattr(pair.old, part)
+                after: SchemaRef | None = getattr(pair.new, part)
+                if before is not None and after is not None:
+                    findings.extend(
+                        self.schemas(before, after, version, after.pointer[1:], pair.channel, name)
+                    )
+        return findings
 
 
 def _finding(
@@ -145,55 +186,3 @@ def _finding(
         channel=channel or change.channel,
         message_name=message_name or change.message_name,
     )
-
-
-def _check_json(
-    old: Contract, new: Contract, level: Level, policy: Policy, witnesses: bool, version: int | None
-) -> list[Finding]:
-    assert old.schema is not None and new.schema is not None
-    return _schema_findings(old.schema, new.schema, level, policy, witnesses, version)
-
-
-def _check_asyncapi(
-    old: Contract, new: Contract, level: Level, policy: Policy, witnesses: bool, version: int | None
-) -> list[Finding]:
-    findings: list[Finding] = []
-    directions = _directions(level)
-    for change in diff_documents(old, new):
-        rule = RULES[change.rule]
-        breaking_in = [d for d in directions if d in rule.breaks_in]
-        direction = breaking_in[0] if breaking_in else directions[0]
-        findings.append(
-            Finding(
-                rule=change.rule,
-                path=change.path,
-                message=describe(change, bool(breaking_in), direction),
-                breaking=bool(breaking_in),
-                direction=direction,
-                witness_note=_STRUCTURAL_NOTE if breaking_in else None,
-                version=version,
-                channel=change.channel,
-                message_name=change.message_name,
-            )
-        )
-    for pair in message_pairs(old, new):
-        name = pair.new.name or pair.new.key
-        for part in ("payload", "headers"):
-            before: SchemaRef | None = getattr(pair.old, part)
-            after: SchemaRef | None = getattr(pair.new, part)
-            if before is None or after is None:
-                continue
-            findings.extend(
-                _schema_findings(
-                    before,
-                    after,
-                    level,
-                    policy,
-                    witnesses,
-                    version,
-                    after.pointer[1:],
-                    pair.channel,
-                    name,
-                )
-            )
-    return findings

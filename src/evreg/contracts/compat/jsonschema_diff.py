@@ -29,12 +29,25 @@ _EMPTYISH = (Kind.EMPTY,)
 
 
 def diff_schemas(
-    writer: SchemaRef, reader: SchemaRef, policy: Policy = Policy.STRICT, prefix: str = ""
+    writer: SchemaRef,
+    reader: SchemaRef,
+    policy: Policy = Policy.STRICT,
+    prefix: str = "",
+    views: dict[int, SchemaView] | None = None,
 ) -> list[Change]:
-    """Every change from ``writer`` to ``reader``; paths start with ``prefix`` (a pointer)."""
+    """Every change from ``writer`` to ``reader``; paths start with ``prefix`` (a pointer).
+
+    ``views`` caches the typed views of schemas across calls (keyed by ``id`` of the
+    SchemaRef, so the caller keeps the refs alive): a transitive check compares the new version
+    with every earlier one and types it once.
+    """
+    cache: dict[int, SchemaView] = {} if views is None else views
+    for ref in (writer, reader):
+        if id(ref) not in cache:
+            cache[id(ref)] = SchemaView(ref)
     differ = _Differ(policy)
     return differ.compare(
-        SchemaView(writer).root(), SchemaView(reader).root(), prefix.rstrip("/"), ()
+        cache[id(writer)].root(), cache[id(reader)].root(), prefix.rstrip("/"), ()
     )
 
 
