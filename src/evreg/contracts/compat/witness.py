@@ -28,20 +28,11 @@ from jsonschema.validators import Draft202012Validator, validator_for
 from referencing import Registry
 from referencing.exceptions import Unresolvable
 
+from evreg.contracts.compat.candidate_streams import NO_HINTS, Hints, Sampler, put
+from evreg.contracts.compat.constraints import MISSING, Node, Nodes, canon, walk
 from evreg.contracts.compat.jsonschema_diff import EXTRA_PROPERTY
+from evreg.contracts.compat.regex_strings import regex_strings
 from evreg.contracts.compat.report import Change
-from evreg.contracts.compat.sample import (
-    MISSING,
-    NO_HINTS,
-    Hints,
-    Node,
-    Nodes,
-    Sampler,
-    canon,
-    put,
-    regex_strings,
-    walk,
-)
 from evreg.contracts.model import Schema, SchemaRef
 
 if TYPE_CHECKING:
