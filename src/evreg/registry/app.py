@@ -14,6 +14,7 @@ from evreg import __version__
 from evreg.registry import errors
 from evreg.registry.api import errors as api_errors
 from evreg.registry.api.confluent import router as confluent_router
+from evreg.registry.api.evreg_api import router as evreg_router
 from evreg.registry.api.media import json_response
 from evreg.registry.loader import load_directory
 from evreg.registry.service import RegistryService
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.service = service
     api_errors.install(app)
     app.include_router(confluent_router)
+    app.include_router(evreg_router)
 
     @app.get("/health", summary="Liveness: the process answers", tags=["ops"])
     async def health(request: Request) -> Response:

@@ -973,17 +973,201 @@ __all__ = [
     "DEFAULT_POLICY",
     "MODES",
     "SCHEMA_TYPES",
+    "AuditEntry",
     "CompatibilityResult",
     "ConfigView",
     "ContractKind",
     "RegisteredVersion",
     "RegistryService",
     "SchemaInput",
+    "SearchHit",
     "StoredSchema",
     "VersionSpec",
+    "Views",
     "describe_finding",
     "parse_level",
     "parse_mode",
     "parse_policy",
     "parse_version",
 ]
+
+
+# ---------------------------------------------------------------- evreg's own views
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: str
+    actor: str
+    action: str
+    subject: str | None
+    version: int | None
+    schema_id: int | None
+    before: Any
+    after: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": self.at,
+            "actor": self.actor,
+            "action": self.action,
+            "subject": self.subject,
+            "version": self.version,
+            "schemaId": self.schema_id,
+            "before": self.before,
+            "after": self.after,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    subject: str
+    version: int
+    id: int
+    schema_type: str
+    match: str  # "subject" or "schema"
+
+
+class Views:
+    """Read-only views for ``/api``: diffs, the AsyncAPI view, search, the audit log."""
+
+    def __init__(self, service: RegistryService) -> None:
+        self.service = service
+
+    def audit(
+        self, *, after: int = 0, limit: int = 100, subject: str | None = None
+    ) -> list[AuditEntry]:
+        with self.service._read() as session:
+            rows = q.audit_events(session, after_id=after, limit=limit, subject=subject)
+            return [
+                AuditEntry(
+                    id=int(r.id or 0),
+                    at=r.at.isoformat(),
+                    actor=r.actor,
+                    action=r.action,
+                    subject=r.subject,
+                    version=r.version,
+                    schema_id=r.schema_id,
+                    before=r.before,
+                    after=r.after,
+                )
+                for r in rows
+            ]
+
+    def diff(
+        self,
+        subject: str,
+        old: VersionSpec,
+        new: VersionSpec,
+        *,
+        level: str | None = None,
+        policy: str | None = None,
+    ) -> Report:
+        """The full report (every finding, witnesses) of version ``new`` after ``old``."""
+        svc = self.service
+        with svc._read() as session:
+            eff = svc._effective(session, subject)
+            lvl = parse_level(level) if level else eff.level
+            pol = parse_policy(policy) if policy else eff.policy
+            rows = [svc._version_row(session, subject, spec, deleted=True) for spec in (old, new)]
+            contracts = []
+            for row in rows:
+                schema = q.get_schema(session, row.schema_id)
+                if schema is None:  # pragma: no cover - foreign key
+                    raise errors.SchemaNotFound()
+                contracts.append(svc._stored_contract(session, schema))
+        try:
+            return check_compatibility(contracts[0], contracts[1], level=lvl, policy=pol)
+        except ContractError as exc:
+            raise errors.InvalidSchema(f"Cannot compare: {exc}") from None
+
+    def check(
+        self, subject: str, given: SchemaInput, *, level: str | None, policy: str | None
+    ) -> CompatibilityResult:
+        return self.service.check_against(subject, given, level=level, policy=policy)
+
+    def asyncapi(self, subject: str, version: VersionSpec) -> dict[str, Any]:
+        """Channels, operations and messages of an AsyncAPI version, payloads by pointer."""
+        svc = self.service
+        with svc._read() as session:
+            row = svc._version_row(session, subject, version, deleted=False)
+            schema = q.get_schema(session, row.schema_id)
+            if schema is None:  # pragma: no cover - foreign key
+                raise errors.SchemaNotFound()
+            if schema.schema_type != "ASYNCAPI":
+                raise errors.InvalidSchema(
+                    f"Subject '{subject}' version {row.version} is a {schema.schema_type} "
+                    "schema, not an AsyncAPI contract"
+                )
+            contract = svc._stored_contract(session, schema)
+        return {
+            "subject": subject,
+            "version": row.version,
+            "id": row.schema_id,
+            "asyncapi": contract.version,
+            "title": contract.title,
+            "channels": [
+                {
+                    "key": c.key,
+                    "address": c.address,
+                    "description": c.description,
+                    "messages": list(c.messages),
+                    "payloadSubject": f"{c.address}-value" if c.address else None,
+                }
+                for c in contract.channels.values()
+            ],
+            "operations": [
+                {
+                    "key": o.key,
+                    "action": o.action,
+                    "channel": o.channel,
+                    "messages": list(o.messages),
+                    "description": o.description,
+                }
+                for o in contract.operations.values()
+            ],
+            "messages": [
+                {
+                    "key": m.key,
+                    "name": m.name,
+                    "title": m.title,
+                    "summary": m.summary,
+                    "contentType": m.content_type,
+                    "payload": m.payload.pointer if m.payload else None,
+                    "headers": m.headers.pointer if m.headers else None,
+                    "examples": len(m.examples),
+                }
+                for m in contract.messages.values()
+            ],
+        }
+
+    def search(self, text_query: str, *, limit: int = 50) -> list[SearchHit]:
+        """Latest live versions whose subject name or schema text contains ``text_query``."""
+        needle = text_query.strip().lower()
+        if not needle:
+            return []
+        svc = self.service
+        hits: list[SearchHit] = []
+        with svc._read() as session:
+            for subject in q.subjects(session):
+                rows = q.versions(session, subject)
+                if not rows:
+                    continue
+                latest = rows[-1]
+                schema = q.get_schema(session, latest.schema_id)
+                if schema is None:  # pragma: no cover - foreign key
+                    continue
+                if needle in subject.lower():
+                    match = "subject"
+                elif needle in schema.canonical.lower():
+                    match = "schema"
+                else:
+                    continue
+                hits.append(
+                    SearchHit(subject, latest.version, latest.schema_id, schema.schema_type, match)
+                )
+                if len(hits) >= limit:
+                    break
+        return hits

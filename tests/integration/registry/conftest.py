@@ -77,7 +77,7 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> Server:
+    def start(self, timeout: float = 90.0) -> Server:
         self.port = free_port()
         env = {**os.environ, "EVREG_DATABASE_URL": self.database_url, **self.env}
         command = [

@@ -42,7 +42,7 @@ def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, Path]]:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline and process.poll() is None:
             try:
                 if httpx.get(f"{url}/health", timeout=1).status_code == 200:

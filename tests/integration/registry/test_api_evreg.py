@@ -1,0 +1,122 @@
+"""evreg's own /api routes: check, diff, AsyncAPI view, search, audit log and its SSE stream."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .conftest import Server
+
+REPO = Path(__file__).resolve().parents[3]
+OPEN_V1 = json.dumps({"type": "object", "properties": {"id": {"type": "string"}}})
+OPEN_V2 = json.dumps(
+    {"type": "object", "properties": {"id": {"type": "string"}, "x": {"type": "string"}}}
+)
+
+
+@pytest.fixture
+def http(server: Server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        yield client
+
+
+def register(http: httpx.Client, subject: str, schema: str, schema_type: str = "JSON") -> int:
+    r = http.post(
+        f"/subjects/{subject}/versions", json={"schema": schema, "schemaType": schema_type}
+    )
+    assert r.status_code == 200, r.text
+    return int(r.json()["id"])
+
+
+def test_check_returns_findings_with_witnesses(http: httpx.Client, subject: str) -> None:
+    register(http, subject, OPEN_V1)
+    r = http.post(f"/api/subjects/{subject}/check", json={"schema": OPEN_V2, "schemaType": "JSON"})
+    report = r.json()
+    assert report["is_compatible"] is False and report["policy"] == "STRICT"
+    [finding] = [f for f in report["findings"] if f["breaking"]]
+    assert finding["rule"] == "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"
+    assert finding["path"] == "#/properties/x"
+    assert finding["version"] == 1
+    assert isinstance(finding["witness"]["x"], (int, float, bool, list, dict, type(None)))
+    lenient = http.post(
+        f"/api/subjects/{subject}/check",
+        params={"policy": "LENIENT"},
+        json={"schema": OPEN_V2, "schemaType": "JSON"},
+    ).json()
+    assert lenient["is_compatible"] is True
+    assert [f["rule"] for f in lenient["findings"]] == [
+        "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"
+    ]
+    r = http.post(
+        f"/api/subjects/{subject}/check",
+        params={"level": "SIDEWAYS"},
+        json={"schema": OPEN_V2, "schemaType": "JSON"},
+    )
+    assert (r.status_code, r.json()["error_code"]) == (422, 42203)
+
+
+def test_diff_between_versions(http: httpx.Client, subject: str) -> None:
+    register(http, subject, OPEN_V1)
+    http.put(f"/config/{subject}", json={"compatibilityPolicy": "LENIENT"}).raise_for_status()
+    register(http, subject, OPEN_V2)
+    report = http.get(f"/api/subjects/{subject}/diff", params={"from": 1, "to": "latest"}).json()
+    assert report["is_compatible"] is True
+    assert report["findings"][0]["rule"] == "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"
+    strict = http.get(
+        f"/api/subjects/{subject}/diff", params={"from": 1, "to": 2, "policy": "STRICT"}
+    ).json()
+    assert strict["is_compatible"] is False
+    r = http.get(f"/api/subjects/{subject}/diff", params={"from": 1, "to": 9})
+    assert r.json()["error_code"] == 40402
+
+
+def test_asyncapi_view(http: httpx.Client, subject: str) -> None:
+    register(http, subject, (REPO / "contracts" / "order_placed.yaml").read_text(), "ASYNCAPI")
+    view = http.get(f"/api/subjects/{subject}/versions/latest/asyncapi").json()
+    assert view["asyncapi"] == "3.0.0"
+    assert [c["address"] for c in view["channels"]] == ["orders.placed"]
+    assert view["channels"][0]["payloadSubject"] == "orders.placed-value"
+    assert [o["action"] for o in view["operations"]] == ["send"]
+    assert view["messages"][0]["payload"] == "#/components/messages/OrderPlaced/payload"
+    r = http.get("/api/subjects/orders.placed-value/versions/latest/asyncapi")
+    assert (r.status_code, r.json()["error_code"]) == (422, 42201)
+
+
+def test_search(http: httpx.Client, subject: str) -> None:
+    marker = subject.split("-")[1]
+    register(http, subject, json.dumps({"type": "object", "title": f"needle{marker}"}))
+    by_name = http.get("/api/search", params={"q": marker}).json()
+    assert {"subject": subject, "match": "subject"}.items() <= by_name[0].items()
+    by_text = http.get("/api/search", params={"q": f"NEEDLE{marker}"}).json()
+    assert [h["subject"] for h in by_text] == [subject]
+    assert http.get("/api/search", params={"q": ""}).json() == []
+
+
+def test_audit_log_pages_and_stream(http: httpx.Client, subject: str) -> None:
+    register(http, subject, OPEN_V1)
+    http.put(f"/config/{subject}", json={"compatibility": "NONE"}).raise_for_status()
+    page = http.get("/api/audit", params={"subject": subject}).json()
+    assert [e["action"] for e in page["events"]] == ["schema.register", "config.set"]
+    assert page["events"][1]["after"]["compatibilityLevel"] == "NONE"
+    first = page["events"][0]["id"]
+    rest = http.get("/api/audit", params={"subject": subject, "after": first}).json()
+    assert [e["id"] for e in rest["events"]] == [page["events"][1]["id"]]
+    assert rest["next"] == page["events"][1]["id"]
+    one = http.get("/api/audit", params={"subject": subject, "limit": 1}).json()
+    assert len(one["events"]) == 1
+
+    seen: list[dict[str, object]] = []
+    with http.stream(
+        "GET", "/api/audit/stream", params={"subject": subject, "after": 0, "poll": 0.2}
+    ) as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        for line in stream.iter_lines():
+            if line.startswith("data: "):
+                seen.append(json.loads(line[6:]))
+                if len(seen) == 2:
+                    break
+    assert [e["action"] for e in seen] == ["schema.register", "config.set"]
