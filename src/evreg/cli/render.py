@@ -158,7 +158,7 @@ def report_github(
 def rule_to_dict(rule: Rule) -> dict[str, Any]:
     out: dict[str, Any] = {"id": rule.id, "family": rule.family, "purpose": rule.purpose}
     if rule.family == "asyncapi":
-        out["breaks_in"] = sorted(d.value for d in rule.breaks_in)
+        out["breaks_in"] = _direction_names(rule.breaks_in)
     else:
         out["strict"] = "accepted" if rule.strict_ok else "breaking"
         out["lenient"] = "accepted" if rule.lenient_ok else "breaking"
@@ -208,13 +208,12 @@ def rules_text(rules: Mapping[str, Rule], *, console: Console) -> None:
         )
         console.print(Text(f"{'RULE':<{width}}  BREAKS IN          PURPOSE", style="dim"))
         for r in asyncapi_rules:
-            directions = _directions(r.breaks_in)
+            directions = ", ".join(_direction_names(r.breaks_in)) or "never"
             line = Text(f"{r.id:<{width}}  ")
             line.append(f"{directions:<17}", style="red" if r.breaks_in else "green")
             line.append(f"  {r.purpose}")
             console.print(line)
 
 
-def _directions(directions: Iterable[Direction]) -> str:
-    names = sorted(d.value for d in directions)
-    return ", ".join(names) if names else "never"
+def _direction_names(directions: Iterable[Direction]) -> list[str]:
+    return sorted(d.value for d in directions)
