@@ -153,5 +153,8 @@ def test_unexpected_errors_exit_3_not_1(
 
     install(monkeypatch, FakeCore())
     monkeypatch.setattr(evreg, "check_compatibility", boom)
+    monkeypatch.delenv("EVREG_DEBUG", raising=False)
     assert main(["compat", *map(str, files)]) == 3
-    assert "internal error" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "internal error" in err and "RuntimeError: engine bug" in err
+    assert "Traceback" not in err

@@ -6,6 +6,7 @@ server or internal error.
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -90,9 +91,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         _error(str(exc))
         return EXIT_INPUT
-    except Exception:
-        traceback.print_exc()
-        _error("internal error in evreg (the traceback above is a bug: please report it)")
+    except Exception as exc:
+        if os.environ.get("EVREG_DEBUG"):
+            traceback.print_exc()
+        _error(
+            f"internal error in evreg: {type(exc).__name__}: {exc} "
+            "(a bug: rerun with EVREG_DEBUG=1 for the traceback and please report it)"
+        )
         return EXIT_INTERNAL
     return EXIT_OK
 
