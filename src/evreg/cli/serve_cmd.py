@@ -41,6 +41,15 @@ def serve(
             "(subject: `x-evreg-subject`, else the file name before its first dot).",
         ),
     ] = None,
+    auth: Annotated[
+        str,
+        typer.Option(
+            "--auth",
+            envvar="EVREG_AUTH",
+            help="`auto`: writes are open until an admin token exists; `required`: writes "
+            "always need a token.",
+        ),
+    ] = "auto",
     log_level: Annotated[
         str, typer.Option("--log-level", help="critical, error, warning, info, debug.")
     ] = "info",
@@ -62,6 +71,10 @@ def serve(
     if load is not None and not load.is_dir():
         print(f"error: --load {load}: not a directory", file=sys.stderr)
         raise typer.Exit(EXIT_INPUT)
+    if auth.lower() not in ("auto", "required"):
+        print(f"error: --auth {auth}: choose auto or required", file=sys.stderr)
+        raise typer.Exit(EXIT_INPUT)
+    os.environ["EVREG_AUTH"] = auth.lower()
     if database_url:
         os.environ["EVREG_DATABASE_URL"] = database_url
     if load is not None:
@@ -69,11 +82,6 @@ def serve(
     print(
         f"evreg registry on http://{host}:{port} "
         f"(database {_redact(os.environ.get('EVREG_DATABASE_URL', 'sqlite:///./evreg.db'))})",
-        file=sys.stderr,
-    )
-    print(
-        "warning: no authentication: anyone who can reach this port can register and delete "
-        "schemas; keep it on 127.0.0.1 or behind a proxy that authenticates",
         file=sys.stderr,
     )
     import uvicorn

@@ -13,9 +13,11 @@ from starlette.responses import Response
 from evreg import __version__
 from evreg.registry import errors
 from evreg.registry.api import errors as api_errors
+from evreg.registry.api import security
 from evreg.registry.api.confluent import router as confluent_router
 from evreg.registry.api.evreg_api import router as evreg_router
 from evreg.registry.api.media import json_response
+from evreg.registry.auth import Tokens
 from evreg.registry.loader import load_directory
 from evreg.registry.service import RegistryService
 from evreg.registry.settings import Settings
@@ -31,6 +33,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     service = RegistryService(
         store, cache_size=settings.cache_size, payload_subjects=settings.payload_subjects
     )
+
+    tokens = Tokens(service)
+    if settings.bootstrap_token:
+        tokens.ensure("bootstrap", "admin", settings.bootstrap_token)
+    if settings.auth == "auto" and not tokens.admin_exists():
+        log.warning(
+            "evreg registry: NO AUTHENTICATION: no admin token exists, so anyone who can reach "
+            "this port may register and delete schemas. Create an admin token "
+            "(POST /api/tokens) or set EVREG_AUTH=required to require tokens for writes."
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -52,7 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.service = service
+    app.state.tokens = tokens
     api_errors.install(app)
+    security.install(app, settings, tokens)
     app.include_router(confluent_router)
     app.include_router(evreg_router)
 

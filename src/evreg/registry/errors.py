@@ -133,5 +133,9 @@ class Forbidden(RegistryError):
     pass
 
 
+class TokenNotFound(RegistryError):
+    pass
+
+
 class StoreFailure(RegistryError):
     pass

@@ -22,6 +22,9 @@ class Settings:
     - ``cache_size``: ``EVREG_CACHE_SIZE``: entries in the contract and report caches.
     - ``payload_subjects``: ``EVREG_PAYLOAD_SUBJECTS`` (``true``): pushing an AsyncAPI contract
       also registers each sent payload as ``<channel address>-value``.
+    - ``auth``: ``EVREG_AUTH``: ``auto`` (writes open until an admin token exists) or
+      ``required``; ``auth_reads``: ``EVREG_AUTH_READS``: ``open`` or ``token``.
+    - ``bootstrap_token``: ``EVREG_BOOTSTRAP_TOKEN``: stored as an admin token at start.
     """
 
     database_url: str = DEFAULT_URL
@@ -29,6 +32,9 @@ class Settings:
     load_dir: str | None = None
     cache_size: int = 4096
     payload_subjects: bool = True
+    auth: str = "auto"
+    auth_reads: str = "open"
+    bootstrap_token: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -40,4 +46,14 @@ class Settings:
             cache_size=int(env.get("EVREG_CACHE_SIZE") or 4096),
             payload_subjects=(env.get("EVREG_PAYLOAD_SUBJECTS") or "true").lower()
             not in ("0", "false", "no", "off"),
+            auth=_choice(env, "EVREG_AUTH", ("auto", "required")),
+            auth_reads=_choice(env, "EVREG_AUTH_READS", ("open", "token")),
+            bootstrap_token=env.get("EVREG_BOOTSTRAP_TOKEN") or None,
         )
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = (env.get(name) or choices[0]).strip().lower()
+    if value not in choices:
+        raise ValueError(f"{name}={value!r}: choose from {', '.join(choices)}")
+    return value

@@ -37,10 +37,15 @@ def test_two_servers_many_threads_one_subject(database_url: str, tmp_path: Path)
         random.Random(seed).shuffle(order)
         with httpx.Client(base_url=server.url, timeout=60) as client:
             for index in order:
-                r = client.post(
-                    f"/subjects/{subject}/versions",
-                    json={"schema": schemas[index], "schemaType": "JSON"},
-                )
+                try:
+                    r = client.post(
+                        f"/subjects/{subject}/versions",
+                        json={"schema": schemas[index], "schemaType": "JSON"},
+                    )
+                except httpx.HTTPError as exc:
+                    with lock:
+                        failures.append(f"{type(exc).__name__}: {exc}")
+                    continue
                 with lock:
                     if r.status_code != 200:
                         failures.append(f"{r.status_code} {r.text}")

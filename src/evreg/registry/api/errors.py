@@ -25,6 +25,7 @@ ERROR_TABLE: dict[type[errors.RegistryError], tuple[int, int]] = {
     errors.VersionNotSoftDeleted: (404, 40407),
     errors.SubjectConfigNotFound: (404, 40408),
     errors.SubjectModeNotFound: (404, 40409),
+    errors.TokenNotFound: (404, 40410),
     errors.IncompatibleSchema: (409, 409),
     errors.RequestTooLarge: (413, 42209),
     errors.InvalidSchema: (422, 42201),
@@ -42,7 +43,7 @@ DESCRIPTIONS = {
     403: "The token's role does not allow this: error_code 40301",
     404: "Not found: 40401 subject, 40402 version, 40403 schema, 40404 subject soft-deleted, "
     "40405 subject not soft-deleted, 40406 version soft-deleted, 40407 version not "
-    "soft-deleted, 40408 no subject config, 40409 no subject mode",
+    "soft-deleted, 40408 no subject config, 40409 no subject mode, 40410 token",
     409: "Incompatible schema: error_code 409, the message lists the breaking changes",
     413: "Request body larger than the limit: error_code 42209",
     415: "Unsupported media type: error_code 415",

@@ -11,10 +11,11 @@ import orjson
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response, StreamingResponse
 
-from evreg.registry.api.bodies import schema_input
+from evreg.registry.api.bodies import optional_str, schema_input
 from evreg.registry.api.confluent import _SCHEMA_BODY as SCHEMA_BODY
-from evreg.registry.api.confluent import _body, _responses, body_of, call, service
+from evreg.registry.api.confluent import _body, _responses, actor, body_of, call, service
 from evreg.registry.api.media import json_response
+from evreg.registry.auth import TokenInfo, Tokens
 from evreg.registry.service import CompatibilityResult, Views, parse_version
 
 router = APIRouter(prefix="/api", tags=["evreg"])
@@ -209,3 +210,90 @@ async def audit_stream(
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+# ---------------------------------------------------------------- tokens
+
+_TOKEN_INFO = {
+    "type": "object",
+    "required": ["id", "name", "role"],
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "role": {"type": "string"},
+        "createdAt": {"type": "string"},
+        "revoked": {"type": "boolean"},
+    },
+}
+_TOKEN_BODY = {
+    "type": "object",
+    "required": ["name", "role"],
+    "properties": {
+        "name": {"type": "string", "minLength": 1},
+        "role": {"type": "string", "enum": ["read", "write", "admin"]},
+    },
+}
+
+
+def tokens(request: Request) -> Tokens:
+    found: Tokens = request.app.state.tokens
+    return found
+
+
+def _token_dict(info: TokenInfo) -> dict[str, Any]:
+    return {
+        "id": info.id,
+        "name": info.name,
+        "role": info.role,
+        "createdAt": info.created_at,
+        "revoked": info.revoked,
+    }
+
+
+@router.post(
+    "/tokens",
+    summary="Create an API token (admin; anyone while no admin token exists in auto mode)",
+    openapi_extra=_body(_TOKEN_BODY),
+    responses=_responses(
+        {
+            "type": "object",
+            "required": ["name", "role", "token"],
+            "properties": {
+                "name": {"type": "string"},
+                "role": {"type": "string"},
+                "token": {"type": "string"},
+            },
+        },
+        400,
+        401,
+        403,
+        413,
+        422,
+    ),
+)
+async def create_token(request: Request) -> Response:
+    body = await body_of(request)
+    name = optional_str(body, "name") or ""
+    role = optional_str(body, "role") or ""
+    token = await call(tokens(request).create, name, role, actor=actor(request))
+    return json_response(request, {"name": name, "role": role, "token": token})
+
+
+@router.get(
+    "/tokens",
+    summary="List API tokens (never their secrets)",
+    responses=_responses({"type": "array", "items": _TOKEN_INFO}, 401, 403),
+)
+async def list_tokens(request: Request) -> Response:
+    infos = await call(tokens(request).list)
+    return json_response(request, [_token_dict(i) for i in infos])
+
+
+@router.delete(
+    "/tokens/{token_id}",
+    summary="Revoke an API token",
+    responses=_responses(_TOKEN_INFO, 401, 403, 404, 422),
+)
+async def revoke_token(request: Request, token_id: int) -> Response:
+    info = await call(tokens(request).revoke, token_id, actor=actor(request))
+    return json_response(request, _token_dict(info))

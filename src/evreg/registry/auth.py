@@ -1,0 +1,172 @@
+"""API tokens and roles.
+
+A token is ``evreg_`` + 43 url-safe characters; only its sha256 is stored. Roles are ordered:
+``read`` < ``write`` < ``admin``. Which role a request needs depends on its method and path
+(:func:`required_role`): reads (including lookups and compatibility tests, which are POSTs) need
+``read``; registering, soft deletes and subject-level config and mode need ``write``; permanent
+deletes, global config and mode, and token management need ``admin``.
+
+Modes (``EVREG_AUTH``): ``auto`` (the default) lets anyone write while no admin token exists, so a
+fresh local registry just works, and requires tokens for writes once one does; ``required`` always
+requires them. Reads are open unless ``EVREG_AUTH_READS=token``. A presented token that is
+unknown or revoked is always refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlmodel import col, select
+
+from evreg.registry import errors
+from evreg.registry.service import RegistryService
+from evreg.registry.store import queries as q
+from evreg.registry.store.tables import ApiToken
+
+ROLES = ("read", "write", "admin")
+TOKEN_PREFIX = "evreg_"
+
+_TOKENS_LOCK = "evreg-internal:tokens"  # lock key (a subject of this name only shares the lock)
+_SUBJECT_LOOKUP = re.compile(r"^/subjects/[^/]+/?$")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def role_allows(have: str, need: str) -> bool:
+    return ROLES.index(have) >= ROLES.index(need)
+
+
+def required_role(method: str, path: str, query: str) -> str:
+    """The least role a request needs."""
+    method = method.upper()
+    if path.startswith("/api/tokens"):
+        return "admin"
+    if method in ("GET", "HEAD", "OPTIONS"):
+        return "read"
+    if method == "POST" and (
+        path.startswith("/compatibility/")
+        or path.startswith("/api/")
+        or _SUBJECT_LOOKUP.match(path)
+    ):
+        return "read"
+    if method == "DELETE" and re.search(r"(^|&)permanent=(true|1|yes|on)(&|$)", query, re.I):
+        return "admin"
+    if path.rstrip("/") in ("/config", "/mode"):
+        return "admin"
+    return "write"
+
+
+def credentials(authorization: str | None) -> str | None:
+    """The token in ``Bearer <token>`` or ``Basic base64(user:token)``; None when absent."""
+    if not authorization:
+        return None
+    scheme, _, value = authorization.strip().partition(" ")
+    value = value.strip()
+    if scheme.lower() == "bearer" and value:
+        return value
+    if scheme.lower() == "basic" and value:
+        try:
+            decoded = base64.b64decode(value, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise errors.Unauthorized("Malformed Basic credentials") from None
+        _, _, password = decoded.partition(":")
+        return password or None
+    raise errors.Unauthorized("Unsupported Authorization scheme (use Bearer or Basic)")
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    id: int
+    name: str
+    role: str
+    created_at: str
+    revoked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    name: str  # what the audit log records as the actor
+    role: str | None  # None: anonymous
+
+
+class Tokens:
+    """Token use cases over the registry's store."""
+
+    def __init__(self, service: RegistryService) -> None:
+        self.service = service
+
+    def create(self, name: str, role: str, *, actor: str, secret: str | None = None) -> str:
+        if role not in ROLES:
+            raise errors.MalformedRequest(
+                f"Invalid role {role!r}: choose from {', '.join(ROLES)}", status=422
+            )
+        if not name.strip():
+            raise errors.MalformedRequest("A token needs a name", status=422)
+        token = secret or new_token()
+        with self.service._write(_TOKENS_LOCK) as session:
+            if q.find_token(session, hash_token(token)) is None:
+                q.add_token(session, name, hash_token(token), role)
+                q.audit(
+                    session,
+                    actor=actor,
+                    action="token.create",
+                    after={"name": name, "role": role},
+                )
+        return token
+
+    def ensure(self, name: str, role: str, secret: str) -> None:
+        """Store ``secret`` as a token unless it already is one (the bootstrap token)."""
+        self.create(name, role, actor="evreg startup", secret=secret)
+
+    def list(self) -> list[TokenInfo]:
+        with self.service._read() as session:
+            rows = session.exec(select(ApiToken).order_by(col(ApiToken.id))).all()
+            return [
+                TokenInfo(
+                    id=int(r.id or 0),
+                    name=r.name,
+                    role=r.role,
+                    created_at=r.created_at.isoformat(),
+                    revoked=r.revoked_at is not None,
+                )
+                for r in rows
+            ]
+
+    def revoke(self, token_id: int, *, actor: str) -> TokenInfo:
+        with self.service._write() as session:
+            row = session.get(ApiToken, token_id)
+            if row is None:
+                raise errors.TokenNotFound(f"Token {token_id} not found")
+            if row.revoked_at is None:
+                row.revoked_at = datetime.now(UTC)
+                session.add(row)
+                q.audit(
+                    session,
+                    actor=actor,
+                    action="token.revoke",
+                    after={"name": row.name, "role": row.role},
+                )
+            return TokenInfo(int(row.id or 0), row.name, row.role, row.created_at.isoformat(), True)
+
+    def authenticate(self, token: str) -> Principal:
+        with self.service._read() as session:
+            row = q.find_token(session, hash_token(token))
+            if row is None:
+                raise errors.Unauthorized("Unknown or revoked token")
+            return Principal(f"token:{row.name}", row.role)
+
+    def admin_exists(self) -> bool:
+        with self.service._read() as session:
+            return q.count_tokens(session, "admin") > 0
