@@ -27,7 +27,7 @@ from evreg.contracts.compat.regex_strings import regex_strings
 from evreg.contracts.compat.scalars import beyond, numbers, strings, tidy
 from evreg.contracts.model import DRAFT2020
 
-__all__ = ["NO_HINTS", "Hints", "Sampler", "put"]
+__all__ = ["NO_HINTS", "Hints", "Sampler", "SamplerMemo", "put"]
 
 _LIMITS: Final = (200, 16, 4)  # candidates per node, by nesting depth; deeper: the sample only
 _MAX_FLATS: Final = 16
@@ -113,30 +113,51 @@ def put(container: Any, path: Sequence[str | int], value: Any) -> Any:
     return _put(container, path, value)
 
 
+class SamplerMemo:
+    """What samplers learn that depends on the nodes alone: merged keywords, samples built
+    without cutting a recursion, scalar pools, probes. Samplers of the same documents (and
+    scopes) may share one.
+    """
+
+    __slots__ = ("flats", "probes", "samples", "scalars")
+
+    def __init__(self) -> None:
+        self.flats: dict[tuple[int, ...], list[Flat]] = {}
+        self.samples: dict[tuple[int, ...], Any] = {}
+        self.scalars: dict[tuple[int, str], tuple[Any, ...]] = {}
+        self.probes: dict[tuple[int, ...], Hints] = {}
+
+
 class Sampler:
     """Samples and candidates for nodes of one dialect, memoised per node."""
 
-    def __init__(self, draft: str = DRAFT2020) -> None:
+    def __init__(self, draft: str = DRAFT2020, memo: SamplerMemo | None = None) -> None:
         self.version = draft_version(draft)
-        self._flats: dict[tuple[int, ...], list[Flat]] = {}
-        self._samples: dict[tuple[int, ...], Any] = {}
+        memo = SamplerMemo() if memo is None else memo
+        self._flats = memo.flats
+        self._pure = memo.samples
+        self._scalar_cache = memo.scalars
+        self._probes = memo.probes
+        self._samples: dict[tuple[int, ...], Any] = {}  # found while a recursion was cut
         self._cands: dict[tuple[tuple[int, ...], int, tuple[Any, ...], bool], _Lazy] = {}
         self._busy: set[tuple[int, ...]] = set()
-        self._scalar_cache: dict[tuple[int, str], tuple[Any, ...]] = {}
-        self._guard_hits = 0
+        self._taint = 0  # recursion cut-offs met, and values read that depended on one
 
     # -- public -------------------------------------------------------------------------------
 
     def sample(self, nodes: Nodes) -> Any:
         """A small value valid under every node, or MISSING."""
         key = nodes_key(nodes)
+        if key in self._pure:
+            return self._pure[key]
         if key in self._samples:
+            self._taint += 1
             return self._samples[key]
         if key in self._busy:
-            self._guard_hits += 1
+            self._taint += 1
             return MISSING
         self._busy.add(key)
-        hits = self._guard_hits
+        taint = self._taint
         result: Any = MISSING
         try:
             for flat in self.flats(nodes):
@@ -145,7 +166,9 @@ class Sampler:
                     break
         finally:
             self._busy.discard(key)
-        if result is not MISSING or self._guard_hits == hits:
+        if self._taint == taint:  # a function of the nodes alone: shared through the memo
+            self._pure[key] = result
+        elif result is not MISSING:
             self._samples[key] = result
         return result
 
@@ -201,6 +224,13 @@ class Sampler:
         Lengths, numbers, sizes and counts one step past each bound, the property names the
         nodes declare, and the values their ``not`` schemas forbid.
         """
+        key = nodes_key(nodes)
+        found = self._probes.get(key)
+        if found is None:
+            found = self._probes[key] = self._find_probes(nodes)
+        return found
+
+    def _find_probes(self, nodes: Nodes) -> Hints:
         lengths: list[int] = []
         numbers: list[float] = []
         items: list[int] = []
@@ -283,8 +313,7 @@ class Sampler:
         at ``path`` into one of them is likely to give a valid whole.
         """
         if not path:
-            found = self.sample(nodes)
-            return [None if found is MISSING else found]
+            return [None]  # the leaf: the caller puts its own value there
         seg, rest = path[0], path[1:]
         out: list[Any] = []
         for flat, child in self._routes(nodes, seg):
@@ -468,6 +497,7 @@ class Sampler:
                 items.append(None)
                 continue
             if flat.unique:
+                self._taint += 1  # read from a stream, which may have met a recursion cut-off
                 value = next(
                     (v for v in self.candidates(child, depth=1) if canon(v) not in seen), MISSING
                 )

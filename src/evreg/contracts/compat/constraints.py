@@ -175,13 +175,16 @@ def _meet_types(old: tuple[str, ...] | None, new: Iterable[str]) -> tuple[str, .
     return tuple(dict.fromkeys(out))
 
 
+_CANON: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=repr)
+
+
 def canon(value: Any) -> str:
     """A canonical text of a JSON value (distinguishes 1, 1.0 and true), to compare values."""
     if isinstance(value, str):
         return "s" + value
     if value is None or isinstance(value, bool | int | float):
         return repr(value)
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=repr)
+    return _CANON.encode(value)
 
 
 def _meet_enum(old: tuple[Any, ...] | None, new: Sequence[Any]) -> tuple[Any, ...]:
@@ -198,6 +201,25 @@ def _num(value: Any) -> float | None:
 def _count(value: Any) -> int | None:
     number = _num(value)
     return int(number) if number is not None and number >= 0 else None
+
+
+_STRING_KEYWORDS: Final = frozenset({"minLength", "maxLength", "pattern", "format"})
+_NUMBER_KEYWORDS: Final = frozenset(
+    {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}
+)
+_OBJECT_KEYWORDS: Final = frozenset(
+    {
+        *("properties", "required", "patternProperties", "additionalProperties"),
+        *("unevaluatedProperties", "minProperties", "maxProperties"),
+        *("dependencies", "dependentRequired", "dependentSchemas"),
+    }
+)
+_ARRAY_KEYWORDS: Final = frozenset(
+    {
+        *("items", "prefixItems", "additionalItems", "unevaluatedItems", "minItems"),
+        *("maxItems", "uniqueItems", "contains", "minContains"),
+    }
+)
 
 
 class Collector:
@@ -247,10 +269,14 @@ class Collector:
             f.enum = _meet_enum(f.enum, s["enum"])
         if "not" in s:
             f.nots += ((s["not"], ctx),)
-        self._strings(s)
-        self._numbers(s)
-        self._objects(s, ctx)
-        self._arrays(s, ctx)
+        if not _STRING_KEYWORDS.isdisjoint(s):
+            self._strings(s)
+        if not _NUMBER_KEYWORDS.isdisjoint(s):
+            self._numbers(s)
+        if not _OBJECT_KEYWORDS.isdisjoint(s):
+            self._objects(s, ctx)
+        if not _ARRAY_KEYWORDS.isdisjoint(s):
+            self._arrays(s, ctx)
 
     def _strings(self, s: dict[str, Any]) -> None:
         f = self.flat

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal, InvalidOperation
-from typing import Final
+from functools import lru_cache
+from typing import Any, Final
 
 from evreg.contracts.compat.constraints import Flat
 from evreg.contracts.compat.regex_strings import MAX_LEN, regex_strings, search
@@ -44,13 +45,26 @@ def beyond(low: int, high: int | None) -> list[int]:
     return ([low - 1] if low > 0 else []) + ([high + 1] if high is not None else [])
 
 
-def strings(flat: Flat) -> list[str]:
-    lo, hi = flat.min_len, flat.max_len
+def strings(flat: Flat) -> tuple[str, ...]:
+    """Strings valid under the string keywords of ``flat``, the likeliest first."""
+    return _strings(flat.min_len, flat.max_len, flat.patterns, flat.formats)
+
+
+def numbers(flat: Flat, integer: bool) -> tuple[int | float, ...]:
+    """Numbers (integers) valid under the number keywords of ``flat``, the smallest first."""
+    typed = tuple((x, type(x).__name__) for x in (flat.lo, flat.hi, *flat.mults))  # 1 vs 1.0
+    return _numbers(typed, flat.lo_ex, flat.hi_ex, integer)
+
+
+@lru_cache(maxsize=1024)
+def _strings(
+    lo: int, hi: int | None, patterns: tuple[str, ...], formats: tuple[str, ...]
+) -> tuple[str, ...]:
     pool: list[str] = []
-    for fmt in flat.formats:
+    for fmt in formats:
         pool += FORMATS.get(fmt, ())
-    if flat.patterns:
-        for s in regex_strings(flat.patterns[0]):
+    if patterns:
+        for s in regex_strings(patterns[0]):
             pad = "a" * max(0, lo - len(s))
             pool += [s, s + pad, pad + s]
         # for what the generator cannot follow (lookaheads, several patterns): mixed strings
@@ -62,21 +76,25 @@ def strings(flat: Flat) -> list[str]:
             pool += ["a" * hi, "a" * max(hi - 1, 0)]
         pool += _WORDS
     top = MAX_LEN if hi is None else hi
-    return [
+    return tuple(
         s
         for s in dict.fromkeys(pool)
-        if lo <= len(s) <= top and all(search(p, s) for p in flat.patterns)
-    ]
+        if lo <= len(s) <= top and all(search(p, s) for p in patterns)
+    )
 
 
-def numbers(flat: Flat, integer: bool) -> list[int | float]:
-    lo, hi = flat.lo, flat.hi
+@lru_cache(maxsize=1024)
+def _numbers(
+    typed: tuple[tuple[Any, str], ...], lo_ex: bool, hi_ex: bool, integer: bool
+) -> tuple[int | float, ...]:
+    lo, hi = typed[0][0], typed[1][0]
+    mults = [m for m, _ in typed[2:]]
     edges: list[float] = []
     if lo is not None:
         edges += [lo, lo + 1, lo + 0.5, lo + 0.001, lo + 2]
     if hi is not None:
         edges += [hi, hi - 1, hi - 0.5, hi - 0.001, hi - 2]
-    for m in flat.mults:
+    for m in mults:
         ks = [1, 2, 3, 4, 5, 6, 7, 10, 12, -1, 0]
         if lo is not None and abs(lo / m) < 2**53:
             ks += [math.ceil(lo / m) + j for j in range(3)]
@@ -88,18 +106,18 @@ def numbers(flat: Flat, integer: bool) -> list[int | float]:
         value = tidy(raw)
         if integer and not isinstance(value, int):
             continue
-        if lo is not None and (value < lo or (flat.lo_ex and value == lo)):
+        if lo is not None and (value < lo or (lo_ex and value == lo)):
             continue
-        if hi is not None and (value > hi or (flat.hi_ex and value == hi)):
+        if hi is not None and (value > hi or (hi_ex and value == hi)):
             continue
-        if all(_multiple(value, m) for m in flat.mults):
+        if all(_multiple(value, m) for m in mults):
             valid.append(value)
     valid = list(dict.fromkeys(valid))
     if not valid:
-        return []
+        return ()
     first = min(valid, key=lambda v: (abs(v), v < 0))
     fraction = next((v for v in valid if isinstance(v, float)), first)
-    return [first, fraction, *(v for v in valid if v is not first and v is not fraction)]
+    return (first, fraction, *(v for v in valid if v is not first and v is not fraction))
 
 
 def _mul(k: int, m: float) -> int | float:

@@ -16,33 +16,29 @@ deterministic: the same inputs always give the same witness.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import chain
-from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import urldefrag, urljoin, urlsplit
-
-import referencing.jsonschema
-from jsonschema.protocols import Validator
-from jsonschema.validators import Draft202012Validator, validator_for
-from referencing import Registry
-from referencing.exceptions import Unresolvable
+from functools import partial
+from itertools import chain, islice
+from typing import Any, Final
 
 from evreg.contracts.compat.candidate_streams import NO_HINTS, Hints, Sampler, put
-from evreg.contracts.compat.constraints import MISSING, Node, Nodes, canon, walk
+from evreg.contracts.compat.constraints import MISSING, Node, Nodes, canon
 from evreg.contracts.compat.jsonschema_diff import EXTRA_PROPERTY
 from evreg.contracts.compat.regex_strings import regex_strings
 from evreg.contracts.compat.report import Change
-from evreg.contracts.model import Schema, SchemaRef
-
-if TYPE_CHECKING:
-    from referencing._core import Resolver  # not re-exported by referencing
+from evreg.contracts.compat.witness_sides import Side, proves, rejects, side_for
+from evreg.contracts.model import SchemaRef
 
 __all__ = ["WitnessFinder", "WitnessResult"]
 
 _MAX_EVENTS: Final = 600  # whole events validated by one find()
 _MAX_LOCAL: Final = 3000  # candidates checked against the reader node by one find()
 _MAX_GAP: Final = 100  # enum values missing from the reader, tried first
+# Candidates tried at each enclosing level, once the changed node's own candidates are spent.
+# A witness found there is found among the first few (the stream starts with the sample and the
+# reader's probes); past that the search is almost always hopeless, and was its costliest part.
+_MAX_ENCLOSING: Final = 32
 _NAMED_BY_PATH: Final = (
     *("properties", "required", "dependencies", "dependentRequired", "dependentSchemas"),
 )
@@ -56,125 +52,24 @@ class WitnessResult:
     note: str | None = None  # why there is none, when not found
 
 
-class _Scope:
-    """A sample.Context: one base URI among one side's documents."""
-
-    __slots__ = ("_refs", "_resolver", "_side")
-
-    def __init__(self, side: _Side, resolver: Resolver[Any]) -> None:
-        self._side, self._resolver = side, resolver
-        self._refs: dict[str, tuple[Schema, _Scope] | None] = {}
-
-    def resolve(self, ref: str) -> tuple[Schema, _Scope] | None:
-        if ref not in self._refs:
-            try:
-                resolved = self._resolver.lookup(ref)
-            except Unresolvable:
-                self._refs[ref] = None
-            else:
-                self._refs[ref] = (resolved.contents, self._side.scope(resolved.resolver))
-        return self._refs[ref]
-
-    def accepts(self, schema: Schema, value: Any) -> bool:
-        return self._side.validator(schema, self._resolver).is_valid(value)
-
-
-class _Side:
-    """The writer or the reader: its documents, validators and sampler, built lazily."""
-
-    def __init__(self, ref: SchemaRef, name: str, *, formats: bool) -> None:
-        self.ref = ref
-        self.sampler = Sampler(ref.draft)
-        self._urn = f"urn:evreg:{name}"
-        self._cls = validator_for({"$schema": ref.draft}, default=Draft202012Validator)
-        self._formats = formats
-        self._base = self._urn
-        self._resolver: Resolver[Any] | None = None
-        self._proto: Validator | None = None
-        self._scopes: dict[str, _Scope] = {}
-        self._nodes: dict[str, Node | None] = {}
-        self._validators: dict[int, tuple[Schema, Validator]] = {}
-
-    def _root_resolver(self) -> Resolver[Any]:
-        if self._resolver is None:
-            self._resolver = self._registry().resolver(base_uri=self._base)
-        return self._resolver
-
-    def _registry(self) -> Registry[Any]:
-        spec = referencing.jsonschema.specification_with(
-            self.ref.draft, default=referencing.jsonschema.DRAFT202012
-        )
-        doc = spec.create_resource(self.ref.document)
-        registry: Registry[Any] = Registry().with_resource(self._urn, doc)
-        root_id = doc.id() if self.ref.pointer in ("", "#") else None
-        root_id = urldefrag(root_id).url if root_id else None
-        if root_id:
-            registry = registry.with_resource(root_id, doc)
-            if urlsplit(root_id).scheme:  # relative refs in the schema resolve against its $id
-                self._base = root_id
-        for name, contents in self.ref.resources.items():
-            res = spec.create_resource(contents)
-            for uri in (name, res.id(), urljoin(root_id, name) if root_id else None):
-                if uri:
-                    registry = registry.with_resource(urldefrag(uri).url, res)
-        return registry
-
-    def node(self, pointer: str) -> Node | None:
-        """The schema node at a JSON Pointer (``#/properties/a``) into this side's document."""
-        if pointer not in self._nodes:
-            fragment = pointer if pointer.startswith("#") else f"#{pointer}"
-            found: Node | None = None
-            if walk(self.ref.document, fragment[1:]) is not MISSING:
-                try:
-                    resolved = self._root_resolver().lookup(self._base + fragment)
-                except Unresolvable:
-                    pass
-                else:
-                    found = (resolved.contents, self.scope(resolved.resolver))
-            self._nodes[pointer] = found
-        return self._nodes[pointer]
-
-    def root(self) -> Node | None:
-        return self.node(self.ref.pointer)
-
-    def scope(self, resolver: Resolver[Any]) -> _Scope:
-        key = str(getattr(resolver, "_base_uri", ""))
-        scope = self._scopes.get(key)
-        if scope is None:
-            scope = self._scopes[key] = _Scope(self, resolver)
-        return scope
-
-    def validator(self, schema: Schema, resolver: Resolver[Any]) -> Validator:
-        entry = self._validators.get(id(schema))
-        if entry is None:
-            if self._proto is None:
-                checker = self._cls.FORMAT_CHECKER if self._formats else None
-                self._proto = self._cls({}, format_checker=checker)
-            validator = self._proto.evolve(schema=schema, _resolver=resolver)
-            entry = self._validators[id(schema)] = (schema, validator)
-        return entry[1]
-
-
-def _accepts(node: Node, value: Any) -> bool:
-    try:
-        return node[1].accepts(node[0], value)
-    except Exception:  # an unresolvable $ref, a bad regex...: nothing is proven
-        return False
-
-
-def _rejects(node: Node, value: Any) -> bool:
-    try:
-        return not node[1].accepts(node[0], value)
-    except Exception:
-        return False
-
-
 def _named(path: str) -> str | None:
     """The property a change path names (``#/properties/a~1b`` -> ``a/b``), if any."""
     parts = path.split("/")
     if len(parts) >= 3 and parts[-2] in _NAMED_BY_PATH:
         return parts[-1].replace("~1", "/").replace("~0", "~")
     return None
+
+
+class _Role:
+    """One side as this finder uses it: the shared side, and this finder's own sampler."""
+
+    __slots__ = ("node", "ref", "root", "sampler")
+
+    def __init__(self, side: Side) -> None:
+        self.ref = side.ref
+        self.node = side.node
+        self.root = side.root
+        self.sampler = Sampler(side.ref.draft, side.memo)
 
 
 @dataclass(slots=True)
@@ -187,7 +82,8 @@ class _Budget:
         return self.events >= _MAX_EVENTS or self.local >= _MAX_LOCAL
 
 
-_Stage = tuple[Nodes, tuple[str | int, ...], Node | None, Hints]
+# nodes, instance path, reader node, hints (made when first needed), most candidates to try
+_Stage = tuple[Nodes, tuple[str | int, ...], Node | None, Callable[[], Hints], int | None]
 
 
 class WitnessFinder:
@@ -198,17 +94,34 @@ class WitnessFinder:
     """
 
     def __init__(self, writer: SchemaRef, reader: SchemaRef) -> None:
-        self._writer = _Side(writer, "writer", formats=True)
-        self._reader = _Side(reader, "reader", formats=False)
+        self._refs = (writer, reader)
+        self._roles: tuple[_Role, _Role] | None = None
         self._results: dict[tuple[Any, ...], WitnessResult] = {}
         self._shells: dict[tuple[str | int, ...], list[Any]] = {}
+
+    @property
+    def _writer(self) -> _Role:
+        return self._sides()[0]
+
+    @property
+    def _reader(self) -> _Role:
+        return self._sides()[1]
+
+    def _sides(self) -> tuple[_Role, _Role]:
+        if self._roles is None:  # built on first use: most finders are never asked
+            writer, reader = self._refs
+            self._roles = (
+                _Role(side_for(writer, writer=True)),
+                _Role(side_for(reader, writer=False)),
+            )
+        return self._roles
 
     def verify(self, instance: Any) -> bool:
         """``instance`` is valid under the writer schema and invalid under the reader schema."""
         writer, reader = self._writer.root(), self._reader.root()
         if writer is None or reader is None:
             return False
-        return _rejects(reader, instance) and _accepts(writer, instance)
+        return proves(writer, reader, instance)
 
     def find(self, change: Change) -> WitnessResult:
         """A whole event proving ``change`` breaks, or found=False with the reason."""
@@ -237,8 +150,8 @@ class WitnessFinder:
         seen: set[tuple[Any, ...]] = set()
         for concrete in self._concrete(change, path, writer, reader):
             stages = self._stages(change, concrete, writer, reader, seen)
-            for nodes, at, reader_node, hints in stages:
-                event = self._stage(nodes, at, reader_node, hints, budget)
+            for nodes, at, reader_node, hints, limit in stages:
+                event = self._stage(nodes, at, reader_node, hints, budget, limit)
                 if event is not MISSING:
                     return WitnessResult(True, event)
                 if budget.spent:
@@ -314,15 +227,20 @@ class WitnessFinder:
             r_node = self._reader.node(change.reader_node) if change.reader_node else None
             nodes: Nodes = (w_node,) if w_node is not None else ()
             if _fresh_stage(seen, nodes, path, r_node):
-                yield nodes, path, r_node, self._hints(change, nodes, r_node)
+                yield nodes, path, r_node, partial(self._hints, change, nodes, r_node), None
+            if not path and r_node is not None and r_node[0] is reader[0]:
+                # the whole event was the changed node, checked against the reader root itself:
+                # the root level would try the same values again, against the same schema
+                _fresh_stage(seen, nodes, path, None)
         for depth in range(len(path) - 1 if path else 0, -1, -1):
             at = path[:depth]
             found = self._writer.sampler.nodes_at((writer,), at)
             if found is None or not _fresh_stage(seen, found, at, None):
                 continue
             r_nodes = self._reader.sampler.nodes_at((reader,), at)
-            r_node = r_nodes[0] if r_nodes and len(r_nodes) == 1 else None
-            yield found, at, None, self._hints(change, found, r_node, at == path)
+            r_at = r_nodes[0] if r_nodes and len(r_nodes) == 1 else None
+            hints = partial(self._hints, change, found, r_at, at == path)
+            yield found, at, None, hints, _MAX_ENCLOSING
 
     def _hints(self, change: Change, nodes: Nodes, reader: Node | None, here: bool = True) -> Hints:
         """Probes from the reader node: just past its bounds, and the names it declares anew."""
@@ -340,7 +258,7 @@ class WitnessFinder:
         if reader is None:
             return ()
         ours = self._writer.sampler.enum_values(nodes)
-        theirs = self._reader.sampler.enum_values((reader,))
+        theirs = None if ours is None else self._reader.sampler.enum_values((reader,))
         if ours is None or theirs is None:
             return ()
         kept = {canon(v) for v in theirs}
@@ -351,8 +269,9 @@ class WitnessFinder:
         nodes: Nodes,
         at: tuple[str | int, ...],
         reader_node: Node | None,
-        hints: Hints,
+        hints: Callable[[], Hints],
         budget: _Budget,
+        limit: int | None,
     ) -> Any:
         writer, reader = self._writer.root(), self._reader.root()
         assert writer is not None and reader is not None
@@ -362,21 +281,36 @@ class WitnessFinder:
         if not shells:
             return MISSING
         sampler = self._writer.sampler
-        values = sampler.candidates(nodes, hints, checked=False)
-        for value in chain(self._enum_gap(nodes, reader_node), values):
+        first = sampler.sample(nodes)
+        # the candidate stream starts with the sample: try it before building the stream,
+        # whose hints take longer to make than most searches take to succeed
+        head = () if first is MISSING else (first,)
+        rest = _after(first, lambda: sampler.candidates(nodes, hints(), checked=False))
+        values = chain(self._enum_gap(nodes, reader_node), head, rest)
+        for value in values if limit is None else islice(values, limit):
             if budget.spent:
                 break
             budget.local += 1
-            if reader_node is not None and not _rejects(reader_node, value):
+            if reader_node is not None and not rejects(reader_node, value):
                 continue  # most values are still read fine: check that first, it is cheaper
             if not sampler.accepts(nodes, value):
                 continue
             for shell in shells:
                 event = put(shell, at, value)
                 budget.events += 1
-                if _rejects(reader, event) and _accepts(writer, event):
+                if proves(writer, reader, event):
                     return event
         return MISSING
+
+
+def _after(first: Any, stream: Callable[[], Iterable[Any]]) -> Iterator[Any]:
+    """The values of ``stream()`` (made on first use) after its first one, ``first``."""
+    values = iter(stream())
+    if first is not MISSING:
+        value = next(values, MISSING)
+        if value is not first and value is not MISSING:  # pragma: no cover - samples are kept
+            yield value
+    yield from values
 
 
 def _fresh_stage(

@@ -1,0 +1,227 @@
+"""The two sides of a witness search: documents, resolvers, validators, cached per thread.
+
+A ``Side`` is the writer or the reader schema of a check: a ``referencing`` registry of its
+document and resources, a scope (a ``sample.Context``) per base URI, the schema node at each
+pointer, one real validator per node, and the memo its samplers share. Building them is most of
+the cost of a small search, and the same schemas recur (a transitive check reads the new version
+against every earlier one; a registry checks against its latest versions again and again), so
+``side_for`` keeps the last few sides of each thread, keyed by the identity of the document
+(held, so that the id is not reused) and the pointer, dialect, resources and role.
+
+``Scope.accepts`` answers with the quick check when it is sure and with ``jsonschema``
+otherwise; ``proves`` always ends with ``jsonschema``: a witness is never reported on the quick
+check's word.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+
+import referencing.jsonschema
+from jsonschema.protocols import Validator
+from jsonschema.validators import Draft202012Validator, validator_for
+from referencing import Registry
+from referencing.exceptions import Unresolvable
+
+from evreg.contracts.compat.candidate_streams import SamplerMemo
+from evreg.contracts.compat.constraints import MISSING, Node, draft_version
+from evreg.contracts.compat.quick_check import quick_check
+from evreg.contracts.model import Schema, SchemaRef
+
+if TYPE_CHECKING:
+    from referencing._core import Resolver  # not re-exported by referencing
+
+__all__ = ["Root", "Scope", "Side", "accepts", "proves", "rejects", "side_for"]
+
+_MAX_SIDES: Final = 128  # sides kept per thread (a few KiB each for a typical schema)
+_local = threading.local()
+
+
+def side_for(ref: SchemaRef, *, writer: bool) -> Side:
+    """The side for ``ref`` in the writer (formats asserted) or the reader role."""
+    cache: OrderedDict[tuple[Any, ...], Side] | None = getattr(_local, "sides", None)
+    if cache is None:
+        cache = _local.sides = OrderedDict()
+    key = (id(ref.document), ref.pointer, ref.draft, id(ref.resources), writer)
+    side = cache.get(key)
+    if side is not None and side.ref.document is ref.document:
+        cache.move_to_end(key)
+        return side
+    side = cache[key] = Side(ref, "writer" if writer else "reader", formats=writer)
+    if len(cache) > _MAX_SIDES:
+        cache.popitem(last=False)
+    return side
+
+
+class Scope:
+    """A sample.Context: one base URI among one side's documents."""
+
+    __slots__ = ("_refs", "_resolver", "_side")
+
+    def __init__(self, side: Side, resolver: Resolver[Any]) -> None:
+        self._side, self._resolver = side, resolver
+        self._refs: dict[str, tuple[Schema, Scope] | None] = {}
+
+    def resolve(self, ref: str) -> tuple[Schema, Scope] | None:
+        if ref not in self._refs:
+            try:
+                resolved = self._resolver.lookup(ref)
+            except Unresolvable:
+                self._refs[ref] = None
+            else:
+                self._refs[ref] = (resolved.contents, self._side.scope(resolved.resolver))
+        return self._refs[ref]
+
+    def accepts(self, schema: Schema, value: Any) -> bool:
+        """Valid, by the quick check when it is sure, else by the real validator."""
+        answer = self.sure(schema, value)
+        if answer is not None:
+            return answer
+        return self._side.validator(schema, self._resolver).is_valid(value)
+
+    def sure(self, schema: Schema, value: Any) -> bool | None:
+        """The quick check's answer: True / False when it is sure, else None."""
+        return self._side.quick.check(schema, self, value)
+
+    def validates(self, schema: Schema, value: Any) -> bool:
+        """Valid by the real validator (what a reported witness must pass)."""
+        return self._side.validator(schema, self._resolver).is_valid(value)
+
+
+Root = tuple[Schema, Scope]  # a node of one side, in its scope
+
+
+class Side:
+    """The writer or the reader: its documents, resolvers and validators, built lazily.
+
+    Shared by the finders of one thread (``side_for``): it holds only what depends on the
+    documents alone, and a memo that samplers of these documents share.
+    """
+
+    def __init__(self, ref: SchemaRef, name: str, *, formats: bool) -> None:
+        self.ref = ref
+        self.memo = SamplerMemo()
+        self.quick = quick_check(ref.draft, formats=formats)
+        self._urn = f"urn:evreg:{name}"
+        self._formats = formats
+        self._id = "id" if draft_version(ref.draft) < 6 else "$id"
+        self._base = self._urn
+        self._resolver: Resolver[Any] | None = None
+        self._scopes: dict[str, Scope] = {}
+        self._nodes: dict[str, Root | None] = {}
+        self._validators: dict[int, tuple[Schema, Validator]] = {}
+
+    def _root_resolver(self) -> Resolver[Any]:
+        if self._resolver is None:
+            self._resolver = self._registry().resolver(base_uri=self._base)
+        return self._resolver
+
+    def _registry(self) -> Registry[Any]:
+        spec = referencing.jsonschema.specification_with(
+            self.ref.draft, default=referencing.jsonschema.DRAFT202012
+        )
+        doc = spec.create_resource(self.ref.document)
+        registry: Registry[Any] = Registry().with_resource(self._urn, doc)
+        root_id = doc.id() if self.ref.pointer in ("", "#") else None
+        root_id = urldefrag(root_id).url if root_id else None
+        if root_id:
+            registry = registry.with_resource(root_id, doc)
+            if urlsplit(root_id).scheme:  # relative refs in the schema resolve against its $id
+                self._base = root_id
+        for name, contents in self.ref.resources.items():
+            res = spec.create_resource(contents)
+            for uri in (name, res.id(), urljoin(root_id, name) if root_id else None):
+                if uri:
+                    registry = registry.with_resource(urldefrag(uri).url, res)
+        return registry
+
+    def node(self, pointer: str) -> Root | None:
+        """The schema node at a JSON Pointer (``#/properties/a``) into this side's document."""
+        if pointer not in self._nodes:
+            fragment = pointer if pointer.startswith("#") else f"#{pointer}"
+            found: Root | None = None
+            node, rebased = self._walk(fragment[1:])
+            if node is not MISSING and not rebased:  # in the root's scope: no lookup needed
+                found = (node, self.scope(self._root_resolver()))
+            elif node is not MISSING:
+                try:
+                    resolved = self._root_resolver().lookup(self._base + fragment)
+                except Unresolvable:
+                    pass
+                else:
+                    found = (resolved.contents, self.scope(resolved.resolver))
+            self._nodes[pointer] = found
+        return self._nodes[pointer]
+
+    def _walk(self, pointer: str) -> tuple[Any, bool]:
+        """The node at ``pointer`` and whether an ``$id`` on the way may change its base URI."""
+        node = self.ref.document
+        rebased = False
+        for raw in unquote(pointer).split("/")[1:] if pointer else ():
+            part = raw.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                return MISSING, rebased
+            if isinstance(node, dict):
+                ident = node.get(self._id)
+                rebased = rebased or (isinstance(ident, str) and not ident.startswith("#"))
+        return node, rebased
+
+    def root(self) -> Root | None:
+        return self.node(self.ref.pointer)
+
+    def scope(self, resolver: Resolver[Any]) -> Scope:
+        key = str(getattr(resolver, "_base_uri", ""))
+        scope = self._scopes.get(key)
+        if scope is None:
+            scope = self._scopes[key] = Scope(self, resolver)
+        return scope
+
+    def validator(self, schema: Schema, resolver: Resolver[Any]) -> Validator:
+        entry = self._validators.get(id(schema))
+        if entry is None:
+            proto = _prototype(self.ref.draft, self._formats)
+            validator = proto.evolve(schema=schema, _resolver=resolver)
+            entry = self._validators[id(schema)] = (schema, validator)
+        return entry[1]
+
+
+@lru_cache(maxsize=16)
+def _prototype(draft: str, formats: bool) -> Validator:
+    """A validator of the dialect to evolve per schema (asserting formats or not)."""
+    cls = validator_for({"$schema": draft}, default=Draft202012Validator)
+    return cls({}, format_checker=cls.FORMAT_CHECKER if formats else None)
+
+
+def accepts(node: Node, value: Any) -> bool:
+    try:
+        return node[1].accepts(node[0], value)
+    except Exception:  # an unresolvable $ref, a bad regex...: nothing is proven
+        return False
+
+
+def rejects(node: Node, value: Any) -> bool:
+    try:
+        return not node[1].accepts(node[0], value)
+    except Exception:
+        return False
+
+
+def proves(writer: Root, reader: Root, event: Any) -> bool:
+    """``event`` is valid under the writer root and invalid under the reader root.
+
+    The quick check discards most events cheaply; the answer is always the real validator's.
+    """
+    try:
+        if reader[1].sure(reader[0], event) is True or writer[1].sure(writer[0], event) is False:
+            return False
+        return not reader[1].validates(reader[0], event) and writer[1].validates(writer[0], event)
+    except Exception:  # an unresolvable $ref, a bad regex...: nothing is proven
+        return False
