@@ -83,7 +83,9 @@ def walk(document: Any, pointer: str) -> Any:
 
 def nodes_key(nodes: Nodes) -> tuple[int, ...]:
     """The identity of a conjunction of nodes (the ids of their schemas), for memo keys."""
-    return tuple(id(schema) for schema, _ in nodes)
+    if len(nodes) == 1:
+        return (id(nodes[0][0]),)
+    return tuple([id(schema) for schema, _ in nodes])
 
 
 @dataclass(slots=True)

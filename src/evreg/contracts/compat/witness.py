@@ -15,7 +15,6 @@ deterministic: the same inputs always give the same witness.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -95,29 +94,23 @@ class WitnessFinder:
 
     def __init__(self, writer: SchemaRef, reader: SchemaRef) -> None:
         self._refs = (writer, reader)
-        self._roles: tuple[_Role, _Role] | None = None
+        self._ready = False
+        self._writer: _Role  # both built on first use: most finders are never asked
+        self._reader: _Role
         self._results: dict[tuple[Any, ...], WitnessResult] = {}
         self._shells: dict[tuple[str | int, ...], list[Any]] = {}
+        self._proven: dict[str, bool] = {}  # the real validator's verdicts on whole events
 
-    @property
-    def _writer(self) -> _Role:
-        return self._sides()[0]
-
-    @property
-    def _reader(self) -> _Role:
-        return self._sides()[1]
-
-    def _sides(self) -> tuple[_Role, _Role]:
-        if self._roles is None:  # built on first use: most finders are never asked
+    def _prepare(self) -> None:
+        if not self._ready:
             writer, reader = self._refs
-            self._roles = (
-                _Role(side_for(writer, writer=True)),
-                _Role(side_for(reader, writer=False)),
-            )
-        return self._roles
+            self._writer = _Role(side_for(writer, writer=True))
+            self._reader = _Role(side_for(reader, writer=False))
+            self._ready = True
 
     def verify(self, instance: Any) -> bool:
         """``instance`` is valid under the writer schema and invalid under the reader schema."""
+        self._prepare()
         writer, reader = self._writer.root(), self._reader.root()
         if writer is None or reader is None:
             return False
@@ -125,6 +118,7 @@ class WitnessFinder:
 
     def find(self, change: Change) -> WitnessResult:
         """A whole event proving ``change`` breaks, or found=False with the reason."""
+        self._prepare()
         path = tuple(change.instance_path)
         key = (change.writer_node, change.reader_node, path, change.path)
         result = self._results.get(key)
@@ -138,7 +132,7 @@ class WitnessFinder:
             self._results[key] = result
         if not result.found:
             return result
-        return WitnessResult(True, copy.deepcopy(result.value))
+        return WitnessResult(True, _copy(result.value))
 
     def _search(self, change: Change, path: tuple[str | int, ...]) -> WitnessResult:
         writer, reader = self._writer.root(), self._reader.root()
@@ -298,7 +292,7 @@ class WitnessFinder:
             for shell in shells:
                 event = put(shell, at, value)
                 budget.events += 1
-                if proves(writer, reader, event):
+                if proves(writer, reader, event, self._proven):
                     return event
         return MISSING
 
@@ -311,6 +305,15 @@ def _after(first: Any, stream: Callable[[], Iterable[Any]]) -> Iterator[Any]:
         if value is not first and value is not MISSING:  # pragma: no cover - samples are kept
             yield value
     yield from values
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of a JSON value (the caller may change the witness it gets)."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 def _fresh_stage(

@@ -28,7 +28,7 @@ from referencing import Registry
 from referencing.exceptions import Unresolvable
 
 from evreg.contracts.compat.candidate_streams import SamplerMemo
-from evreg.contracts.compat.constraints import MISSING, Node, draft_version
+from evreg.contracts.compat.constraints import MISSING, Node, canon, draft_version
 from evreg.contracts.compat.quick_check import quick_check
 from evreg.contracts.model import Schema, SchemaRef
 
@@ -214,14 +214,26 @@ def rejects(node: Node, value: Any) -> bool:
         return False
 
 
-def proves(writer: Root, reader: Root, event: Any) -> bool:
+def proves(writer: Root, reader: Root, event: Any, memo: dict[str, bool] | None = None) -> bool:
     """``event`` is valid under the writer root and invalid under the reader root.
 
-    The quick check discards most events cheaply; the answer is always the real validator's.
+    The quick check discards most events cheaply; the answer is always the real validator's
+    (kept in ``memo``, by the event's canonical text, for the same two roots).
     """
     try:
         if reader[1].sure(reader[0], event) is True or writer[1].sure(writer[0], event) is False:
             return False
-        return not reader[1].validates(reader[0], event) and writer[1].validates(writer[0], event)
+    except Exception:  # pragma: no cover - the quick check answers None rather than raise
+        pass
+    key = canon(event) if memo is not None else ""
+    if memo is not None and key in memo:
+        return memo[key]
+    try:
+        verdict = not reader[1].validates(reader[0], event) and writer[1].validates(
+            writer[0], event
+        )
     except Exception:  # an unresolvable $ref, a bad regex...: nothing is proven
-        return False
+        verdict = False
+    if memo is not None:
+        memo[key] = verdict
+    return verdict
