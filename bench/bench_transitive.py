@@ -15,6 +15,9 @@ with the newest one, and each pair's diff walks the whole schema.
 The newest version (201) is checked against its K most recent predecessors, for each K of
 ``--versions``, with ``witnesses=False`` and ``witnesses=True`` (which finds nothing: every
 change is compatible). Contracts are loaded up front; loading one version is timed separately.
+
+A control follows: the newest version against K separately loaded copies of version 200 (one
+change from it each), so that every pair costs the same.
 """
 
 from __future__ import annotations
@@ -220,6 +223,40 @@ def main() -> int:
         rows,
     )
     print("'findings' are the accepted (non-breaking) changes reported across all pairs.\n")
+
+    # Control: K earlier versions all one change away from the newest (separately loaded copies
+    # of version 200), so every pair costs the same; shows the per-version cost without the
+    # growth that comes from older versions having more changes to report.
+    copies = [load_contract(documents[-2]) for _ in range(max(sizes))]
+    control_rows = []
+    for k in sizes:
+
+        def same(earlier: list[Contract] = copies[:k]) -> Any:
+            return check_compatibility(
+                earlier, newest, "BACKWARD_TRANSITIVE", "STRICT", witnesses=False
+            )
+
+        report = same()
+        t = measure(same, args.runs)
+        control_rows.append(
+            [
+                f"{k} copies of version {EARLIER}",
+                *t.cells(),
+                ms(t.median / k),
+                ms((t.cpu_median or 0) / k),
+                len(report.findings),
+            ]
+        )
+    table(
+        [
+            "control, witnesses=False",
+            *COLUMNS,
+            "ms/version",
+            "cpu ms/version",
+            "findings",
+        ],
+        control_rows,
+    )
 
     largest = max(sizes)
     base = min((k for k in sizes if k >= 10), default=min(sizes))
