@@ -205,6 +205,8 @@ def _count(value: Any) -> int | None:
     return int(number) if number is not None and number >= 0 else None
 
 
+_REF_KEYWORDS: Final = frozenset({"$ref", "$dynamicRef", "$recursiveRef"})
+_COMBINING_KEYWORDS: Final = frozenset({"allOf", "anyOf", "oneOf"})
 _STRING_KEYWORDS: Final = frozenset({"minLength", "maxLength", "pattern", "format"})
 _NUMBER_KEYWORDS: Final = frozenset(
     {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}
@@ -239,15 +241,18 @@ class Collector:
             self.flat.false = True
         if not isinstance(schema, dict) or not schema:
             return
-        for kw in ("$ref", "$dynamicRef", "$recursiveRef"):
-            ref = schema.get(kw)
-            if isinstance(ref, str) and id(schema) not in guard:
-                target = ctx.resolve(ref)
-                if target is not None:
-                    self.collect(target, guard | {id(schema)})
-        if "$ref" in schema and self.version < 2019:
-            return  # siblings of $ref are ignored before 2019-09
+        if not _REF_KEYWORDS.isdisjoint(schema):
+            for kw in ("$ref", "$dynamicRef", "$recursiveRef"):
+                ref = schema.get(kw)
+                if isinstance(ref, str) and id(schema) not in guard:
+                    target = ctx.resolve(ref)
+                    if target is not None:
+                        self.collect(target, guard | {id(schema)})
+            if "$ref" in schema and self.version < 2019:
+                return  # siblings of $ref are ignored before 2019-09
         self._apply(schema, ctx)
+        if _COMBINING_KEYWORDS.isdisjoint(schema):
+            return
         for sub in _list(schema.get("allOf")):
             self.collect((sub, ctx), guard)
         for kw in ("anyOf", "oneOf"):

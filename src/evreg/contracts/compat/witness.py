@@ -38,6 +38,10 @@ _MAX_GAP: Final = 100  # enum values missing from the reader, tried first
 # A witness found there is found among the first few (the stream starts with the sample and the
 # reader's probes); past that the search is almost always hopeless, and was its costliest part.
 _MAX_ENCLOSING: Final = 32
+# Values in a row that pass the node-level checks and still give no witness in any event: the
+# changed node does not decide the whole event there (a witness, when there is one, is nearly
+# always the first such value), so the level is given up.
+_MAX_FUTILE: Final = 12
 _NAMED_BY_PATH: Final = (
     *("properties", "required", "dependencies", "dependentRequired", "dependentSchemas"),
 )
@@ -281,19 +285,23 @@ class WitnessFinder:
         head = () if first is MISSING else (first,)
         rest = _after(first, lambda: sampler.candidates(nodes, hints(), checked=False))
         values = chain(self._enum_gap(nodes, reader_node), head, rest)
+        futile = 0
         for value in values if limit is None else islice(values, limit):
             if budget.spent:
                 break
             budget.local += 1
             if reader_node is not None and not rejects(reader_node, value):
                 continue  # most values are still read fine: check that first, it is cheaper
-            if not sampler.accepts(nodes, value):
-                continue
+            if value is not first and not sampler.accepts(nodes, value):
+                continue  # (the sample is valid: it was checked when it was made)
             for shell in shells:
                 event = put(shell, at, value)
                 budget.events += 1
                 if proves(writer, reader, event, self._proven):
                     return event
+            futile += 1
+            if futile >= _MAX_FUTILE:
+                break
         return MISSING
 
 

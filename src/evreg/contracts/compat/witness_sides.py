@@ -187,17 +187,24 @@ class Side:
     def validator(self, schema: Schema, resolver: Resolver[Any]) -> Validator:
         entry = self._validators.get(id(schema))
         if entry is None:
-            proto = _prototype(self.ref.draft, self._formats)
-            validator = proto.evolve(schema=schema, _resolver=resolver)
+            # what Validator.evolve(schema=..., _resolver=...) builds, without its overhead
+            cls = _validator_class(self.ref.draft)
+            if isinstance(schema, dict) and isinstance(schema.get("$schema"), str):
+                cls = _dialect_class(schema["$schema"], cls)
+            checker = cls.FORMAT_CHECKER if self._formats else None
+            validator = cls(schema, format_checker=checker, _resolver=resolver)
             entry = self._validators[id(schema)] = (schema, validator)
         return entry[1]
 
 
 @lru_cache(maxsize=16)
-def _prototype(draft: str, formats: bool) -> Validator:
-    """A validator of the dialect to evolve per schema (asserting formats or not)."""
-    cls = validator_for({"$schema": draft}, default=Draft202012Validator)
-    return cls({}, format_checker=cls.FORMAT_CHECKER if formats else None)
+def _validator_class(draft: str) -> Any:
+    return validator_for({"$schema": draft}, default=Draft202012Validator)
+
+
+@lru_cache(maxsize=64)
+def _dialect_class(dialect: str, default: Any) -> Any:
+    return validator_for({"$schema": dialect}, default=default)
 
 
 def accepts(node: Node, value: Any) -> bool:
