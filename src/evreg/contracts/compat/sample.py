@@ -8,6 +8,10 @@ properties of every JSON type, arrays at their size limits, tuples with extra it
 Generation is heuristic, validity is not: every value is checked with ``Context.accepts`` (a real
 validator) before it is returned. There is no randomness: the same inputs give the same output.
 ``$ref``/``allOf`` are merged, ``anyOf``/``oneOf`` branches explored, recursion is cut off.
+
+This module is the public face; the work is done in ``regex_strings`` (strings a pattern
+matches), ``constraints`` (merging the keywords of nodes into a ``Flat``), ``scalars`` (boundary
+strings and numbers) and ``candidate_streams`` (``Sampler``: samples and candidate streams).
 """
 
 from __future__ import annotations

@@ -11,6 +11,14 @@ by probes taken from the reader node: just past its bounds, the names it adds, t
 change's instance path into an event built from the writer root, and the whole event is
 verified; then the same one level up, and so on to the whole event. Every step is bounded and
 deterministic: the same inputs always give the same witness.
+
+Cost: the writer's sample is tried before the hinted candidate stream is built (it is the
+witness about half the time); node-level checks and most whole-event checks are answered by
+``quick_check`` (a three-valued check of the common keywords; when it is unsure ``jsonschema``
+decides), but an event is reported only after ``jsonschema`` has validated it under both roots.
+The levels above the changed node get ``_MAX_ENCLOSING`` candidates, and a level is given up
+after ``_MAX_FUTILE`` values in a row that pass the node checks yet prove nothing. Registries,
+validators and pure samples live in ``witness_sides``, shared by the finders of a thread.
 """
 
 from __future__ import annotations
