@@ -15,10 +15,16 @@ from typing import Annotated
 import typer
 
 from evreg import __version__
+from evreg.cli.check_cmd import check
+from evreg.cli.client import RegistryRefused, RegistryUnavailable
 from evreg.cli.compat_cmd import compat
+from evreg.cli.init_cmd import init
+from evreg.cli.push_cmd import push
+from evreg.cli.registry_cmds import config, diff, pull, show, subjects
 from evreg.cli.rules_cmd import rules
 from evreg.cli.serve_cmd import serve
 from evreg.cli.sources import InputError
+from evreg.cli.token_cmd import token_app
 from evreg.contracts import ContractError
 
 EXIT_OK = 0
@@ -37,6 +43,15 @@ app = typer.Typer(
 app.command("compat")(compat)
 app.command("rules")(rules)
 app.command("serve")(serve)
+app.command("init")(init)
+app.command("push")(push)
+app.command("check")(check)
+app.command("diff")(diff)
+app.command("pull")(pull)
+app.command("subjects")(subjects)
+app.command("show")(show)
+app.command("config")(config)
+app.add_typer(token_app, name="token")
 
 
 def _print_version(value: bool) -> None:
@@ -60,11 +75,16 @@ def _root(
 ) -> None:
     """evreg: contract-first event schemas. Check that a contract change breaks nobody.
 
-    Exit codes: 0 ok, 1 incompatible, 2 usage or input error, 3 internal error.
+    Exit codes: 0 ok, 1 incompatible, 2 usage or input error, 3 registry unreachable, server
+    or internal error.
 
     Example:
 
         evreg compat contracts/order_placed.yaml new/order_placed.yaml
+
+    Example (the pull-request gate, no registry needed):
+
+        evreg check contracts/ --against git:origin/main
     """
 
 
@@ -91,6 +111,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         _error(str(exc))
         return EXIT_INPUT
+    except RegistryRefused as exc:
+        _error(str(exc))
+        return EXIT_INPUT
+    except RegistryUnavailable as exc:
+        _error(str(exc))
+        return EXIT_INTERNAL
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
     except Exception as exc:
         if os.environ.get("EVREG_DEBUG"):
             traceback.print_exc()

@@ -1,0 +1,362 @@
+"""``evreg check [PATHS] [--against registry|git:REF|DIR]``: the pull-request gate."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+import evreg
+from evreg.cli import render
+from evreg.cli.client import RegistryClient
+from evreg.cli.config import Settings
+from evreg.cli.files import ContractFile, LoadedContract, expand, load, subject_for
+from evreg.cli.gitref import GitError, read_at_ref
+from evreg.cli.locate import line_of
+from evreg.cli.options import (
+    LevelOption,
+    PolicyOption,
+    RegistryOption,
+    StrategyOption,
+    client,
+    settings,
+)
+from evreg.cli.render import OutputFormat
+from evreg.cli.sources import InputError, load_source, read_source
+from evreg.contracts import ContractError, Report
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+
+
+class Status(StrEnum):
+    compatible = "compatible"
+    incompatible = "incompatible"
+    new = "new"
+    error = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    file: ContractFile
+    status: Status
+    against: str  # what the file was compared with, for people
+    subject: str | None = None
+    report: Report | None = None
+    text: str | None = None  # the file's text, to find lines
+    error: str | None = None
+    error_line: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "file": self.file.display,
+            "status": self.status.value,
+            "against": self.against,
+        }
+        if self.subject is not None:
+            out["subject"] = self.subject
+        if self.report is not None:
+            out.update(self.report.to_dict())
+        if self.error is not None:
+            out["error"] = self.error
+            if self.error_line is not None:
+                out["line"] = self.error_line
+        return out
+
+
+def _status(report: Report) -> Status:
+    return Status.compatible if report.is_compatible else Status.incompatible
+
+
+class _Against:
+    """Where the earlier version of each file comes from."""
+
+    def __init__(
+        self, against: str, current: Settings, level_flag: bool, policy_flag: bool
+    ) -> None:
+        self.spec = against
+        self.settings = current
+        self.level_flag, self.policy_flag = level_flag, policy_flag
+        self.client: RegistryClient | None = None
+        self.folder: Path | None = None
+        self.ref: str | None = None
+        if against == "registry":
+            self.client = client(current)
+        elif against.startswith("git:"):
+            self.ref = against[len("git:") :]
+            if not self.ref:
+                raise InputError("--against git:REF needs a ref, e.g. git:origin/main")
+        else:
+            self.folder = Path(against)
+            if not self.folder.is_dir():
+                raise InputError(
+                    f"--against {against}: not `registry`, `git:REF` or an existing folder"
+                )
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+
+    @property
+    def label(self) -> str:
+        if self.client is not None:
+            return f"registry {self.client.url}"
+        return self.spec
+
+    def compare(self, loaded: LoadedContract) -> FileResult:
+        file = loaded.file
+        subject = subject_for(loaded, self.settings.subject_strategy)
+        if self.client is not None:
+            report = self.client.check(
+                subject,
+                loaded.schema,
+                loaded.schema_type,
+                level=self.settings.level if self.level_flag else None,
+                policy=self.settings.policy if self.policy_flag else None,
+            )
+            against = f"{self.client.url} subject {subject}"
+            return FileResult(file, _status(report), against, subject, report, loaded.text)
+        if self.ref is not None:
+            old_name = f"git:{self.ref}:{file.display}"
+            old_text = read_at_ref(file.path, self.ref)
+        else:
+            assert self.folder is not None
+            old_path = self.folder / file.rel
+            old_name = str(old_path)
+            old_text = read_source(old_path) if old_path.is_file() else None
+        if old_text is None:
+            return FileResult(file, Status.new, old_name, subject, None, loaded.text)
+        old = load_source(old_text, old_name)
+        report = evreg.check_compatibility(
+            old,
+            loaded.contract,
+            level=self.settings.level,
+            policy=self.settings.policy,
+            witnesses=True,
+        )
+        return FileResult(file, _status(report), old_name, subject, report, loaded.text)
+
+
+def _check_one(file: ContractFile, against: _Against) -> FileResult:
+    try:
+        loaded = load(file)
+        return against.compare(loaded)
+    except GitError:
+        raise  # about the comparison, not this file: stop
+    except ContractError as exc:
+        # a line only when the error is in this file (not in its earlier version)
+        line = exc.line if exc.source == file.display else None
+        return FileResult(file, Status.error, against.label, error=str(exc), error_line=line)
+    except InputError as exc:
+        return FileResult(file, Status.error, against.label, error=str(exc))
+
+
+# ---------------------------------------------------------------- output
+
+
+def _print_text(results: list[FileResult], console: Console) -> None:
+    for i, result in enumerate(results):
+        if i:
+            console.print()
+        if result.status is Status.error:
+            line = Text("ERROR", style="bold red")
+            line.append(f"  {result.error}")
+            console.print(line)
+        elif result.status is Status.new:
+            line = Text("NEW", style="bold green")
+            line.append(
+                f"  {result.file.display}: nothing to compare with at {result.against} "
+                "(a new contract breaks nobody)"
+            )
+            console.print(line)
+        else:
+            assert result.report is not None
+            render.report_text(
+                result.report, old=result.against, new=result.file.display, console=console
+            )
+
+
+def _github_lines(results: list[FileResult]) -> list[str]:
+    lines: list[str] = []
+    for result in results:
+        if result.status is Status.error:
+            lines.append(
+                render.workflow_command(
+                    "error",
+                    result.error or "invalid contract",
+                    file=result.file.display,
+                    line=result.error_line,
+                    title="evreg: invalid contract",
+                )
+            )
+        elif result.report is not None and result.text is not None:
+            lines.extend(
+                render.report_github(result.report, new=result.file.display, new_source=result.text)
+            )
+    return lines
+
+
+def _tally(results: list[FileResult]) -> str:
+    counts = {s: sum(r.status is s for r in results) for s in Status}
+    noun = "file" if len(results) == 1 else "files"
+    return (
+        f"{len(results)} {noun}: {counts[Status.compatible]} compatible, "
+        f"{counts[Status.incompatible]} incompatible, {counts[Status.new]} new, "
+        f"{counts[Status.error]} invalid"
+    )
+
+
+def _cell(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("`", "'")
+
+
+def summary_markdown(results: list[FileResult], against: str) -> str:
+    """A job summary: the verdict, then one table row per finding and per invalid file."""
+    bad = any(r.status in (Status.incompatible, Status.error) for r in results)
+    verdict = "❌ INCOMPATIBLE" if bad else "✅ COMPATIBLE"
+    out = [f"### evreg check: {verdict} (against {_cell(against)})", "", _tally(results), ""]
+    rows: list[str] = []
+    for r in results:
+        if r.status is Status.error:
+            where = r.file.display + (f":{r.error_line}" if r.error_line else "")
+            rows.append(f"| ❌ invalid | `{_cell(where)}` | | | {_cell(r.error or '')} | |")
+        for finding in r.report.findings if r.report is not None else ():
+            line = line_of(r.text or "", finding.path)
+            where = r.file.display + (f":{line}" if line else "")
+            witness = ""
+            if finding.breaking:
+                witness = (
+                    f"`{_cell(render.compact_json(finding.witness))}`"
+                    if finding.has_witness
+                    else _cell(finding.witness_note or "none")
+                )
+            mark = "❌ breaking" if finding.breaking else "ok"
+            rows.append(
+                f"| {mark} | `{_cell(where)}` | `{_cell(finding.rule)}` | `{_cell(finding.path)}`"
+                f" | {_cell(finding.message)} | {witness} |"
+            )
+    if rows:
+        out += [
+            "| | file | rule | path | message | witness |",
+            "| --- | --- | --- | --- | --- | --- |",
+            *rows,
+            "",
+        ]
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------- the command
+
+
+def check(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Contract files or folders (default: `contracts` in evreg.toml, else "
+            "./contracts).",
+            show_default=False,
+        ),
+    ] = None,
+    against: Annotated[
+        str,
+        typer.Option(
+            "--against",
+            "-a",
+            metavar="registry|git:REF|DIR",
+            help="Compare with the registry (would it accept these files now?), with each "
+            "file as it is at a git ref (no registry needed), or with the same-named files "
+            "in a folder.",
+        ),
+    ] = "registry",
+    registry: RegistryOption = None,
+    level: LevelOption = None,
+    policy: PolicyOption = None,
+    subject_strategy: StrategyOption = None,
+    output_format: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", case_sensitive=False, help="Output format."),
+    ] = OutputFormat.text,
+    summary: Annotated[
+        Path | None,
+        typer.Option(
+            "--summary",
+            metavar="FILE",
+            help="Also append a markdown table of the findings to FILE (for a GitHub job "
+            'summary: --summary "$GITHUB_STEP_SUMMARY").',
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Check contract changes before they merge: would they break a producer or a consumer?
+
+    Against the registry, each file is checked with the subject it would be pushed to, under
+    that subject's level and policy (unless --level / --policy are given). Against `git:REF`
+    or a folder, each file is compared with its earlier version there under the level and
+    policy of evreg.toml (BACKWARD, STRICT by default); a file absent there is new, and passes.
+
+    Every finding comes with its witness: an event one version accepts and the other rejects.
+
+    Exit codes: 0 compatible, 1 incompatible, 2 invalid input (the message names file:line),
+    3 registry unreachable.
+
+    Example (the pull-request gate, offline):
+
+        evreg check contracts/ --against git:origin/main --format github
+
+    Example (would the registry accept this now?):
+
+        evreg check contracts/order_placed.yaml --registry http://127.0.0.1:8081
+    """
+    current = settings(
+        registry=registry, level=level, policy=policy, subject_strategy=subject_strategy
+    )
+    targets = list(paths) if paths else [current.contracts]
+    if not paths and not current.contracts.exists():
+        raise InputError(
+            f"no paths given and the contracts folder {current.contracts} does not exist "
+            "(pass files or folders, or set `contracts` in evreg.toml)"
+        )
+    files = expand(targets)
+    if not files:
+        raise InputError(
+            f"no contract files (*.yaml, *.yml, *.json) in {', '.join(map(str, targets))}"
+        )
+    source = _Against(against, current, level is not None, policy is not None)
+    try:
+        results = [_check_one(file, source) for file in files]
+    finally:
+        source.close()
+
+    if output_format is OutputFormat.json:
+        document = {
+            "is_compatible": all(r.status in (Status.compatible, Status.new) for r in results),
+            "against": source.label,
+            "files": [r.to_dict() for r in results],
+        }
+        sys.stdout.write(render.pretty_json(document) + "\n")
+    elif output_format is OutputFormat.github:
+        for line in _github_lines(results):
+            sys.stdout.write(line + "\n")
+        print(f"evreg check against {source.label}: {_tally(results)}", file=sys.stderr)
+    else:
+        console = Console(soft_wrap=True, highlight=False)
+        _print_text(results, console)
+        console.print()
+        console.print(Text(f"evreg check against {source.label}: {_tally(results)}"))
+    if summary is not None:
+        try:
+            with summary.open("a", encoding="utf-8") as handle:
+                handle.write(summary_markdown(results, source.label))
+        except OSError as exc:
+            raise InputError(f"--summary {summary}: {exc.strerror or exc}") from None
+
+    if any(r.status is Status.error for r in results):
+        raise typer.Exit(EXIT_INPUT)
+    if any(r.status is Status.incompatible for r in results):
+        raise typer.Exit(EXIT_FINDINGS)
+    raise typer.Exit(EXIT_OK)

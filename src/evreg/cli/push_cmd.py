@@ -1,0 +1,217 @@
+"""``evreg push PATHS``: register contracts, or show the findings that block them."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.text import Text
+
+from evreg.cli import render
+from evreg.cli.client import Incompatible, RegistryClient, RegistryRefused, incompatible_subject
+from evreg.cli.files import ContractFile, LoadedContract, expand, load, subject_for
+from evreg.cli.options import (
+    ListFormat,
+    ListFormatOption,
+    RegistryOption,
+    StrategyOption,
+    client,
+    settings,
+)
+from evreg.cli.sources import InputError
+from evreg.contracts import ContractError, Report
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+
+
+@dataclass(slots=True)
+class PushResult:
+    file: ContractFile
+    outcome: str  # registered | unchanged | compatible (dry run) | incompatible | error
+    subject: str | None = None
+    version: int | None = None
+    id: int | None = None
+    payloads: list[dict[str, Any]] = field(default_factory=list)
+    report: Report | None = None
+    refused_subject: str | None = None  # when a payload subject, not the contract, was refused
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"file": self.file.display, "outcome": self.outcome}
+        for key in ("subject", "version", "id", "refused_subject", "error"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if self.payloads:
+            out["payload_subjects"] = self.payloads
+        if self.report is not None:
+            out.update(self.report.to_dict())
+        return out
+
+
+def _push_one(
+    loaded: LoadedContract, subject: str, registry: RegistryClient, dry_run: bool
+) -> PushResult:
+    file = loaded.file
+    existing = registry.lookup(subject, loaded.schema, loaded.schema_type)
+    if existing is not None:
+        return PushResult(file, "unchanged", subject, existing.version, existing.id)
+    if dry_run:
+        report = registry.check(subject, loaded.schema, loaded.schema_type)
+        outcome = "compatible" if report.is_compatible else "incompatible"
+        return PushResult(file, outcome, subject, report=report)
+    try:
+        registry.register(subject, loaded.schema, loaded.schema_type)
+    except Incompatible as refused:
+        named = incompatible_subject(refused.message)
+        if named is None or named == subject:
+            # evreg's check route gives every finding with its witness; the 409 only the
+            # breaking ones, as text
+            report = registry.check(subject, loaded.schema, loaded.schema_type)
+            if report.is_compatible:
+                report = refused.report
+            return PushResult(file, "incompatible", subject, report=report)
+        return PushResult(
+            file, "incompatible", subject, report=refused.report, refused_subject=named
+        )
+    registered = registry.lookup(subject, loaded.schema, loaded.schema_type)
+    if registered is None:  # deleted in between: say what we know
+        return PushResult(file, "registered", subject)
+    result = PushResult(file, "registered", subject, registered.version, registered.id)
+    for payload_subject in loaded.payload_subjects():
+        try:
+            latest = registry.version(payload_subject)
+        except RegistryRefused:
+            continue  # the registry does not derive payload subjects (EVREG_PAYLOAD_SUBJECTS)
+        result.payloads.append(
+            {"subject": payload_subject, "version": latest.version, "id": latest.id}
+        )
+    return result
+
+
+def _print(result: PushResult, console: Console) -> None:
+    name = result.file.display
+    if result.outcome == "error":
+        line = Text("ERROR       ", style="bold red")
+        line.append(result.error or "")
+        console.print(line)
+        return
+    if result.outcome in ("registered", "unchanged", "compatible"):
+        style = "bold green" if result.outcome != "unchanged" else "dim"
+        line = Text(f"{result.outcome.upper():<12}", style=style)
+        line.append(f"{name}  subject {result.subject}")
+        if result.version is not None:
+            line.append(f"  version {result.version}  id {result.id}")
+        if result.outcome == "compatible":
+            line.append("  (dry run: not registered)")
+        console.print(line)
+        for payload in result.payloads:
+            console.print(
+                Text(
+                    f"              payload subject {payload['subject']}  "
+                    f"version {payload['version']}  id {payload['id']}",
+                    style="dim",
+                )
+            )
+        return
+    line = Text("REFUSED     ", style="bold red")
+    line.append(f"{name}  subject {result.subject}")
+    if result.refused_subject:
+        line.append(f": its payload subject {result.refused_subject} is incompatible")
+    console.print(line)
+    if result.report is not None:
+        against = f"subject {result.refused_subject or result.subject}"
+        render.report_text(result.report, old=against, new=name, console=console)
+
+
+def push(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Contract files or folders (default: `contracts` in evreg.toml, else "
+            "./contracts).",
+            show_default=False,
+        ),
+    ] = None,
+    registry: RegistryOption = None,
+    subject_strategy: StrategyOption = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Check each file against the registry; register nothing."),
+    ] = False,
+    output_format: ListFormatOption = ListFormat.text,
+) -> None:
+    """Register contracts with the registry: one subject per file.
+
+    The subject is the file's `x-evreg-subject`, else its name before the first dot
+    (contracts/order_placed.yaml -> order_placed; see --subject-strategy). Registering an
+    AsyncAPI contract also registers the payload of each channel it sends on as
+    `<address>-value`. A change the subject's compatibility rules refuse is not registered:
+    the findings that block it are printed, each with its witness.
+
+    Exit codes: 0 all registered (or unchanged), 1 some refused as incompatible, 2 invalid
+    input, 3 registry unreachable.
+
+    Example:
+
+        evreg push contracts/order_placed.yaml
+
+    Example (a whole folder, checking only):
+
+        evreg push contracts/ --dry-run
+    """
+    current = settings(registry=registry, subject_strategy=subject_strategy)
+    targets = list(paths) if paths else [current.contracts]
+    files = expand(targets)
+    if not files:
+        raise InputError(
+            f"no contract files (*.yaml, *.yml, *.json) in {', '.join(map(str, targets))}"
+        )
+    console = Console(soft_wrap=True, highlight=False)
+    progress_console = Console(stderr=True)
+    show_progress = len(files) > 1 and progress_console.is_terminal
+    results: list[PushResult] = []
+    with (
+        client(current) as registry_client,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=progress_console,
+            transient=True,
+            disable=not show_progress,
+        ) as progress,
+    ):
+        task = progress.add_task("pushing", total=len(files))
+        for file in files:
+            progress.update(task, description=f"pushing {file.display}")
+            try:
+                loaded = load(file)
+                subject = subject_for(loaded, current.subject_strategy)
+                result = _push_one(loaded, subject, registry_client, dry_run)
+            except (ContractError, InputError) as exc:
+                result = PushResult(file, "error", error=str(exc))
+            except RegistryRefused as exc:
+                result = PushResult(file, "error", error=f"{file.display}: {exc.message}")
+            results.append(result)
+            if output_format is ListFormat.text:
+                _print(result, console)
+            progress.advance(task)
+
+    if output_format is ListFormat.json:
+        sys.stdout.write(render.pretty_json([r.to_dict() for r in results]) + "\n")
+    elif len(results) > 1:
+        counts: dict[str, int] = {}
+        for r in results:
+            counts[r.outcome] = counts.get(r.outcome, 0) + 1
+        tally = ", ".join(f"{n} {outcome}" for outcome, n in counts.items())
+        console.print(Text(f"evreg push to {current.registry}: {len(results)} files: {tally}"))
+    if any(r.outcome == "error" for r in results):
+        raise typer.Exit(EXIT_INPUT)
+    if any(r.outcome == "incompatible" for r in results):
+        raise typer.Exit(EXIT_FINDINGS)
+    raise typer.Exit(EXIT_OK)
