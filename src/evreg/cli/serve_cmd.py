@@ -75,6 +75,7 @@ def serve(
         print(f"error: --auth {auth}: choose auto or required", file=sys.stderr)
         raise typer.Exit(EXIT_INPUT)
     os.environ["EVREG_AUTH"] = auth.lower()
+    os.environ.setdefault("EVREG_LOG_LEVEL", log_level.upper())
     if database_url:
         os.environ["EVREG_DATABASE_URL"] = database_url
     if load is not None:
@@ -87,7 +88,15 @@ def serve(
     import uvicorn
 
     try:
-        uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, log_level=log_level)
+        # evreg writes its own access log (JSON, with request ids): uvicorn's is switched off
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            host=host,
+            port=port,
+            log_level=log_level,
+            access_log=False,
+        )
     except SystemExit as exc:
         if exc.code not in (None, 0):
             raise typer.Exit(EXIT_SERVER) from None

@@ -11,12 +11,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from evreg import __version__
-from evreg.registry import errors
+from evreg.registry import errors, observability
 from evreg.registry.api import errors as api_errors
 from evreg.registry.api import security
 from evreg.registry.api.confluent import router as confluent_router
 from evreg.registry.api.evreg_api import router as evreg_router
-from evreg.registry.api.media import json_response
+from evreg.registry.api.media import json_response, media_content
 from evreg.registry.auth import Tokens
 from evreg.registry.loader import load_directory
 from evreg.registry.service import RegistryService
@@ -29,6 +29,7 @@ log = logging.getLogger("evreg.registry")
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the registry: open (and migrate) the database, wire routes and error handlers."""
     settings = settings or Settings.from_env()
+    observability.configure_logging(settings.log_level, settings.log_format)
     store = Store(settings.database_url)
     service = RegistryService(
         store, cache_size=settings.cache_size, payload_subjects=settings.payload_subjects
@@ -67,10 +68,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.tokens = tokens
     api_errors.install(app)
     security.install(app, settings, tokens)
+    observability.install(app, observability.Metrics(service))  # outermost: sees every request
     app.include_router(confluent_router)
     app.include_router(evreg_router)
 
-    @app.get("/health", summary="Liveness: the process answers", tags=["ops"])
+    _status = {"type": "object", "properties": {"status": {"type": "string"}}}
+
+    @app.get(
+        "/health",
+        summary="Liveness: the process answers",
+        tags=["ops"],
+        responses={200: {"description": "Alive", "content": media_content(_status)}},
+    )
     async def health(request: Request) -> Response:
         return json_response(request, {"status": "ok"})
 
@@ -79,10 +88,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Readiness: the database answers",
         tags=["ops"],
         responses={
-            200: {"description": "Ready"},
+            200: {"description": "Ready", "content": media_content(_status)},
             503: {
                 "description": "The database does not answer: error_code 50001",
-                "content": {"application/json": {"schema": api_errors.ERROR_BODY_SCHEMA}},
+                "content": media_content(api_errors.ERROR_BODY_SCHEMA),
             },
         },
     )

@@ -89,6 +89,10 @@ class InvalidSchema(RegistryError):
     pass
 
 
+class InvalidSubject(RegistryError):
+    pass
+
+
 class InvalidVersion(RegistryError):
     def __init__(self, version: object) -> None:
         super().__init__(

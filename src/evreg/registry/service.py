@@ -354,6 +354,8 @@ class RegistryService:
     def get_config(
         self, subject: str | None = None, *, default_to_global: bool = False
     ) -> ConfigView:
+        if subject is not None and not storable(subject):
+            raise errors.SubjectConfigNotFound(subject)
         with self._read() as session:
             if subject:
                 row = q.get_config(session, subject)
@@ -376,6 +378,8 @@ class RegistryService:
         *,
         actor: str = "anonymous",
     ) -> ConfigView:
+        if subject:
+            _check_subject_name(subject)
         if level is None and policy is None:
             raise errors.InvalidCompatibilityLevel(
                 "Invalid compatibility level: give compatibility and/or compatibilityPolicy"
@@ -402,6 +406,8 @@ class RegistryService:
             )
 
     def delete_config(self, subject: str | None, *, actor: str = "anonymous") -> ConfigView:
+        if subject is not None and not storable(subject):
+            raise errors.SubjectConfigNotFound(subject)
         key = subject or GLOBAL
         with self._write() as session:
             before = q.get_config(session, key)
@@ -426,6 +432,8 @@ class RegistryService:
             return view
 
     def get_mode(self, subject: str | None = None, *, default_to_global: bool = False) -> str:
+        if subject is not None and not storable(subject):
+            raise errors.SubjectModeNotFound(subject)
         with self._read() as session:
             if subject and not default_to_global:
                 row = q.get_mode(session, subject)
@@ -437,6 +445,8 @@ class RegistryService:
     def set_mode(
         self, subject: str | None, mode: str, *, force: bool = False, actor: str = "anonymous"
     ) -> str:
+        if subject:
+            _check_subject_name(subject)
         value = parse_mode(mode)
         key = subject or GLOBAL
         with self._write(*([subject] if subject else [])) as session:
@@ -463,6 +473,8 @@ class RegistryService:
             return value
 
     def delete_mode(self, subject: str, *, actor: str = "anonymous") -> str:
+        if not storable(subject):
+            raise errors.SubjectModeNotFound(subject)
         with self._write(subject) as session:
             before = q.delete_mode(session, subject)
             if before is None:
@@ -481,6 +493,8 @@ class RegistryService:
     def list_subjects(
         self, *, deleted: bool = False, deleted_only: bool = False, prefix: str | None = None
     ) -> list[str]:
+        if prefix is not None and not storable(prefix):
+            return []
         with self._read() as session:
             if deleted_only:
                 every = q.subjects(session, deleted=True, prefix=prefix)
@@ -491,6 +505,7 @@ class RegistryService:
     def list_versions(
         self, subject: str, *, deleted: bool = False, deleted_only: bool = False
     ) -> list[int]:
+        _known(subject)
         with self._read() as session:
             rows = q.versions(session, subject, deleted=deleted or deleted_only)
             if deleted_only:
@@ -529,6 +544,7 @@ class RegistryService:
     def get_version(
         self, subject: str, version: VersionSpec, *, deleted: bool = False
     ) -> RegisteredVersion:
+        _known(subject)
         with self._read() as session:
             row = self._version_row(session, subject, version, deleted=deleted)
             return self._registered(session, row)
@@ -549,6 +565,8 @@ class RegistryService:
     def schema_versions(
         self, schema_id: int, *, deleted: bool = False, subject: str | None = None
     ) -> list[tuple[str, int]]:
+        if subject is not None and not storable(subject):
+            return []
         with self._read() as session:
             if q.get_schema(session, schema_id) is None:
                 raise errors.SchemaNotFound()
@@ -567,6 +585,7 @@ class RegistryService:
         )
 
     def referenced_by(self, subject: str, version: VersionSpec) -> list[int]:
+        _known(subject)
         with self._read() as session:
             row = self._version_row(session, subject, version, deleted=False)
             return q.referenced_by(session, subject, row.version)
@@ -574,6 +593,7 @@ class RegistryService:
     def lookup(
         self, subject: str, given: SchemaInput, *, deleted: bool = False
     ) -> RegisteredVersion:
+        _known(subject)
         with self._read() as session:
             rows = q.versions(session, subject, deleted=deleted)
             if not rows:
@@ -647,6 +667,7 @@ class RegistryService:
         self, subject: str, given: SchemaInput, version: VersionSpec | None = None
     ) -> CompatibilityResult:
         """Would ``given`` be accepted after ``version`` (or after the live versions)?"""
+        _known(subject, missing_ok=True)
         with self._read() as session:
             eff = self._effective(session, subject)
             live = q.versions(session, subject)
@@ -668,6 +689,7 @@ class RegistryService:
         policy: str | None = None,
     ) -> CompatibilityResult:
         """Like :meth:`test_compatibility` with an explicit level and policy (evreg's /api)."""
+        _known(subject, missing_ok=True)
         with self._read() as session:
             eff = self._effective(session, subject)
             lvl = parse_level(level) if level else eff.level
@@ -855,6 +877,7 @@ class RegistryService:
     def delete_subject(
         self, subject: str, *, permanent: bool = False, actor: str = "anonymous"
     ) -> list[int]:
+        _known(subject)
         with self._write(subject) as session:
             if self._mode(session, subject) == "READONLY":
                 raise errors.OperationNotPermitted(f"Subject {subject} is in read-only mode")
@@ -895,6 +918,7 @@ class RegistryService:
         permanent: bool = False,
         actor: str = "anonymous",
     ) -> int:
+        _known(subject)
         with self._write(subject) as session:
             if self._mode(session, subject) == "READONLY":
                 raise errors.OperationNotPermitted(f"Subject {subject} is in read-only mode")
@@ -960,11 +984,32 @@ def _config_dict(row: Any) -> dict[str, Any] | None:
     }
 
 
+def storable(text: str) -> bool:
+    """Can the database hold this text (no NUL, valid UTF-8 without lone surrogates)?"""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _known(subject: str, *, missing_ok: bool = False) -> None:
+    """A subject name that cannot be stored cannot exist: not found (for reads)."""
+    if not storable(subject) and not missing_ok:
+        raise errors.SubjectNotFound(subject)
+    if not storable(subject):
+        raise errors.InvalidSubject("Invalid subject: the name cannot be stored")
+
+
 def _check_subject_name(subject: str) -> None:
     if not subject or not subject.strip():
-        raise errors.InvalidSchema("Invalid subject: the subject name is empty")
-    if any(ord(ch) < 0x20 for ch in subject):
-        raise errors.InvalidSchema("Invalid subject: control characters in the subject name")
+        raise errors.InvalidSubject("Invalid subject: the subject name is empty")
+    if any(ord(ch) < 0x20 for ch in subject) or not storable(subject):
+        raise errors.InvalidSubject(
+            "Invalid subject: control characters or invalid Unicode in the subject name"
+        )
 
 
 __all__ = [
@@ -1039,6 +1084,8 @@ class Views:
     def audit(
         self, *, after: int = 0, limit: int = 100, subject: str | None = None
     ) -> list[AuditEntry]:
+        if subject is not None and not storable(subject):
+            return []
         with self.service._read() as session:
             rows = q.audit_events(session, after_id=after, limit=limit, subject=subject)
             return [
@@ -1066,6 +1113,7 @@ class Views:
         policy: str | None = None,
     ) -> Report:
         """The full report (every finding, witnesses) of version ``new`` after ``old``."""
+        _known(subject)
         svc = self.service
         with svc._read() as session:
             eff = svc._effective(session, subject)
@@ -1090,6 +1138,7 @@ class Views:
 
     def asyncapi(self, subject: str, version: VersionSpec) -> dict[str, Any]:
         """Channels, operations and messages of an AsyncAPI version, payloads by pointer."""
+        _known(subject)
         svc = self.service
         with svc._read() as session:
             row = svc._version_row(session, subject, version, deleted=False)
@@ -1145,6 +1194,8 @@ class Views:
 
     def search(self, text_query: str, *, limit: int = 50) -> list[SearchHit]:
         """Latest live versions whose subject name or schema text contains ``text_query``."""
+        if not storable(text_query):
+            return []
         needle = text_query.strip().lower()
         if not needle:
             return []

@@ -25,6 +25,8 @@ class Settings:
     - ``auth``: ``EVREG_AUTH``: ``auto`` (writes open until an admin token exists) or
       ``required``; ``auth_reads``: ``EVREG_AUTH_READS``: ``open`` or ``token``.
     - ``bootstrap_token``: ``EVREG_BOOTSTRAP_TOKEN``: stored as an admin token at start.
+    - ``log_level``, ``log_format``: ``EVREG_LOG_LEVEL`` (``info``), ``EVREG_LOG_FORMAT``
+      (``json`` or ``text``).
     """
 
     database_url: str = DEFAULT_URL
@@ -35,6 +37,8 @@ class Settings:
     auth: str = "auto"
     auth_reads: str = "open"
     bootstrap_token: str | None = None
+    log_level: str = "INFO"
+    log_format: str = "json"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -49,6 +53,8 @@ class Settings:
             auth=_choice(env, "EVREG_AUTH", ("auto", "required")),
             auth_reads=_choice(env, "EVREG_AUTH_READS", ("open", "token")),
             bootstrap_token=env.get("EVREG_BOOTSTRAP_TOKEN") or None,
+            log_level=(env.get("EVREG_LOG_LEVEL") or "INFO").upper(),
+            log_format=_choice(env, "EVREG_LOG_FORMAT", ("json", "text")),
         )
 
 

@@ -239,3 +239,21 @@ def test_openapi_document(http: httpx.Client) -> None:
     post = doc["paths"]["/subjects/{subject}/versions"]["post"]
     assert "requestBody" in post
     assert {"200", "400", "409", "422", "413", "500"} <= set(post["responses"])
+
+
+def test_inputs_the_database_cannot_hold(http: httpx.Client, subject: str) -> None:
+    """Found by schemathesis: NUL bytes and out-of-range integers never reach the database."""
+    assert error(http.get("/subjects/a%00b/versions")) == (404, 40401)
+    assert error(http.get("/config/a%00b")) == (404, 40408)
+    assert error(http.put("/config/a%00b", json={"compatibility": "NONE"})) == (422, 42208)
+    assert error(http.post("/subjects/a%00b/versions", json=body(V1))) == (422, 42208)
+    assert error(http.get("/schemas/ids/99999999999")) == (404, 40403)
+    assert error(http.get("/api/audit", params={"after": 99999999999})) == (422, 422)
+    ref = {"name": "x.json", "subject": subject, "version": 2**40}
+    r = http.post(f"/subjects/{subject}/versions", json=body(V1, references=[ref]))
+    assert error(r) == (422, 422)
+    ref = {"name": "x\u0000.json", "subject": subject, "version": 1}
+    r = http.post(f"/subjects/{subject}/versions", json=body(V1, references=[ref]))
+    assert error(r) == (422, 422)
+    assert error(http.post(f"/subjects/{subject}/versions", json=body(V1, id=2**40))) == (422, 422)
+    assert http.get("/subjects", params={"subjectPrefix": "a\u0000"}).json() == []

@@ -8,8 +8,10 @@ import orjson
 from starlette.requests import Request
 
 from evreg.registry import errors
-from evreg.registry.service import SchemaInput
+from evreg.registry.service import SchemaInput, storable
 from evreg.registry.store import Reference
+
+INT32_MAX = 2**31 - 1  # ids and version numbers are 32-bit integers in the database
 
 
 async def read_json(request: Request, limit: int) -> Any:
@@ -64,6 +66,14 @@ def schema_input(body: Any) -> SchemaInput:
             )
         if isinstance(version, bool) or not isinstance(version, int):
             raise errors.MalformedRequest("each reference needs an integer 'version'", status=422)
+        if version != -1 and not 1 <= version <= INT32_MAX:
+            raise errors.MalformedRequest(
+                f"reference version {version} is not -1 (latest) or 1..2^31-1", status=422
+            )
+        if not storable(name) or not storable(subject):
+            raise errors.MalformedRequest(
+                "reference names and subjects cannot contain NUL or invalid Unicode", status=422
+            )
         refs.append(Reference(name, subject, version))
     return SchemaInput(schema=schema, schema_type=schema_type, references=tuple(refs))
 
@@ -74,6 +84,8 @@ def optional_int(body: Any, key: str) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise errors.MalformedRequest(f"'{key}' must be an integer", status=422)
+    if not -INT32_MAX - 1 <= value <= INT32_MAX:
+        raise errors.MalformedRequest(f"'{key}' must fit in 32 bits", status=422)
     return value
 
 
@@ -85,5 +97,7 @@ def optional_str(body: Any, *keys: str) -> str | None:
             continue
         if not isinstance(value, str):
             raise errors.MalformedRequest(f"'{key}' must be a string", status=422)
+        if not storable(value):
+            raise errors.MalformedRequest(f"'{key}' contains NUL or invalid Unicode", status=422)
         return value
     return None

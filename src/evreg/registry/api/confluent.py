@@ -17,7 +17,7 @@ from starlette.responses import Response
 from evreg.registry import errors
 from evreg.registry.api.bodies import optional_int, optional_str, read_json, schema_input
 from evreg.registry.api.errors import error_responses
-from evreg.registry.api.media import CONSUMES, json_response, raw_response
+from evreg.registry.api.media import CONSUMES, json_response, media_content, raw_response
 from evreg.registry.service import (
     CompatibilityResult,
     ConfigView,
@@ -103,7 +103,7 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _ok(schema: dict[str, Any], description: str = "OK") -> dict[int | str, dict[str, Any]]:
-    return {200: {"description": description, "content": {"application/json": {"schema": schema}}}}
+    return {200: {"description": description, "content": media_content(schema)}}
 
 
 def _responses(schema: dict[str, Any], *statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -147,7 +147,7 @@ _CONFIG_OBJ = {
     },
 }
 _MODE_OBJ = {"type": "object", "required": ["mode"], "properties": {"mode": {"type": "string"}}}
-_RAW = {"description": "The schema document itself (JSON)"}
+_RAW = {"description": "The schema document itself (JSON)", "content": media_content({})}
 
 
 # ---------------------------------------------------------------- helpers
@@ -218,7 +218,7 @@ def schema_id_of(value: str) -> int:
         number = int(value)
     except ValueError:
         raise errors.SchemaNotFound(f"Schema {value!r} not found (ids are integers)") from None
-    if number < 1:
+    if not 1 <= number <= 2**31 - 1:
         raise errors.SchemaNotFound()
     return number
 

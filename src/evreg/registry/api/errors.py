@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from evreg.registry import errors
-from evreg.registry.api.media import json_response
+from evreg.registry.api.media import json_response, media_content
 
 # domain error -> (HTTP status, Confluent error_code)
 ERROR_TABLE: dict[type[errors.RegistryError], tuple[int, int]] = {
@@ -34,6 +34,7 @@ ERROR_TABLE: dict[type[errors.RegistryError], tuple[int, int]] = {
     errors.InvalidMode: (422, 42204),
     errors.OperationNotPermitted: (422, 42205),
     errors.ReferenceExists: (422, 42206),
+    errors.InvalidSubject: (422, 42208),
     errors.StoreFailure: (500, 50001),
 }
 
@@ -48,7 +49,8 @@ DESCRIPTIONS = {
     413: "Request body larger than the limit: error_code 42209",
     415: "Unsupported media type: error_code 415",
     422: "Invalid input: 42201 schema, 42202 version, 42203 compatibility level, 42204 mode, "
-    "42205 operation not permitted, 42206 reference exists; 422 a body of the wrong shape "
+    "42205 operation not permitted, 42206 reference exists, 42208 invalid subject; "
+    "422 a body of the wrong shape "
     "or a bad query parameter",
     500: "Store error: error_code 50001",
 }
@@ -70,7 +72,9 @@ def status_and_code(error: errors.RegistryError) -> tuple[int, int]:
 
 
 def error_response(request: Request, status: int, code: int, message: str) -> Response:
-    return json_response(request, {"error_code": code, "message": message}, status=status)
+    # A message may quote client input (a subject name) that JSON cannot carry as is.
+    safe = message.encode("utf-8", "backslashreplace").decode("utf-8")
+    return json_response(request, {"error_code": code, "message": safe}, status=status)
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -79,7 +83,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     for status in (*statuses, 500):
         out[status] = {
             "description": DESCRIPTIONS[status],
-            "content": {"application/json": {"schema": ERROR_BODY_SCHEMA}},
+            "content": media_content(ERROR_BODY_SCHEMA),
         }
     return out
 

@@ -8,12 +8,13 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response, StreamingResponse
 
 from evreg.registry.api.bodies import optional_str, schema_input
 from evreg.registry.api.confluent import _SCHEMA_BODY as SCHEMA_BODY
 from evreg.registry.api.confluent import _body, _responses, actor, body_of, call, service
+from evreg.registry.api.errors import error_responses
 from evreg.registry.api.media import json_response
 from evreg.registry.auth import TokenInfo, Tokens
 from evreg.registry.service import CompatibilityResult, Views, parse_version
@@ -167,7 +168,7 @@ async def search(
 )
 async def audit(
     request: Request,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     subject: Annotated[str | None, Query()] = None,
 ) -> Response:
@@ -179,18 +180,24 @@ async def audit(
 @router.get(
     "/audit/stream",
     summary="The audit log as server-sent events (resumes after Last-Event-ID or ?after=)",
-    responses={200: {"description": "text/event-stream of `audit` events"}},
+    responses={
+        200: {
+            "description": "text/event-stream of `audit` events",
+            "content": {"text/event-stream": {}},
+        },
+        **error_responses(422),
+    },
 )
 async def audit_stream(
     request: Request,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    after: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
     subject: Annotated[str | None, Query()] = None,
     poll: Annotated[float, Query(gt=0, le=30)] = 1.0,
 ) -> Response:
     last = after
     if last is None:
         header = request.headers.get("last-event-id", "")
-        last = int(header) if header.isdigit() else 0
+        last = int(header) if header.isascii() and header.isdigit() and len(header) < 10 else 0
     view = views(request)
 
     async def events() -> AsyncIterator[bytes]:
@@ -294,6 +301,8 @@ async def list_tokens(request: Request) -> Response:
     summary="Revoke an API token",
     responses=_responses(_TOKEN_INFO, 401, 403, 404, 422),
 )
-async def revoke_token(request: Request, token_id: int) -> Response:
+async def revoke_token(
+    request: Request, token_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
+) -> Response:
     info = await call(tokens(request).revoke, token_id, actor=actor(request))
     return json_response(request, _token_dict(info))

@@ -16,6 +16,11 @@ PRODUCES = (V1, GENERIC, JSON)
 CONSUMES = (V1, GENERIC, JSON, "application/octet-stream")
 
 
+def media_content(schema: dict[str, Any]) -> dict[str, Any]:
+    """An OpenAPI ``content`` map: the same schema under each type the registry answers with."""
+    return {media: {"schema": schema} for media in PRODUCES}
+
+
 def negotiate(request: Request) -> str:
     """The first of our types the Accept header allows, in the client's order (default V1)."""
     accept = request.headers.get("accept", "")

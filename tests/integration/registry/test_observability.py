@@ -1,0 +1,64 @@
+"""Request ids, JSON access logs and /metrics, on a real server."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .conftest import Server
+
+SCHEMA = json.dumps({"type": "object"})
+
+
+@pytest.fixture
+def http(server: Server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        yield client
+
+
+def test_request_id_is_echoed_or_made(http: httpx.Client) -> None:
+    r = http.get("/subjects", headers={"X-Request-ID": "abc-123"})
+    assert r.headers["x-request-id"] == "abc-123"
+    made = http.get("/subjects", headers={"X-Request-ID": "bad id with spaces"})
+    assert made.headers["x-request-id"] != "bad id with spaces"
+    assert len(made.headers["x-request-id"]) == 32
+    assert http.get("/no/such/route").headers["x-request-id"]
+
+
+def test_access_log_is_json_with_request_id(http: httpx.Client, server: Server) -> None:
+    http.get("/schemas/types", headers={"X-Request-ID": "log-me-42"})
+    deadline = time.monotonic() + 10
+    lines: list[dict[str, object]] = []
+    while time.monotonic() < deadline:
+        lines = [
+            json.loads(line)
+            for line in Path(server.log_path).read_text().splitlines()
+            if line.startswith("{")
+        ]
+        if any(entry.get("request_id") == "log-me-42" for entry in lines):
+            break
+        time.sleep(0.2)
+    [entry] = [e for e in lines if e.get("request_id") == "log-me-42"]
+    assert entry["logger"] == "evreg.registry.access"
+    assert entry["route"] == "/schemas/types"
+    assert entry["status"] == 200
+    assert isinstance(entry["duration_ms"], float)
+
+
+def test_metrics(http: httpx.Client, subject: str) -> None:
+    http.post(f"/subjects/{subject}/versions", json={"schema": SCHEMA, "schemaType": "JSON"})
+    http.get(f"/subjects/{subject}/versions/latest")
+    r = http.get("/metrics")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    text = r.text
+    assert (
+        'evreg_http_requests_total{method="GET",route="/subjects/{subject}/versions/{version}",status="200"}'
+        in text
+    )
+    assert "evreg_http_request_duration_seconds_bucket" in text
+    assert "evreg_reports_cache_misses" in text
