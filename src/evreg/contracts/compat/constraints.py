@@ -164,8 +164,8 @@ class Flat:
         return (n for n in FRESH_NAMES if not self.declares(n))
 
 
-def _meet_types(old: tuple[str, ...] | None, new: Iterable[str]) -> tuple[str, ...]:
-    new = tuple(new)
+def _meet_types(old: tuple[str, ...] | None, listed: Iterable[str]) -> tuple[str, ...]:
+    new = tuple(listed)
     if old is None:
         return new
     out: list[str] = []
@@ -269,7 +269,7 @@ class Collector:
         kind = s.get("type")
         if isinstance(kind, str | list):
             listed = [kind] if isinstance(kind, str) else kind
-            f.types = _meet_types(f.types, (t for t in listed if isinstance(t, str)))
+            f.types = _meet_types(f.types, [t for t in listed if isinstance(t, str)])
         if "const" in s and self.version >= 6:
             f.enum = _meet_enum(f.enum, [s["const"]])
         if isinstance(s.get("enum"), list):
