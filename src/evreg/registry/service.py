@@ -562,6 +562,21 @@ class RegistryService:
                 fingerprint=row.fingerprint,
             )
 
+    def list_schemas(
+        self, *, prefix: str | None = None, deleted: bool = False, latest_only: bool = False
+    ) -> list[RegisteredVersion]:
+        """Every (subject, version) with its schema, by subject then version."""
+        if prefix is not None and not storable(prefix):
+            return []
+        with self._read() as session:
+            out: list[RegisteredVersion] = []
+            for subject in q.subjects(session, deleted=deleted, prefix=prefix):
+                rows = q.versions(session, subject, deleted=deleted)
+                if latest_only:
+                    rows = rows[-1:]
+                out.extend(self._registered(session, row) for row in rows)
+            return out
+
     def schema_versions(
         self, schema_id: int, *, deleted: bool = False, subject: str | None = None
     ) -> list[tuple[str, int]]:

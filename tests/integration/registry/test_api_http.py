@@ -84,6 +84,12 @@ def test_listing_endpoints(http: httpx.Client, subject: str) -> None:
     assert http.get("/").json() == {}
     assert http.get("/subjects", params={"subjectPrefix": subject[:12]}).json() == [subject]
     assert http.get(f"/subjects/{subject}/versions").json() == [1]
+    http.post(f"/subjects/{subject}/versions", json=body(V2)).raise_for_status()
+    listed = http.get("/schemas", params={"subjectPrefix": subject}).json()
+    assert [(s["subject"], s["version"]) for s in listed] == [(subject, 1), (subject, 2)]
+    latest = http.get("/schemas", params={"subjectPrefix": subject, "latestOnly": "true"}).json()
+    assert [s["version"] for s in latest] == [2]
+    assert latest[0]["schemaType"] == "JSON"
 
 
 def test_content_negotiation(http: httpx.Client, subject: str) -> None:

@@ -393,6 +393,28 @@ async def delete_version(
 
 
 @router.get(
+    "/schemas",
+    summary="Every registered (subject, version) with its schema",
+    responses=_responses({"type": "array", "items": _VERSION_OBJ}, 422),
+)
+async def list_schemas(
+    request: Request,
+    subject_prefix: Annotated[str | None, Query(alias="subjectPrefix")] = None,
+    deleted: Deleted = False,
+    latest_only: Annotated[bool, Query(alias="latestOnly")] = False,
+    offset: Offset = 0,
+    limit: Limit = -1,
+) -> Response:
+    found = await call(
+        service(request).list_schemas,
+        prefix=subject_prefix,
+        deleted=deleted,
+        latest_only=latest_only,
+    )
+    return json_response(request, page([version_dict(v) for v in found], offset, limit))
+
+
+@router.get(
     "/schemas/ids/{schema_id}",
     summary="Get a schema by its global id",
     responses=_responses(_SCHEMA_OBJ, 404, 422),
