@@ -169,3 +169,31 @@ def test_json_serializer_round_trip_with_auto_registration(
     assert deserializer(data, ctx) == event
     with pytest.raises(Exception, match="not of type"):
         serializer({"id": "o-2", "total": "lots"}, ctx)  # the schema still validates
+
+
+def test_kafka_serializer_uses_the_payload_subject_of_an_asyncapi_contract(
+    client: SchemaRegistryClient, subject: str
+) -> None:
+    """Contract-first: push the AsyncAPI contract, then produce with Confluent's serializer
+    against ``<channel address>-value`` without registering anything from the producer."""
+    from pathlib import Path
+
+    import yaml
+
+    text = (Path(__file__).resolve().parents[3] / "contracts" / "order_placed.yaml").read_text()
+    client.register_schema(subject, Schema(text, schema_type="ASYNCAPI"))
+    example = yaml.safe_load(text)["components"]["messages"]["OrderPlaced"]["examples"][0]
+    ctx = SerializationContext("orders.placed", MessageField.VALUE)
+    serializer = JSONSerializer(
+        None,
+        client,
+        conf={"auto.register.schemas": False, "use.latest.version": True},
+    )
+    data = serializer(example["payload"], ctx)
+    assert data is not None
+    latest = client.get_latest_version("orders.placed-value")
+    assert int.from_bytes(data[1:5], "big") == latest.schema_id
+    deserializer = JSONDeserializer(None, schema_registry_client=client)
+    assert deserializer(data, ctx) == example["payload"]
+    with pytest.raises(Exception, match="required"):
+        serializer({"orderId": "6f1c2d1e-5a0b-4a8e-9c57-1b2f0c9d7e11"}, ctx)

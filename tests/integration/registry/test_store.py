@@ -163,3 +163,21 @@ def test_config_mode_tokens_and_audit(store: Store) -> None:
     with store.read() as s:
         assert q.get_config(s, "a") is None
         assert q.get_mode(s) is None
+
+
+def test_migrations_downgrade_and_upgrade_again(store: Store) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from evreg.registry.store.engine import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "base")
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 0
+    store.migrate()
+    with store.write() as s:
+        assert _schema(s, "again") > 0
