@@ -34,9 +34,9 @@ subject_strategy = "{strategy}"
 level = "{level}"
 policy = "{policy}"
 
-# What `evreg generate` writes: Python models and producer/consumer stubs.
+# What `evreg generate` writes (its --lang and --output): Python models and stubs.
 [generate]
-target = "python"
+lang = "python"
 output = "generated"
 """
 
