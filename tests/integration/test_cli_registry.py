@@ -113,6 +113,17 @@ def test_check_against_the_registry(
     assert run("check", removes, "-r", registry.url, "--level", "FORWARD").returncode == 0
 
 
+def test_check_of_an_unregistered_subject_is_new(
+    registry: Registry, shared_dir: Path, tmp_path: Path, subject: str
+) -> None:
+    v1 = as_subject(evolution(shared_dir, "v1"), tmp_path, subject)
+    done = run("check", v1, "-r", registry.url, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    (entry,) = json.loads(done.stdout)["files"]
+    assert entry["status"] == "new"
+    assert entry["subject"] == subject
+
+
 def test_check_uses_the_subjects_config_on_the_registry(
     registry: Registry, shared_dir: Path, tmp_path: Path, subject: str
 ) -> None:

@@ -14,7 +14,7 @@ from rich.text import Text
 
 import evreg
 from evreg.cli import render
-from evreg.cli.client import RegistryClient
+from evreg.cli.client import RegistryClient, RegistryRefused
 from evreg.cli.config import Settings
 from evreg.cli.files import ContractFile, LoadedContract, expand, load, subject_for
 from evreg.cli.gitref import GitError, read_at_ref
@@ -108,6 +108,16 @@ class _Against:
             return f"registry {self.client.url}"
         return self.spec
 
+    def _registered(self, subject: str) -> bool:
+        """Whether the subject has a version (a check of an unknown subject finds nothing)."""
+        assert self.client is not None
+        try:
+            return bool(self.client.versions(subject))
+        except RegistryRefused as exc:
+            if exc.error_code == 40401:
+                return False
+            raise
+
     def compare(self, loaded: LoadedContract) -> FileResult:
         file = loaded.file
         subject = subject_for(loaded, self.settings.subject_strategy)
@@ -120,6 +130,8 @@ class _Against:
                 policy=self.settings.policy if self.policy_flag else None,
             )
             against = f"{self.client.url} subject {subject}"
+            if not report.findings and not self._registered(subject):
+                return FileResult(file, Status.new, against, subject, None, loaded.text)
             return FileResult(file, _status(report), against, subject, report, loaded.text)
         if self.ref is not None:
             old_name = f"git:{self.ref}:{file.display}"
