@@ -185,6 +185,11 @@ def test_push_a_folder_of_shared_contracts(
     assert text.returncode == 0
     assert text.stdout.count("UNCHANGED") == 3
     assert "3 files: 3 unchanged" in text.stdout
+    # on a terminal (FORCE_COLOR makes rich treat stderr as one) a progress bar runs on stderr
+    bar = run("push", folder, "-r", registry.url, env=clean_env(FORCE_COLOR="1"))
+    assert bar.returncode == 0
+    assert "pushing" in bar.stderr
+    assert "3/3" in bar.stderr
 
 
 def test_pull_show_and_diff(
