@@ -166,6 +166,8 @@ def _check_one(file: ContractFile, against: _Against) -> FileResult:
         return FileResult(file, Status.error, against.label, error=str(exc), error_line=line)
     except InputError as exc:
         return FileResult(file, Status.error, against.label, error=str(exc))
+    except RegistryRefused as exc:  # e.g. 422: the registry finds the schema invalid
+        return FileResult(file, Status.error, against.label, error=f"{file.display}: {exc}")
 
 
 # ---------------------------------------------------------------- output
