@@ -57,7 +57,7 @@ _REFERENCE = {
         "version": {"type": "integer"},
     },
 }
-_SCHEMA_BODY = {
+SCHEMA_BODY = {
     "type": "object",
     "required": ["schema"],
     "properties": {
@@ -93,7 +93,7 @@ _MODE_BODY = {
 }
 
 
-def _body(schema: dict[str, Any]) -> dict[str, Any]:
+def request_body(schema: dict[str, Any]) -> dict[str, Any]:
     return {
         "requestBody": {
             "required": True,
@@ -106,7 +106,7 @@ def _ok(schema: dict[str, Any], description: str = "OK") -> dict[int | str, dict
     return {200: {"description": description, "content": media_content(schema)}}
 
 
-def _responses(schema: dict[str, Any], *statuses: int) -> dict[int | str, dict[str, Any]]:
+def responses_with(schema: dict[str, Any], *statuses: int) -> dict[int | str, dict[str, Any]]:
     return {**_ok(schema), **error_responses(*statuses)}
 
 
@@ -244,7 +244,7 @@ async def contexts(request: Request) -> Response:
 # ---------------------------------------------------------------- subjects
 
 
-@router.get("/subjects", summary="List subjects", responses=_responses(_STRINGS, 422))
+@router.get("/subjects", summary="List subjects", responses=responses_with(_STRINGS, 422))
 async def list_subjects(
     request: Request,
     deleted: Deleted = False,
@@ -265,8 +265,8 @@ async def list_subjects(
 @router.post(
     "/subjects/{subject}",
     summary="Look up a schema under a subject",
-    openapi_extra=_body(_SCHEMA_BODY),
-    responses=_responses(_VERSION_OBJ, 400, 404, 413, 422),
+    openapi_extra=request_body(SCHEMA_BODY),
+    responses=responses_with(_VERSION_OBJ, 400, 404, 413, 422),
 )
 async def lookup_schema(
     request: Request, subject: str, deleted: Deleted = False, normalize: Normalize = False
@@ -279,7 +279,7 @@ async def lookup_schema(
 @router.delete(
     "/subjects/{subject}",
     summary="Delete a subject (soft, or permanent after soft)",
-    responses=_responses(_INTS, 404, 422),
+    responses=responses_with(_INTS, 404, 422),
 )
 async def delete_subject(request: Request, subject: str, permanent: Permanent = False) -> Response:
     deleted = await call(
@@ -291,7 +291,7 @@ async def delete_subject(request: Request, subject: str, permanent: Permanent = 
 @router.get(
     "/subjects/{subject}/versions",
     summary="List a subject's versions",
-    responses=_responses(_INTS, 404, 422),
+    responses=responses_with(_INTS, 404, 422),
 )
 async def list_versions(
     request: Request,
@@ -310,8 +310,8 @@ async def list_versions(
 @router.post(
     "/subjects/{subject}/versions",
     summary="Register a schema under a subject",
-    openapi_extra=_body(_SCHEMA_BODY),
-    responses=_responses(
+    openapi_extra=request_body(SCHEMA_BODY),
+    responses=responses_with(
         {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}},
         400,
         409,
@@ -336,7 +336,7 @@ async def register(request: Request, subject: str, normalize: Normalize = False)
 @router.get(
     "/subjects/{subject}/versions/{version}",
     summary="Get a version ('latest' or a number)",
-    responses=_responses(_VERSION_OBJ, 404, 422),
+    responses=responses_with(_VERSION_OBJ, 404, 422),
 )
 async def get_version(
     request: Request, subject: str, version: str, deleted: Deleted = False
@@ -364,7 +364,7 @@ async def get_version_schema(
 @router.get(
     "/subjects/{subject}/versions/{version}/referencedby",
     summary="Ids of schemas that reference this version",
-    responses=_responses(_INTS, 404, 422),
+    responses=responses_with(_INTS, 404, 422),
 )
 async def referenced_by(request: Request, subject: str, version: str) -> Response:
     ids = await call(service(request).referenced_by, subject, parse_version(version))
@@ -374,7 +374,7 @@ async def referenced_by(request: Request, subject: str, version: str) -> Respons
 @router.delete(
     "/subjects/{subject}/versions/{version}",
     summary="Delete a version (soft, or permanent after soft)",
-    responses=_responses({"type": "integer"}, 404, 422),
+    responses=responses_with({"type": "integer"}, 404, 422),
 )
 async def delete_version(
     request: Request, subject: str, version: str, permanent: Permanent = False
@@ -395,7 +395,7 @@ async def delete_version(
 @router.get(
     "/schemas",
     summary="Every registered (subject, version) with its schema",
-    responses=_responses({"type": "array", "items": _VERSION_OBJ}, 422),
+    responses=responses_with({"type": "array", "items": _VERSION_OBJ}, 422),
 )
 async def list_schemas(
     request: Request,
@@ -417,7 +417,7 @@ async def list_schemas(
 @router.get(
     "/schemas/ids/{schema_id}",
     summary="Get a schema by its global id",
-    responses=_responses(_SCHEMA_OBJ, 404, 422),
+    responses=responses_with(_SCHEMA_OBJ, 404, 422),
 )
 async def get_schema(
     request: Request,
@@ -443,7 +443,7 @@ async def get_schema_raw(
 @router.get(
     "/schemas/ids/{schema_id}/subjects",
     summary="Subjects that use a schema",
-    responses=_responses(_STRINGS, 404, 422),
+    responses=responses_with(_STRINGS, 404, 422),
 )
 async def get_schema_subjects(
     request: Request,
@@ -462,7 +462,7 @@ async def get_schema_subjects(
 @router.get(
     "/schemas/ids/{schema_id}/versions",
     summary="(subject, version) pairs that use a schema",
-    responses=_responses(
+    responses=responses_with(
         {
             "type": "array",
             "items": {
@@ -495,8 +495,8 @@ async def get_schema_versions(
 @router.post(
     "/compatibility/subjects/{subject}/versions/{version}",
     summary="Test a schema against one version",
-    openapi_extra=_body(_SCHEMA_BODY),
-    responses=_responses(_COMPAT_OBJ, 400, 404, 413, 422),
+    openapi_extra=request_body(SCHEMA_BODY),
+    responses=responses_with(_COMPAT_OBJ, 400, 404, 413, 422),
 )
 async def test_compatibility_version(
     request: Request,
@@ -514,8 +514,8 @@ async def test_compatibility_version(
 @router.post(
     "/compatibility/subjects/{subject}/versions",
     summary="Test a schema against the versions the subject's level names",
-    openapi_extra=_body(_SCHEMA_BODY),
-    responses=_responses(_COMPAT_OBJ, 400, 413, 422),
+    openapi_extra=request_body(SCHEMA_BODY),
+    responses=responses_with(_COMPAT_OBJ, 400, 413, 422),
 )
 async def test_compatibility_all(
     request: Request, subject: str, verbose: Verbose = False, normalize: Normalize = False
@@ -528,7 +528,7 @@ async def test_compatibility_all(
 # ---------------------------------------------------------------- config
 
 
-@router.get("/config", summary="Global compatibility config", responses=_responses(_CONFIG_OBJ))
+@router.get("/config", summary="Global compatibility config", responses=responses_with(_CONFIG_OBJ))
 async def get_global_config(request: Request) -> Response:
     view = await call(service(request).get_config, None)
     return json_response(request, config_dict(view))
@@ -550,8 +550,8 @@ async def _put_config(request: Request, subject: str | None) -> Response:
 @router.put(
     "/config",
     summary="Set the global compatibility level and/or policy",
-    openapi_extra=_body(_CONFIG_BODY),
-    responses=_responses(_CONFIG_OBJ, 400, 413, 422),
+    openapi_extra=request_body(_CONFIG_BODY),
+    responses=responses_with(_CONFIG_OBJ, 400, 413, 422),
 )
 async def put_global_config(request: Request) -> Response:
     return await _put_config(request, None)
@@ -560,7 +560,7 @@ async def put_global_config(request: Request) -> Response:
 @router.delete(
     "/config",
     summary="Reset the global config to the defaults",
-    responses=_responses(_CONFIG_OBJ),
+    responses=responses_with(_CONFIG_OBJ),
 )
 async def delete_global_config(request: Request) -> Response:
     view = await call(service(request).delete_config, None, actor=actor(request))
@@ -570,7 +570,7 @@ async def delete_global_config(request: Request) -> Response:
 @router.get(
     "/config/{subject}",
     summary="A subject's compatibility config",
-    responses=_responses(_CONFIG_OBJ, 404, 422),
+    responses=responses_with(_CONFIG_OBJ, 404, 422),
 )
 async def get_subject_config(
     request: Request, subject: str, default_to_global: DefaultToGlobal = False
@@ -582,8 +582,8 @@ async def get_subject_config(
 @router.put(
     "/config/{subject}",
     summary="Set a subject's compatibility level and/or policy",
-    openapi_extra=_body(_CONFIG_BODY),
-    responses=_responses(_CONFIG_OBJ, 400, 413, 422),
+    openapi_extra=request_body(_CONFIG_BODY),
+    responses=responses_with(_CONFIG_OBJ, 400, 413, 422),
 )
 async def put_subject_config(request: Request, subject: str) -> Response:
     return await _put_config(request, subject)
@@ -592,7 +592,7 @@ async def put_subject_config(request: Request, subject: str) -> Response:
 @router.delete(
     "/config/{subject}",
     summary="Delete a subject's config (it falls back to the global one)",
-    responses=_responses(_CONFIG_OBJ, 404),
+    responses=responses_with(_CONFIG_OBJ, 404),
 )
 async def delete_subject_config(request: Request, subject: str) -> Response:
     view = await call(service(request).delete_config, subject, actor=actor(request))
@@ -602,7 +602,7 @@ async def delete_subject_config(request: Request, subject: str) -> Response:
 # ---------------------------------------------------------------- mode
 
 
-@router.get("/mode", summary="Global mode", responses=_responses(_MODE_OBJ))
+@router.get("/mode", summary="Global mode", responses=responses_with(_MODE_OBJ))
 async def get_global_mode(request: Request) -> Response:
     mode = await call(service(request).get_mode, None)
     return json_response(request, {"mode": mode})
@@ -623,15 +623,15 @@ Force = Annotated[bool, Query(description="Allow IMPORT although subjects exist"
 @router.put(
     "/mode",
     summary="Set the global mode",
-    openapi_extra=_body(_MODE_BODY),
-    responses=_responses(_MODE_OBJ, 400, 413, 422),
+    openapi_extra=request_body(_MODE_BODY),
+    responses=responses_with(_MODE_OBJ, 400, 413, 422),
 )
 async def put_global_mode(request: Request, force: Force = False) -> Response:
     return await _put_mode(request, None, force)
 
 
 @router.get(
-    "/mode/{subject}", summary="A subject's mode", responses=_responses(_MODE_OBJ, 404, 422)
+    "/mode/{subject}", summary="A subject's mode", responses=responses_with(_MODE_OBJ, 404, 422)
 )
 async def get_subject_mode(
     request: Request, subject: str, default_to_global: DefaultToGlobal = False
@@ -643,8 +643,8 @@ async def get_subject_mode(
 @router.put(
     "/mode/{subject}",
     summary="Set a subject's mode",
-    openapi_extra=_body(_MODE_BODY),
-    responses=_responses(_MODE_OBJ, 400, 413, 422),
+    openapi_extra=request_body(_MODE_BODY),
+    responses=responses_with(_MODE_OBJ, 400, 413, 422),
 )
 async def put_subject_mode(request: Request, subject: str, force: Force = False) -> Response:
     return await _put_mode(request, subject, force)
@@ -653,7 +653,7 @@ async def put_subject_mode(request: Request, subject: str, force: Force = False)
 @router.delete(
     "/mode/{subject}",
     summary="Delete a subject's mode (it falls back to the global one)",
-    responses=_responses(_MODE_OBJ, 404),
+    responses=responses_with(_MODE_OBJ, 404),
 )
 async def delete_subject_mode(request: Request, subject: str) -> Response:
     mode = await call(service(request).delete_mode, subject, actor=actor(request))

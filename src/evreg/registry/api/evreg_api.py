@@ -12,8 +12,15 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response, StreamingResponse
 
 from evreg.registry.api.bodies import optional_str, schema_input
-from evreg.registry.api.confluent import _SCHEMA_BODY as SCHEMA_BODY
-from evreg.registry.api.confluent import _body, _responses, actor, body_of, call, service
+from evreg.registry.api.confluent import (
+    SCHEMA_BODY,
+    actor,
+    body_of,
+    call,
+    request_body,
+    responses_with,
+    service,
+)
 from evreg.registry.api.errors import error_responses
 from evreg.registry.api.media import json_response
 from evreg.registry.auth import TokenInfo, Tokens
@@ -90,8 +97,8 @@ def _report(result: CompatibilityResult) -> dict[str, Any]:
 @router.post(
     "/subjects/{subject}/check",
     summary="Check a schema against a subject: every finding, with witnesses",
-    openapi_extra=_body(SCHEMA_BODY),
-    responses=_responses(_REPORT, 400, 413, 422),
+    openapi_extra=request_body(SCHEMA_BODY),
+    responses=responses_with(_REPORT, 400, 413, 422),
 )
 async def check(
     request: Request, subject: str, level: LevelQuery = None, policy: PolicyQuery = None
@@ -104,7 +111,7 @@ async def check(
 @router.get(
     "/subjects/{subject}/diff",
     summary="What changed between two versions, and what it breaks",
-    responses=_responses(_REPORT, 404, 422),
+    responses=responses_with(_REPORT, 404, 422),
 )
 async def diff(
     request: Request,
@@ -128,7 +135,7 @@ async def diff(
 @router.get(
     "/subjects/{subject}/versions/{version}/asyncapi",
     summary="The AsyncAPI view of a contract version: channels, operations, messages",
-    responses=_responses({"type": "object"}, 404, 422),
+    responses=responses_with({"type": "object"}, 404, 422),
 )
 async def asyncapi_view(request: Request, subject: str, version: str) -> Response:
     view = await call(views(request).asyncapi, subject, parse_version(version))
@@ -138,7 +145,7 @@ async def asyncapi_view(request: Request, subject: str, version: str) -> Respons
 @router.get(
     "/search",
     summary="Subjects whose name or latest schema contains the text",
-    responses=_responses({"type": "array", "items": {"type": "object"}}, 422),
+    responses=responses_with({"type": "array", "items": {"type": "object"}}, 422),
 )
 async def search(
     request: Request,
@@ -164,7 +171,7 @@ async def search(
 @router.get(
     "/audit",
     summary="The audit log, oldest first, after an event id",
-    responses=_responses(_AUDIT_PAGE, 422),
+    responses=responses_with(_AUDIT_PAGE, 422),
 )
 async def audit(
     request: Request,
@@ -260,8 +267,8 @@ def _token_dict(info: TokenInfo) -> dict[str, Any]:
 @router.post(
     "/tokens",
     summary="Create an API token (admin; anyone while no admin token exists in auto mode)",
-    openapi_extra=_body(_TOKEN_BODY),
-    responses=_responses(
+    openapi_extra=request_body(_TOKEN_BODY),
+    responses=responses_with(
         {
             "type": "object",
             "required": ["name", "role", "token"],
@@ -289,7 +296,7 @@ async def create_token(request: Request) -> Response:
 @router.get(
     "/tokens",
     summary="List API tokens (never their secrets)",
-    responses=_responses({"type": "array", "items": _TOKEN_INFO}, 401, 403),
+    responses=responses_with({"type": "array", "items": _TOKEN_INFO}, 401, 403),
 )
 async def list_tokens(request: Request) -> Response:
     infos = await call(tokens(request).list)
@@ -299,7 +306,7 @@ async def list_tokens(request: Request) -> Response:
 @router.delete(
     "/tokens/{token_id}",
     summary="Revoke an API token",
-    responses=_responses(_TOKEN_INFO, 401, 403, 404, 422),
+    responses=responses_with(_TOKEN_INFO, 401, 403, 404, 422),
 )
 async def revoke_token(
     request: Request, token_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
