@@ -271,7 +271,13 @@ class RegistryService:
             )
         if not given.schema.strip():
             raise errors.InvalidSchema("Empty schema")
-        resources = self._resolve_references(session, given.references)
+        # "version": -1 means the latest: pin it, so that the identity of the schema (and what
+        # it will reference from now on) does not move when the referenced subject does.
+        pinned = tuple(
+            Reference(r.name, r.subject, self._reference_target(session, r).version)
+            for r in given.references
+        )
+        resources = self._resolve_references(session, pinned)
         try:
             contract = load_contract(given.schema, name="<request>", references=resources)
         except ContractError as exc:
@@ -284,8 +290,8 @@ class RegistryService:
                 f"{'an AsyncAPI document' if contract.is_asyncapi else 'a JSON Schema'}; "
                 f"register it with schemaType {contract.kind.value}"
             )
-        fingerprint = identity_fingerprint(schema_type, contract.canonical, given.references)
-        return _Prepared(given, schema_type, contract, fingerprint, given.references)
+        fingerprint = identity_fingerprint(schema_type, contract.canonical, pinned)
+        return _Prepared(given, schema_type, contract, fingerprint, pinned)
 
     def _resolve_references(
         self, session: Session, references: Sequence[Reference], depth: int = 0
@@ -866,17 +872,13 @@ class RegistryService:
                     )
                 )
             return wanted_id
-        refs = tuple(
-            Reference(r.name, r.subject, self._reference_target(session, r).version)
-            for r in prepared.references
-        )
         return q.insert_schema(
             session,
             schema_type=prepared.schema_type,
             canonical=prepared.contract.canonical,
             content_fingerprint=prepared.contract.fingerprint,
             fingerprint=prepared.fingerprint,
-            references=refs,
+            references=prepared.references,
         )
 
     @staticmethod

@@ -185,6 +185,13 @@ def test_references(svc: RegistryService) -> None:
         svc.register("app2", js(app_schema, (Reference("common.json", "common", 7),)))
     # same text without references is a different schema
     assert svc.lookup("app", js(app_schema, refs)).id == app.id
+    # version -1 means the latest at registration time, and is pinned then
+    latest_ref = (Reference("common.json", "common", -1),)
+    assert svc.lookup("app", js(app_schema, latest_ref)).id == app.id
+    svc.register("common", js(json.dumps({"type": "object", "description": "v2"})))
+    moved = svc.register("app3", js(app_schema, latest_ref))
+    assert moved.id != app.id
+    assert moved.references == (Reference("common.json", "common", 2),)
 
 
 def test_invalid_inputs(svc: RegistryService) -> None:
