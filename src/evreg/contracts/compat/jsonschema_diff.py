@@ -11,6 +11,7 @@ Sub-schema pairs are memoised, so shared and recursive ``$ref``s are compared on
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
@@ -62,6 +63,21 @@ class _Differ:
         return all(c.rule in accepted for c in changes)
 
     # -- the walk ---------------------------------------------------------------------------
+
+    def pair(
+        self,
+        o: Node,
+        o_raw: Any,
+        u: Node,
+        u_raw: Any,
+        segments: tuple[str, ...],
+        path: Path,
+        ip: IPath,
+    ) -> list[Change]:
+        """Compare two sub-schemas of ``o`` and ``u``; equal plain ones are skipped untyped."""
+        if o_raw == u_raw and o.view.draft == u.view.draft and u.view.plain(u_raw):
+            return []
+        return self.compare(o.child(o_raw, *segments), u.child(u_raw, *segments), path, ip)
 
     def compare(self, o: Node | None, u: Node | None, path: Path, ip: IPath) -> list[Change]:
         if o is None:
@@ -351,12 +367,7 @@ class _Differ:
                 self._property_added(o, u, name, u_child, name in u_required, p, child_ip, out)
             else:
                 out.extend(
-                    self.compare(
-                        o.child(o_props[name], "properties", name),
-                        u.child(u_props[name], "properties", name),
-                        p,
-                        child_ip,
-                    )
+                    self.pair(o, o_props[name], u, u_props[name], ("properties", name), p, child_ip)
                 )
         for name in u_required:
             if name not in o_required and name in o_props:
@@ -531,12 +542,10 @@ class _Differ:
         for pattern in _union(o_pp, u_pp):
             p = f"{path}/patternProperties/{escape(pattern)}"
             if pattern in o_pp and pattern in u_pp:
+                segments = ("patternProperties", pattern)
                 out.extend(
-                    self.compare(
-                        o.child(o_pp[pattern], "patternProperties", pattern),
-                        u.child(u_pp[pattern], "patternProperties", pattern),
-                        p,
-                        (*ip, EXTRA_PROPERTY),
+                    self.pair(
+                        o, o_pp[pattern], u, u_pp[pattern], segments, p, (*ip, EXTRA_PROPERTY)
                     )
                 )
             elif pattern in u_pp and o_allows:
@@ -575,9 +584,7 @@ class _Differ:
                 elif isinstance(before, list) or isinstance(after, list):
                     out.append(_ch("DEPENDENCY_ARRAY_CHANGED", p, o, u, ip, before, after))
                 else:
-                    out.extend(
-                        self.compare(o.child(before, kw, name), u.child(after, kw, name), p, ip)
-                    )
+                    out.extend(self.pair(o, before, u, after, (kw, name), p, ip))
 
     # -- arrays -----------------------------------------------------------------------------
 
@@ -601,9 +608,18 @@ class _Differ:
             ("prefixItems", "items") if o.view.prefix_items else ("items", "additionalItems")
         )
         o_tuple, u_tuple = _tuple(o.raw, tuple_kw), _tuple(u.raw, tuple_kw)
-        o_all, u_all = _all_items(o, tuple_kw), _all_items(u, tuple_kw)
-        if o_all is not None or u_all is not None:
-            out.extend(self.compare(o_all, u_all, path + "/items", (*ip, 0)))
+        o_all, u_all = _all_items(o.raw, tuple_kw), _all_items(u.raw, tuple_kw)
+        if o_all is not None and u_all is not None:
+            out.extend(self.pair(o, o_all, u, u_all, ("items",), path + "/items", (*ip, 0)))
+        elif o_all is not None or u_all is not None:
+            out.extend(
+                self.compare(
+                    None if o_all is None else o.child(o_all, "items"),
+                    None if u_all is None else u.child(u_all, "items"),
+                    path + "/items",
+                    (*ip, 0),
+                )
+            )
         for i in range(max(len(o_tuple), len(u_tuple))):
             p = f"{path}/{tuple_kw}/{i}"
             if i >= len(u_tuple):
@@ -615,14 +631,7 @@ class _Differ:
                     o, u, u.child(u_tuple[i], tuple_kw, str(i)), extra_kw, p, (*ip, i), out
                 )
             else:
-                out.extend(
-                    self.compare(
-                        o.child(o_tuple[i], tuple_kw, str(i)),
-                        u.child(u_tuple[i], tuple_kw, str(i)),
-                        p,
-                        (*ip, i),
-                    )
-                )
+                out.extend(self.pair(o, o_tuple[i], u, u_tuple[i], (tuple_kw, str(i)), p, (*ip, i)))
         if not o.view.prefix_items or o_tuple or u_tuple:
             self._extra(
                 o,
@@ -841,8 +850,6 @@ def _enum_values(raw: Mapping[str, Any]) -> frozenset[str]:
 
 
 def _key(value: Any) -> str:
-    import json
-
     return json.dumps(_normalise(value), sort_keys=True, separators=(",", ":"))
 
 
@@ -956,10 +963,11 @@ def _tuple(raw: Mapping[str, Any], kw: str) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _all_items(node: Node, tuple_kw: str) -> Node | None:
-    items = node.raw.get("items")
+def _all_items(raw: Mapping[str, Any], tuple_kw: str) -> Any:
+    """The schema every item must match (`items` as one schema), or None."""
+    items = raw.get("items")
     if items is None or isinstance(items, list):
         return None
-    if tuple_kw == "prefixItems" and "prefixItems" in node.raw:
+    if tuple_kw == "prefixItems" and "prefixItems" in raw:
         return None  # 2020-12: with prefixItems, `items` plays additionalItems
-    return node.child(items, "items")
+    return items

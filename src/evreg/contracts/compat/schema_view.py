@@ -185,9 +185,22 @@ class SchemaView:
         self.prefix_items = self.modern and "2019-09" not in ref.draft  # 2020-12 tuple keywords
         self._cache: dict[tuple[int, str | None], Node] = {}
         self._resolver: RefResolver | None = None
+        self._plain: dict[int, bool] = {}
 
     def root(self) -> Node:
         return self.node(self.ref.schema, self.ref.pointer)
+
+    def plain(self, raw: Any) -> bool:
+        """True when ``raw`` means the same wherever it stands: no ``$ref`` inside it (which
+        would resolve against its own document) and no booleans among enum/const/default
+        values (where Python's ``True == 1`` would hide a change). Two plain, equal sub-schemas
+        have no differences, so the diff can skip them without typing them."""
+        key = id(raw)
+        found = self._plain.get(key)
+        if found is None:
+            found = _plain(raw)
+            self._plain[key] = found
+        return found
 
     # -- building ---------------------------------------------------------------------------
 
@@ -330,6 +343,25 @@ class SchemaView:
             )
         target = self._resolver.lookup(ref, origin=self._resolver.root, at=where or "#")
         return target.contents, target.pointer if target.pointer.startswith("#") else None
+
+
+_VALUE_KEYWORDS = frozenset({"enum", "const", "default", "examples"})
+
+
+def _plain(raw: Any) -> bool:
+    stack: list[tuple[Any, bool]] = [(raw, False)]
+    while stack:
+        value, is_data = stack.pop()
+        if isinstance(value, dict):
+            if not is_data and "$ref" in value:
+                return False
+            for key, item in value.items():
+                stack.append((item, is_data or key in _VALUE_KEYWORDS))
+        elif isinstance(value, list):
+            stack.extend((item, is_data) for item in value)
+        elif is_data and isinstance(value, bool):
+            return False
+    return True
 
 
 def _merge_meta(target: Meta | None, over: Meta) -> Meta:
