@@ -18,6 +18,7 @@ from evreg import __version__
 from evreg.cli.check_cmd import check
 from evreg.cli.client import RegistryRefused, RegistryUnavailable
 from evreg.cli.compat_cmd import compat
+from evreg.cli.generate_cmd import generate
 from evreg.cli.init_cmd import init
 from evreg.cli.push_cmd import push
 from evreg.cli.registry_cmds import config, diff, pull, show, subjects
@@ -41,6 +42,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.command("compat")(compat)
+app.command("generate")(generate)
 app.command("rules")(rules)
 app.command("serve")(serve)
 app.command("init")(init)

@@ -1,0 +1,155 @@
+"""``evreg generate``: a typed Python package (models, producer, consumer, contract tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from evreg.cli.client import RegistryClient, RegistryRefused
+from evreg.cli.files import expand, load, subject_for
+from evreg.cli.options import RegistryOption, StrategyOption, client, settings
+from evreg.cli.sources import InputError, load_source
+from evreg.codegen import (
+    SUPPORTED_LANGUAGES,
+    CodegenError,
+    SourceContract,
+    plan_python,
+    read_key,
+    write_package,
+)
+from evreg.codegen.plan import default_package, input_key
+
+
+def _payload_ids(registry: RegistryClient, source: SourceContract) -> dict[str, int]:
+    """The ids of the ``<address>-value`` subjects of the channels the contract sends on."""
+    contract = source.contract
+    ids: dict[str, int] = {}
+    for operation in contract.operations.values():
+        channel = contract.channels.get(operation.channel)
+        if operation.action != "send" or channel is None or not channel.address:
+            continue
+        try:
+            ids[channel.address] = registry.version(f"{channel.address}-value").id
+        except RegistryRefused as exc:
+            if exc.status != 404:
+                raise
+    return ids
+
+
+def _from_registry(registry: RegistryClient, subjects: list[str]) -> list[SourceContract]:
+    sources = []
+    for subject in subjects:
+        latest = registry.version(subject)
+        contract = load_source(latest.schema, f"registry:{subject}")
+        source = SourceContract(
+            contract,
+            label=f"registry subject {subject} version {latest.version} (schema id {latest.id})",
+            subject=subject,
+            schema_id=latest.id,
+        )
+        ids = _payload_ids(registry, source)
+        sources.append(
+            SourceContract(
+                contract, source.label, subject, schema_id=latest.id, payload_schema_ids=ids
+            )
+        )
+    return sources
+
+
+def _languages() -> str:
+    return ", ".join(SUPPORTED_LANGUAGES)
+
+
+def generate(
+    contracts: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Contract files or folders (AsyncAPI 2.x/3.0 or JSON Schema, YAML or JSON).",
+            metavar="CONTRACTS...",
+            show_default=False,
+        ),
+    ] = None,
+    lang: Annotated[
+        str,
+        typer.Option(
+            "--lang",
+            "-l",
+            help=f"Target language: {_languages()}. `--lang list` prints them.",
+        ),
+    ] = "python",
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Folder to write the package into (PATH/NAME/)."),
+    ] = None,
+    package: Annotated[
+        str | None,
+        typer.Option(
+            "--package",
+            "-p",
+            help="Package name (default: from the contract's title; 'events' for several).",
+        ),
+    ] = None,
+    from_registry: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--from-registry",
+            help="Generate from the latest version of this registry subject (repeatable).",
+        ),
+    ] = None,
+    registry: RegistryOption = None,
+    subject_strategy: StrategyOption = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Write even when the contracts have not changed."),
+    ] = False,
+) -> None:
+    """Generate a typed package from contracts: pydantic models for every payload and header
+    set, a producer with one async method per send operation, a consumer with one handler
+    decorator per receive operation, and contract tests (tests/test_contract.py).
+
+    Output is byte-identical for the same contracts; when the contracts, evreg's version and
+    the options are those of the last run, nothing is rewritten (use --force to rewrite).
+
+    With --from-registry the producer also sends the registry's schema id (that of the
+    channel's `<address>-value` subject when the registry has one, else the contract's).
+
+    Exit codes: 0 written (or up to date), 2 bad input or unsupported language, 3 registry
+    unreachable.
+
+    Example:
+
+        evreg generate --lang python contracts/order_placed.yaml -o src --package orders_events
+    """
+    if lang == "list":
+        for language in SUPPORTED_LANGUAGES:
+            print(language)
+        raise typer.Exit(0)
+    if lang not in SUPPORTED_LANGUAGES:
+        raise InputError(f"--lang {lang}: not supported; supported languages: {_languages()}")
+    if output is None:
+        raise InputError("-o/--output PATH is required: the folder to write the package into")
+    if not contracts and not from_registry:
+        raise InputError("give contract files, or --from-registry SUBJECT")
+    current = settings(registry=registry, subject_strategy=subject_strategy)
+    sources: list[SourceContract] = []
+    for file in expand(contracts or []):
+        loaded = load(file)
+        subject = subject_for(loaded, current.subject_strategy)
+        sources.append(SourceContract(loaded.contract, file.rel.as_posix(), subject))
+    if from_registry:
+        with client(current) as registry_client:
+            sources.extend(_from_registry(registry_client, from_registry))
+    try:
+        name = package or default_package(sources)
+        key = input_key(sources, name)
+        if not force and read_key(output, name) == key:
+            print(f"{output / name}: up to date (contracts unchanged)")
+            return
+        plan = plan_python(sources, package=name)
+        written = write_package(plan, output)
+    except CodegenError as exc:
+        raise InputError(str(exc)) from None
+    changed = sum(1 for w in written if w.changed)
+    print(f"{output / plan.name}: {len(written)} files, {changed} changed")

@@ -1,0 +1,70 @@
+"""The jinja2 environment for the Python templates: autoescape off, ``StrictUndefined``.
+
+Templates never print contract text raw. They have three filters and nothing else reaches the
+output: ``lit`` (a safe string literal), ``ident`` (checks that a name is a plain identifier and
+refuses anything else) and ``docstring`` (sanitised, wrapped docstring text).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from evreg.codegen import naming
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def ident(value: object) -> str:
+    if not isinstance(value, str) or not _IDENT.match(value):
+        raise ValueError(f"not a plain identifier: {value!r}")
+    return value
+
+
+def lit(value: object) -> str:
+    if value is None:
+        return "None"
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return naming.py_str(value)
+    raise ValueError(f"no literal for {type(value).__name__}")
+
+
+def docstring(text: str, indent: int = 4) -> str:
+    """A complete docstring (quotes included) at ``indent`` spaces, for the line after a def."""
+    lines = naming.docstring_text(text.replace('"', "'"), width=max(40, 96 - indent))
+    while lines and not lines[-1]:
+        lines.pop()
+    if not lines:
+        return '""""""'
+    pad = " " * indent
+    if len(lines) == 1:
+        return f'"""{lines[0]}"""'
+    body = "\n".join(f"{pad}{line}" if line else "" for line in lines[1:])
+    return f'"""{lines[0]}\n{body}\n{pad}"""'
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("evreg.templates", "python"),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["lit"] = lit
+    env.filters["ident"] = ident
+    env.filters["docstring"] = docstring
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)
