@@ -660,6 +660,7 @@ class RegistryService:
         directions = [d for d in (Level.BACKWARD, Level.FORWARD) if _checks(level, d)]
         findings: list[Finding] = []
         messages: list[str] = []
+        seen: set[tuple[object, ...]] = set()
         for row in reversed(against):  # newest first
             old_row = q.get_schema(session, row.schema_id)
             if old_row is None:  # pragma: no cover - foreign key
@@ -676,6 +677,17 @@ class RegistryService:
                 report = self._pair_report(old_row, old, new, direction, policy)
                 for finding in report.findings:
                     numbered = dataclasses.replace(finding, version=row.version)
+                    # FULL checks both directions: a change that breaks neither is listed once
+                    key = (
+                        numbered.rule,
+                        numbered.path,
+                        numbered.version,
+                        numbered.breaking,
+                        numbered.direction if numbered.breaking else None,
+                    )
+                    if key in seen:
+                        continue
+                    seen.add(key)
                     findings.append(numbered)
                     if numbered.breaking:
                         messages.append(describe_finding(numbered))

@@ -274,3 +274,12 @@ def test_every_change_is_audited(svc: RegistryService) -> None:
         ("bob", "config.set", "s", None),
         ("carol", "version.delete", "s", 1),
     ]
+
+
+def test_full_lists_a_harmless_change_once(svc: RegistryService) -> None:
+    described = json.dumps({**json.loads(V1), "description": "now documented"})
+    svc.register("s", js(V1))
+    svc.set_config("s", "FULL")
+    result = svc.check_against("s", js(described))
+    assert result.is_compatible
+    assert [f.rule for f in result.findings] == ["DESCRIPTION_CHANGED"]
