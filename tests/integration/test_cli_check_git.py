@@ -109,6 +109,7 @@ def test_json_output_has_findings_with_witnesses(breaking_repo: Path) -> None:
     assert entry["subject"] == "customer_registered"
     (finding,) = [f for f in entry["findings"] if f["breaking"]]
     assert finding["path"] == "#/properties/phone"
+    assert finding["line"] == line_containing(breaking_repo / CONTRACT, '"phone": {')
     assert "phone" not in finding["witness"]
 
 

@@ -62,6 +62,9 @@ class FileResult:
             out["subject"] = self.subject
         if self.report is not None:
             out.update(self.report.to_dict())
+            if self.text is not None:
+                for finding in out["findings"]:
+                    finding["line"] = line_of(self.text, finding["path"])
         if self.error is not None:
             out["error"] = self.error
             if self.error_line is not None:
