@@ -6,11 +6,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from evreg.contracts.compat.asyncapi_diff import diff_documents, message_pairs
-from evreg.contracts.compat.jsonschema_diff import diff_schemas
+from evreg.contracts.compat.jsonschema_diff import DiffCache, diff_schemas
 from evreg.contracts.compat.messages import describe
 from evreg.contracts.compat.report import Change, Direction, Finding, Level, Policy, Report
 from evreg.contracts.compat.rules import RULES, may_reject
-from evreg.contracts.compat.schema_view import SchemaView
 from evreg.contracts.compat.witness import WitnessFinder
 from evreg.contracts.errors import ContractError
 from evreg.contracts.loader import load_contract
@@ -100,7 +99,8 @@ class _Run:
         self.policy = policy
         self.witnesses = witnesses
         self.directions = _directions(level)
-        self.views: dict[int, SchemaView] = {}
+        self.cache = DiffCache()
+        self.accepted_seen: set[tuple[str, str, Direction]] = set()
 
     def schemas(
         self,
@@ -114,10 +114,16 @@ class _Run:
         findings: list[Finding] = []
         for direction in self.directions:
             writer, reader = (older, newer) if direction is Direction.BACKWARD else (newer, older)
-            changes = diff_schemas(writer, reader, self.policy, prefix, self.views)
+            changes = diff_schemas(writer, reader, self.policy, prefix, self.cache)
             finder = WitnessFinder(writer, reader) if self.witnesses else None
             for change in changes:
                 breaking = not RULES[change.rule].accepted(self.policy)
+                if not breaking:
+                    # an accepted change found again against an older version says nothing new
+                    key = (change.rule, change.path, direction)
+                    if key in self.accepted_seen:
+                        continue
+                    self.accepted_seen.add(key)
                 findings.append(
                     _finding(change, breaking, direction, version, finder, channel, message_name)
                 )

@@ -29,31 +29,48 @@ _MISSING: Any = object()  # instance key standing for "some undeclared property"
 _EMPTYISH = (Kind.EMPTY,)
 
 
+class DiffCache:
+    """What the pairs of one check share: typed views of each schema, and the changes found
+    between sub-schemas by their content. In a transitive check most sub-schemas of the older
+    versions are written the same from one version to the next, so their comparison with the
+    new version is done once (keys are canonical texts, so only `$ref`-free sub-schemas, whose
+    meaning does not depend on their document, are shared)."""
+
+    def __init__(self) -> None:
+        self.views: dict[int, SchemaView] = {}
+        self.by_content: dict[tuple[str, str, str, Policy], tuple[Path, IPath, list[Change]]] = {}
+
+    def view(self, ref: SchemaRef) -> SchemaView:
+        found = self.views.get(id(ref))
+        if found is None:
+            found = self.views[id(ref)] = SchemaView(ref)
+        return found
+
+
 def diff_schemas(
     writer: SchemaRef,
     reader: SchemaRef,
     policy: Policy = Policy.STRICT,
     prefix: str = "",
-    views: dict[int, SchemaView] | None = None,
+    cache: DiffCache | None = None,
 ) -> list[Change]:
     """Every change from ``writer`` to ``reader``; paths start with ``prefix`` (a pointer).
 
-    ``views`` caches the typed views of schemas across calls (keyed by ``id`` of the
-    SchemaRef, so the caller keeps the refs alive): a transitive check compares the new version
-    with every earlier one and types it once.
+    ``cache`` is shared by the calls of one check (the caller keeps the SchemaRefs alive, since
+    views are keyed by their ``id``): a transitive check types the new version once and compares
+    each unchanged sub-schema of the older versions once.
     """
-    cache: dict[int, SchemaView] = {} if views is None else views
-    for ref in (writer, reader):
-        if id(ref) not in cache:
-            cache[id(ref)] = SchemaView(ref)
-    differ = _Differ(policy)
+    shared = DiffCache() if cache is None else cache
+    differ = _Differ(policy, shared)
     return differ.compare(
-        cache[id(writer)].root(), cache[id(reader)].root(), prefix.rstrip("/"), ()
+        shared.view(writer).root(), shared.view(reader).root(), prefix.rstrip("/"), ()
     )
 
 
 class _Differ:
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Policy, cache: DiffCache) -> None:
+        self.policy = policy
+        self.cache = cache
         self.accepted = STRICT_ACCEPTS if policy is Policy.STRICT else LENIENT_ACCEPTS
         self.memo: dict[tuple[int, int], tuple[Path, IPath, list[Change]]] = {}
         self.active: set[tuple[int, int]] = set()
@@ -74,10 +91,22 @@ class _Differ:
         path: Path,
         ip: IPath,
     ) -> list[Change]:
-        """Compare two sub-schemas of ``o`` and ``u``; equal plain ones are skipped untyped."""
-        if o_raw == u_raw and o.view.draft == u.view.draft and u.view.plain(u_raw):
+        """Compare two sub-schemas of ``o`` and ``u``, typing them only when needed."""
+        draft = o.view.draft
+        if draft != u.view.draft:
+            return self.compare(o.child(o_raw, *segments), u.child(u_raw, *segments), path, ip)
+        if o_raw == u_raw and _unchanged(o, u, u_raw):
             return []
-        return self.compare(o.child(o_raw, *segments), u.child(u_raw, *segments), path, ip)
+        o_text, u_text = o.view.text(o_raw), u.view.text(u_raw)
+        if o_text is None or u_text is None:
+            return self.compare(o.child(o_raw, *segments), u.child(u_raw, *segments), path, ip)
+        key = (o_text, u_text, draft, self.policy)
+        memo = self.cache.by_content.get(key)
+        if memo is not None:
+            return _rebase(memo, path, ip)
+        out = self.compare(o.child(o_raw, *segments), u.child(u_raw, *segments), path, ip)
+        self.cache.by_content[key] = (path, ip, out)
+        return out
 
     def compare(self, o: Node | None, u: Node | None, path: Path, ip: IPath) -> list[Change]:
         if o is None:
@@ -355,7 +384,15 @@ class _Differ:
         u_props: Mapping[str, Any] = _dict(u_raw.get("properties"))
         u_required = _strings(u_raw.get("required"))
         o_required = _strings(o_raw.get("required"))
+        same_draft = o.view.draft == u.view.draft
         for name in _union(o_props, u_props):
+            if name in o_props and name in u_props:
+                before, after = o_props[name], u_props[name]
+                if same_draft and before == after and _unchanged(o, u, after):
+                    continue  # the common case in a large schema: nothing to type or compare
+                p = f"{path}/properties/{escape(name)}"
+                out.extend(self.pair(o, before, u, after, ("properties", name), p, (*ip, name)))
+                continue
             p = f"{path}/properties/{escape(name)}"
             child_ip = (*ip, name)
             if name not in u_props:
@@ -366,8 +403,9 @@ class _Differ:
                 u_child = u.child(u_props[name], "properties", name)
                 self._property_added(o, u, name, u_child, name in u_required, p, child_ip, out)
             else:
+                o_child = o.child(o_props[name], "properties", name)
                 out.extend(
-                    self.pair(o, o_props[name], u, u_props[name], ("properties", name), p, child_ip)
+                    self.compare(o_child, u.child(u_props[name], "properties", name), p, child_ip)
                 )
         for name in u_required:
             if name not in o_required and name in o_props:
@@ -704,6 +742,20 @@ class _Differ:
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+
+def _unchanged(o: Node, u: Node, raw: Any) -> bool:
+    """Does a sub-schema that is written the same in both versions also mean the same?
+
+    Yes when it is plain (nothing in it resolves elsewhere), or when it is a local `$ref` whose
+    targets are written the same and are plain (a shared definition, the common case)."""
+    if u.view.plain(raw):
+        return True
+    after = u.view.local_target(raw)
+    if after is None:
+        return False
+    before = o.view.local_target(raw)
+    return before is not None and before == after and u.view.plain(after)
 
 
 def _ch(

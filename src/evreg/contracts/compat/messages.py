@@ -19,6 +19,11 @@ _CONSEQUENCE = {
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return repr(value)
+    plain = isinstance(value, str) and len(value) <= 80 and value.isprintable()
+    if plain and '"' not in value and "\\" not in value:
+        return f'"{value}"'
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     return text if len(text) <= 80 else text[:77] + "..."
 

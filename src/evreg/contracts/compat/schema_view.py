@@ -13,6 +13,7 @@ each schema object is typed once.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from enum import IntEnum
 from typing import Any
@@ -162,7 +163,12 @@ def _unescape(segment: str) -> str:
 
 
 def is_metadata_only(raw: Mapping[str, Any]) -> bool:
-    return not any(k in raw for k in _CONSTRAINT_KW)
+    return raw.keys().isdisjoint(_CONSTRAINT_KW)
+
+
+def is_pure_ref(raw: Mapping[str, Any]) -> bool:
+    """A `$ref` with nothing beside it but annotations."""
+    return raw.keys().isdisjoint(_CONSTRAINT_KW_BUT_REF)
 
 
 _CONSTRAINT_KW = (
@@ -172,6 +178,9 @@ _CONSTRAINT_KW = (
     | ARRAY_KW
     | {"type", "enum", "const", "not", "allOf", "anyOf", "oneOf", "if", "then", "else", "$ref"}
 )
+
+
+_CONSTRAINT_KW_BUT_REF = _CONSTRAINT_KW - {"$ref"}
 
 
 class SchemaView:
@@ -186,6 +195,8 @@ class SchemaView:
         self._cache: dict[tuple[int, str | None], Node] = {}
         self._resolver: RefResolver | None = None
         self._plain: dict[int, bool] = {}
+        self._text: dict[int, str | None] = {}
+        self._targets: dict[str, Any] = {}
 
     def root(self) -> Node:
         return self.node(self.ref.schema, self.ref.pointer)
@@ -202,6 +213,31 @@ class SchemaView:
             self._plain[key] = found
         return found
 
+    def text(self, raw: Any) -> str | None:
+        """Canonical JSON of a `$ref`-free sub-schema (a key for its meaning), else None."""
+        key = id(raw)
+        if key in self._text:
+            return self._text[key]
+        text: str | None = json.dumps(raw, sort_keys=True, separators=(",", ":"), default=str)
+        if text is not None and '"$ref"' in text:
+            text = None
+        self._text[key] = text
+        return text
+
+    def local_target(self, raw: Any) -> Any:
+        """The node a pure local `$ref` (`{"$ref": "#/..."}`) points at, else None."""
+        if not isinstance(raw, dict) or not is_pure_ref(raw):
+            return None
+        ref = raw.get("$ref")
+        if not isinstance(ref, str) or not ref.startswith("#/"):
+            return None
+        if ref not in self._targets:
+            try:
+                self._targets[ref] = self._resolve(ref, None)[0]
+            except ContractError:
+                self._targets[ref] = None
+        return self._targets[ref]
+
     # -- building ---------------------------------------------------------------------------
 
     def node(self, raw: Any, ptr: str | None) -> Node:
@@ -217,9 +253,7 @@ class SchemaView:
         if raw is True or not isinstance(raw, dict):
             return Node(self, Kind.FALSE if raw is False else Kind.EMPTY, raw, ptr)
         meta = Meta(raw, self.draft4)
-        if "$ref" in raw and (
-            not self.modern or is_metadata_only({k: v for k, v in raw.items() if k != "$ref"})
-        ):
+        if "$ref" in raw and (not self.modern or is_pure_ref(raw)):
             return self._follow(raw, ptr, meta)
         parts: list[Node] = []
         if "$ref" in raw:
@@ -302,7 +336,7 @@ class SchemaView:
                 self.modern
                 and isinstance(current, dict)
                 and "$ref" in current
-                and not is_metadata_only({k: v for k, v in current.items() if k != "$ref"})
+                and not is_pure_ref(current)
             ):
                 break
         target = self.node(current, where)
