@@ -231,6 +231,14 @@ def _operations(
                 continue
             view = OperationView(index, operation, address, views)
             (sends if operation.action == "send" else receives).append(view)
+    # what a contract's application sends, a peer consumes: the consumer also handles each
+    # sent channel that no receive operation of the package already covers
+    covered = {view.address for view in receives}
+    for view in sends:
+        if view.address not in covered:
+            receives.append(
+                OperationView(view.contract, view.operation, view.address, view.messages)
+            )
     return sends, receives
 
 
@@ -321,18 +329,20 @@ def _data(
             }
         )
     operations = []
-    for view in [*sends, *receives]:
-        operations.append(
-            {
-                "operation": view.operation.key,
-                "subject": sources[view.contract].subject,
-                "action": view.operation.action,
-                "address": view.address,
-                "method": view.method,
-                "parameters": [p for p, _ in view.params],
-                "messages": [m.id for m in view.messages],
-            }
-        )
+    for side, views in (("producer", sends), ("consumer", receives)):
+        for view in views:
+            operations.append(
+                {
+                    "side": side,
+                    "operation": view.operation.key,
+                    "subject": sources[view.contract].subject,
+                    "action": view.operation.action,
+                    "address": view.address,
+                    "method": view.method,
+                    "parameters": [p for p, _ in view.params],
+                    "messages": [m.id for m in view.messages],
+                }
+            )
     return {
         "generator": f"evreg {_version()}",
         "contracts": contracts,

@@ -38,7 +38,7 @@ def lit(value: object) -> str:
 
 def docstring(text: str, indent: int = 4) -> str:
     """A complete docstring (quotes included) at ``indent`` spaces, for the line after a def."""
-    lines = naming.docstring_text(text.replace('"', "'"), width=max(40, 96 - indent))
+    lines = naming.docstring_text(text.replace('"', "'"), width=max(40, 94 - indent))
     while lines and not lines[-1]:
         lines.pop()
     if not lines:

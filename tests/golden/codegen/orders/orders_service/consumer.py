@@ -3,18 +3,62 @@
 # Contract: Orders service 1.4.0
 #   source: orders.asyncapi.yaml
 #   fingerprint: sha256:af4f418c7a8d6963aa7bcc7906ecf21dfc75efc74c247f515ad032e1c3037c4e
-"""Typed consumer for Orders service: one handler decorator per receive operation.
+"""Typed consumer for Orders service: one handler decorator per receive operation, and per sent
+channel that no operation here receives (what a peer of the sending application consumes).
 
-A handler is an async function of the event model. Messages are decoded and validated before it
-runs; an invalid one goes to the dead-letter hook with the validation error (never dropped
+A handler is an async function of the event model. Messages are decoded and validated before
+it runs; an invalid one goes to the dead-letter hook with the validation error (never dropped
 silently), a message is acknowledged once its handler returns, and a failing handler is
 redelivered while the broker allows, then dead-lettered.
 """
 
 from __future__ import annotations
 
-from evreg.runtime import BaseConsumer
+from collections.abc import Awaitable, Callable
+
+from evreg.runtime import BaseConsumer, MessageSpec, OperationSpec
+
+from .models import EventHeaders, OrderCancelled, OrderPlaced
+
+_ON_ORDER_PLACED = OperationSpec(
+    operation="publishOrderPlaced",
+    address="orders.placed",
+    messages=(
+        MessageSpec(
+            name="OrderPlaced",
+            payload=OrderPlaced,
+            headers=EventHeaders,
+        ),
+    ),
+)
+
+_ON_ORDER_CANCELLED = OperationSpec(
+    operation="publishOrderCancelled",
+    address="orders.cancelled",
+    messages=(
+        MessageSpec(
+            name="OrderCancelled",
+            payload=OrderCancelled,
+        ),
+    ),
+)
 
 
 class Consumer(BaseConsumer):
-    """Handles the events of Orders service (no receive operation in the contract)."""
+    """Handles the events of Orders service."""
+
+    def on_order_placed(
+        self,
+        handler: Callable[[OrderPlaced], Awaitable[None]],
+    ) -> Callable[[OrderPlaced], Awaitable[None]]:
+        """Handle OrderPlaced on orders.placed (operation publishOrderPlaced of orders)."""
+        self._register(_ON_ORDER_PLACED, handler)
+        return handler
+
+    def on_order_cancelled(
+        self,
+        handler: Callable[[OrderCancelled], Awaitable[None]],
+    ) -> Callable[[OrderCancelled], Awaitable[None]]:
+        """Handle OrderCancelled on orders.cancelled (operation publishOrderCancelled of orders)."""
+        self._register(_ON_ORDER_CANCELLED, handler)
+        return handler

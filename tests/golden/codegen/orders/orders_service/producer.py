@@ -5,9 +5,9 @@
 #   fingerprint: sha256:af4f418c7a8d6963aa7bcc7906ecf21dfc75efc74c247f515ad032e1c3037c4e
 """Typed producer for Orders service: one method per send operation.
 
-Each method checks the event against its model, serialises it to JSON with the wire names, adds
-the headers the contract declares (event id, correlation id and timestamp are filled in when
-declared) and hands the bytes to the transport, retrying with backoff.
+Each method checks the event against its model, serialises it to JSON with the wire names,
+adds the headers the contract declares (event id, correlation id and timestamp are filled in
+when declared) and hands the bytes to the transport, retrying with backoff.
 """
 
 from __future__ import annotations

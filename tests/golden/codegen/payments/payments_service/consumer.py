@@ -3,10 +3,11 @@
 # Contract: Payments service 2.1.0
 #   source: payments.asyncapi.yaml
 #   fingerprint: sha256:595b32a4583e69566ea0a52b05bb56b4f9ef7e71cdd5953a7289eade9d5be2a2
-"""Typed consumer for Payments service: one handler decorator per receive operation.
+"""Typed consumer for Payments service: one handler decorator per receive operation, and per sent
+channel that no operation here receives (what a peer of the sending application consumes).
 
-A handler is an async function of the event model. Messages are decoded and validated before it
-runs; an invalid one goes to the dead-letter hook with the validation error (never dropped
+A handler is an async function of the event model. Messages are decoded and validated before
+it runs; an invalid one goes to the dead-letter hook with the validation error (never dropped
 silently), a message is acknowledged once its handler returns, and a failing handler is
 redelivered while the broker allows, then dead-lettered.
 """
@@ -17,7 +18,7 @@ from collections.abc import Awaitable, Callable
 
 from evreg.runtime import BaseConsumer, MessageSpec, OperationSpec
 
-from .models import OrderPlaced
+from .models import CommonHeaders, OrderPlaced, PaymentAuthorized, PaymentFailed
 
 _ON_ORDER_PLACED = OperationSpec(
     operation="onOrderPlaced",
@@ -26,6 +27,30 @@ _ON_ORDER_PLACED = OperationSpec(
         MessageSpec(
             name="OrderPlaced",
             payload=OrderPlaced,
+        ),
+    ),
+)
+
+_ON_PAYMENT_AUTHORIZED = OperationSpec(
+    operation="publishPaymentAuthorized",
+    address="payments.authorized",
+    messages=(
+        MessageSpec(
+            name="PaymentAuthorized",
+            payload=PaymentAuthorized,
+            headers=CommonHeaders,
+        ),
+    ),
+)
+
+_ON_PAYMENT_FAILED = OperationSpec(
+    operation="publishPaymentFailed",
+    address="payments.failed",
+    messages=(
+        MessageSpec(
+            name="PaymentFailed",
+            payload=PaymentFailed,
+            headers=CommonHeaders,
         ),
     ),
 )
@@ -40,4 +65,22 @@ class Consumer(BaseConsumer):
     ) -> Callable[[OrderPlaced], Awaitable[None]]:
         """Handle OrderPlaced on orders.placed (operation onOrderPlaced of payments)."""
         self._register(_ON_ORDER_PLACED, handler)
+        return handler
+
+    def on_payment_authorized(
+        self,
+        handler: Callable[[PaymentAuthorized], Awaitable[None]],
+    ) -> Callable[[PaymentAuthorized], Awaitable[None]]:
+        """Handle PaymentAuthorized on payments.authorized (operation publishPaymentAuthorized of
+        payments).
+        """
+        self._register(_ON_PAYMENT_AUTHORIZED, handler)
+        return handler
+
+    def on_payment_failed(
+        self,
+        handler: Callable[[PaymentFailed], Awaitable[None]],
+    ) -> Callable[[PaymentFailed], Awaitable[None]]:
+        """Handle PaymentFailed on payments.failed (operation publishPaymentFailed of payments)."""
+        self._register(_ON_PAYMENT_FAILED, handler)
         return handler

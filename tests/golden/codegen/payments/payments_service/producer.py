@@ -5,9 +5,9 @@
 #   fingerprint: sha256:595b32a4583e69566ea0a52b05bb56b4f9ef7e71cdd5953a7289eade9d5be2a2
 """Typed producer for Payments service: one method per send operation.
 
-Each method checks the event against its model, serialises it to JSON with the wire names, adds
-the headers the contract declares (event id, correlation id and timestamp are filled in when
-declared) and hands the bytes to the transport, retrying with backoff.
+Each method checks the event against its model, serialises it to JSON with the wire names,
+adds the headers the contract declares (event id, correlation id and timestamp are filled in
+when declared) and hands the bytes to the transport, retrying with backoff.
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ its model;
 - payloads generated from each schema (hypothesis, see strategies.py) survive the same round
 trip; EVREG_CONTRACT_EXAMPLES sets how many (default 25);
 - what the producer publishes validates against the schemas with jsonschema;
-- with EVREG_URL set, each contract is registered in that registry or compatible with its latest
-version (EVREG_TOKEN is sent as a bearer token when set); skipped otherwise.
+- with EVREG_URL set, each contract is registered in that registry or compatible with its
+latest version (EVREG_TOKEN is sent as a bearer token when set); skipped otherwise.
 
 Needs pytest, hypothesis and jsonschema.
 """
@@ -88,7 +88,7 @@ def schemas() -> list[Any]:
 def sent() -> list[Any]:
     out = []
     for operation in DATA["operations"]:
-        if operation["action"] == "send":
+        if operation["side"] == "producer":
             for message_id in operation["messages"]:
                 case = (operation["method"], message_id, operation["parameters"])
                 out.append(pytest.param(*case, id=f"{operation['method']}-{message_id}"))
