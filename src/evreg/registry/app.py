@@ -30,7 +30,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the registry: open (and migrate) the database, wire routes and error handlers."""
     settings = settings or Settings.from_env()
     observability.configure_logging(settings.log_level, settings.log_format)
-    store = Store(settings.database_url)
+    store = Store(
+        settings.database_url, pool_size=settings.pool_size, max_overflow=settings.max_overflow
+    )
     service = RegistryService(
         store, cache_size=settings.cache_size, payload_subjects=settings.payload_subjects
     )

@@ -25,6 +25,8 @@ class Settings:
     - ``auth``: ``EVREG_AUTH``: ``auto`` (writes open until an admin token exists) or
       ``required``; ``auth_reads``: ``EVREG_AUTH_READS``: ``open`` or ``token``.
     - ``bootstrap_token``: ``EVREG_BOOTSTRAP_TOKEN``: stored as an admin token at start.
+    - ``pool_size``, ``max_overflow``: ``EVREG_DB_POOL_SIZE``, ``EVREG_DB_MAX_OVERFLOW``: the
+      database connection pool of this process (SQLAlchemy's defaults, 5 and 10, when unset).
     - ``log_level``, ``log_format``: ``EVREG_LOG_LEVEL`` (``info``), ``EVREG_LOG_FORMAT``
       (``json`` or ``text``).
     """
@@ -38,6 +40,8 @@ class Settings:
     auth_reads: str = "open"
     bootstrap_token: str | None = None
     log_level: str = "INFO"
+    pool_size: int | None = None
+    max_overflow: int | None = None
     log_format: str = "json"
 
     @classmethod
@@ -54,6 +58,8 @@ class Settings:
             auth_reads=_choice(env, "EVREG_AUTH_READS", ("open", "token")),
             bootstrap_token=env.get("EVREG_BOOTSTRAP_TOKEN") or None,
             log_level=(env.get("EVREG_LOG_LEVEL") or "INFO").upper(),
+            pool_size=_int_or_none(env.get("EVREG_DB_POOL_SIZE")),
+            max_overflow=_int_or_none(env.get("EVREG_DB_MAX_OVERFLOW")),
             log_format=_choice(env, "EVREG_LOG_FORMAT", ("json", "text")),
         )
 
@@ -63,3 +69,7 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ValueError(f"{name}={value!r}: choose from {', '.join(choices)}")
     return value
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value not in (None, "") else None

@@ -150,3 +150,27 @@ def test_credentials_parsing() -> None:
     assert credentials(f"Basic {basic}") == "secret"
     with pytest.raises(Exception, match="scheme"):
         credentials("Digest x")
+
+
+def test_reads_can_require_a_token(database_url: str, tmp_path: Path) -> None:
+    server = Server(
+        database_url,
+        tmp_path,
+        EVREG_AUTH="required",
+        EVREG_AUTH_READS="token",
+        EVREG_BOOTSTRAP_TOKEN=BOOT,
+    ).start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            r = http.get("/subjects")
+            assert (r.status_code, r.json()["error_code"]) == (401, 40101)
+            r = http.post("/compatibility/subjects/x/versions", json=BODY)
+            assert r.status_code == 401
+            reader = http.post(
+                "/api/tokens", json={"name": "dash", "role": "read"}, headers=bearer(BOOT)
+            ).json()["token"]
+            assert http.get("/subjects", headers=bearer(reader)).json() == []
+            for open_path in ("/health", "/ready", "/metrics", "/openapi.json"):
+                assert http.get(open_path).status_code == 200, open_path
+    finally:
+        server.stop()

@@ -181,3 +181,13 @@ def test_migrations_downgrade_and_upgrade_again(store: Store) -> None:
     store.migrate()
     with store.write() as s:
         assert _schema(s, "again") > 0
+
+
+def test_pool_size_is_configurable(database_url: str) -> None:
+    store = Store(database_url, pool_size=2, max_overflow=1)
+    try:
+        assert store.engine.pool.size() == 2  # type: ignore[attr-defined]
+        with store.read() as s:
+            assert q.subjects(s) == []
+    finally:
+        store.close()

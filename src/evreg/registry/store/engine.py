@@ -67,9 +67,21 @@ def _sqlite_begin(connection: Connection) -> None:
 class Store:
     """The database behind one registry process: sessions for reads and locked writes."""
 
-    def __init__(self, url: str = DEFAULT_URL, *, migrate: bool = True) -> None:
+    def __init__(
+        self,
+        url: str = DEFAULT_URL,
+        *,
+        migrate: bool = True,
+        pool_size: int | None = None,
+        max_overflow: int | None = None,
+    ) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        pool: dict[str, Any] = {}
+        if pool_size is not None:
+            pool["pool_size"] = pool_size
+        if max_overflow is not None:
+            pool["max_overflow"] = max_overflow
+        self.engine = make_engine(url, **pool)
         self.dialect = self.engine.dialect.name
         self._write_engine: Engine = self.engine
         if self.dialect == "sqlite":
