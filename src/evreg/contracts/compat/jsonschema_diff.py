@@ -12,13 +12,14 @@ Sub-schema pairs are memoised, so shared and recursive ``$ref``s are compared on
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
 from evreg.contracts.compat.report import Change, Policy
 from evreg.contracts.compat.rules import LENIENT_ACCEPTS, STRICT_ACCEPTS
-from evreg.contracts.compat.schema_view import Kind, Node, SchemaView, escape
+from evreg.contracts.compat.schema_view import Kind, Node, SchemaView, escape, is_metadata_only
 from evreg.contracts.model import SchemaRef
 
 Path = str  # internal: "" for the root, "/properties/a" below it
@@ -972,8 +973,6 @@ def _max_matching(n: int, m: int, edges: Mapping[tuple[int, int], Any]) -> dict[
 def _extra_schema(value: Any) -> Any:
     """The schema of additional* when it constrains anything, else None (absent/true/{})."""
     if isinstance(value, dict) and value:
-        from evreg.contracts.compat.schema_view import is_metadata_only
-
         return None if is_metadata_only(value) else value
     return None
 
@@ -991,8 +990,6 @@ def _is_open(node: Node) -> bool:
 
 def _covering_schema(node: Node, name: str) -> Node | None:
     """What a partially open (or closed) object says about an undeclared property ``name``."""
-    import re
-
     for pattern, schema in _dict(node.raw.get("patternProperties")).items():
         try:
             if re.search(pattern, name):

@@ -86,6 +86,7 @@ _TYPES = {
     "array": Kind.ARRAY,
 }
 _COMBINATORS = ("allOf", "anyOf", "oneOf")
+_CONDITIONAL_KW = frozenset({"if", "then", "else"})
 _OLD_DRAFTS = frozenset({DRAFT4, DRAFT6, DRAFT7})
 _MAX_REF_CHAIN = 64
 
@@ -267,7 +268,7 @@ class SchemaView:
             subs = raw.get(comb)
             if isinstance(subs, list):
                 parts.append(self._combined(comb, raw, ptr, subs))
-        if any(k in raw for k in ("if", "then", "else")):
+        if not raw.keys().isdisjoint(_CONDITIONAL_KW):
             parts.append(Node(self, Kind.CONDITIONAL, raw, ptr))
         if not parts:
             return Node(self, Kind.EMPTY, raw, ptr, meta=meta)
@@ -314,7 +315,8 @@ class SchemaView:
                     synthetic=True,
                 )
             ]
-        return [Node(self, kind, raw, ptr) for kind, kws in _SNIFF if any(k in raw for k in kws)]
+        keys = raw.keys()
+        return [Node(self, kind, raw, ptr) for kind, kws in _SNIFF if not keys.isdisjoint(kws)]
 
     def _typed(self, name: str, raw: Mapping[str, Any], ptr: str | None) -> Node:
         kind = _TYPES.get(name, Kind.EMPTY)
