@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -39,6 +40,8 @@ from evreg.registry.payloads import PayloadError, PayloadSubject, payload_subjec
 from evreg.registry.store import Reference, Store
 from evreg.registry.store import queries as q
 from evreg.registry.store.tables import GLOBAL, SchemaReference, SchemaRow, SubjectVersion
+
+log = logging.getLogger("evreg.registry.service")
 
 SCHEMA_TYPES = ("JSON", "ASYNCAPI")
 MODES = ("READWRITE", "READONLY", "IMPORT")
@@ -284,6 +287,12 @@ class RegistryService:
             raise errors.InvalidSchema(f"Invalid schema: {exc}") from None
         except (ValueError, TypeError, RecursionError) as exc:
             raise errors.InvalidSchema(f"Invalid schema: {exc}") from None
+        except Exception as exc:  # a loader bug must not turn client input into a 500
+            log.exception("load_contract failed unexpectedly")
+            raise errors.InvalidSchema(
+                f"Invalid schema: it could not be loaded ({exc.__class__.__name__}: {exc}); "
+                "this is likely an evreg bug, please report it"
+            ) from None
         if contract.kind.value != schema_type:
             raise errors.InvalidSchema(
                 f"Invalid schema: declared schemaType {schema_type} but the document is "

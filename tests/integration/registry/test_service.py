@@ -283,3 +283,16 @@ def test_full_lists_a_harmless_change_once(svc: RegistryService) -> None:
     result = svc.check_against("s", js(described))
     assert result.is_compatible
     assert [f.rule for f in result.findings] == ["DESCRIPTION_CHANGED"]
+
+
+def test_a_loader_crash_is_an_invalid_schema_not_a_server_error(
+    svc: RegistryService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import evreg.registry.service as service_module
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(service_module, "load_contract", broken)
+    with pytest.raises(errors.InvalidSchema, match="likely an evreg bug"):
+        svc.register("s", js(V1))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,6 +12,8 @@ from starlette.responses import Response
 
 from evreg.registry import errors
 from evreg.registry.api.media import json_response, media_content
+
+log = logging.getLogger("evreg.registry.api")
 
 # domain error -> (HTTP status, Confluent error_code)
 ERROR_TABLE: dict[type[errors.RegistryError], tuple[int, int]] = {
@@ -111,6 +114,12 @@ def install(app: FastAPI) -> None:
         return error_response(request, status, status, message)
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
+        log.error(
+            "unexpected error on %s %s",
+            request.method,
+            request.url.path,
+            exc_info=(type(exc), exc, exc.__traceback__),
+        )
         return error_response(request, 500, 50001, f"Internal error: {exc.__class__.__name__}")
 
     app.add_exception_handler(errors.RegistryError, on_registry_error)
