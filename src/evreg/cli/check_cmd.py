@@ -28,7 +28,14 @@ from evreg.cli.options import (
     settings,
 )
 from evreg.cli.render import OutputFormat
-from evreg.cli.sources import InputError, load_source, read_source
+from evreg.cli.sources import (
+    InputError,
+    SiblingReader,
+    folder_reader,
+    inside,
+    load_source,
+    read_source,
+)
 from evreg.contracts import ContractError, Report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -136,17 +143,20 @@ class _Against:
             if not report.findings and not self._registered(subject):
                 return FileResult(file, Status.new, against, subject, None, loaded.text)
             return FileResult(file, _status(report), against, subject, report, loaded.text)
+        reader: SiblingReader
         if self.ref is not None:
             old_name = f"git:{self.ref}:{file.display}"
             old_text = read_at_ref(file.path, self.ref)
+            reader = _git_reader(file.path.parent, self.ref)
         else:
             assert self.folder is not None
             old_path = self.folder / file.rel
             old_name = str(old_path)
             old_text = read_source(old_path) if old_path.is_file() else None
+            reader = folder_reader(old_path.parent)
         if old_text is None:
             return FileResult(file, Status.new, old_name, subject, None, loaded.text)
-        old = load_source(old_text, old_name)
+        old = load_source(old_text, old_name, reader)
         report = evreg.check_compatibility(
             old,
             loaded.contract,
@@ -155,6 +165,12 @@ class _Against:
             witnesses=True,
         )
         return FileResult(file, _status(report), old_name, subject, report, loaded.text)
+
+
+def _git_reader(folder: Path, ref: str) -> SiblingReader:
+    """Reads a contract's sibling files as they were at ``ref``."""
+    root = folder.absolute()
+    return lambda relative: read_at_ref(inside(root, relative), ref)
 
 
 def _check_one(file: ContractFile, against: _Against) -> FileResult:

@@ -12,7 +12,7 @@ from rich.console import Console
 import evreg
 from evreg.cli import render
 from evreg.cli.render import OutputFormat
-from evreg.cli.sources import load_source, read_source
+from evreg.cli.sources import folder_reader, load_source, read_source
 from evreg.contracts import Level, Policy
 
 
@@ -84,7 +84,8 @@ def compat(
     """
     old_name, new_name = str(old), str(new)
     old_text, new_text = read_source(old), read_source(new)
-    old_contract, new_contract = load_source(old_text, old_name), load_source(new_text, new_name)
+    old_contract = load_source(old_text, old_name, folder_reader(old.parent))
+    new_contract = load_source(new_text, new_name, folder_reader(new.parent))
     report = evreg.check_compatibility(
         old_contract, new_contract, level=level, policy=policy, witnesses=not no_witness
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evreg.cli.config import SubjectStrategy
-from evreg.cli.sources import InputError, load_source, read_source
+from evreg.cli.sources import InputError, folder_reader, load_source, read_source
 from evreg.contracts import Contract
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -88,7 +88,8 @@ class LoadedContract:
 
 def load(file: ContractFile) -> LoadedContract:
     text = read_source(file.path)
-    return LoadedContract(file, text, load_source(text, file.display))
+    reader = folder_reader(file.path.parent)
+    return LoadedContract(file, text, load_source(text, file.display, reader))
 
 
 def subject_for(loaded: LoadedContract, strategy: SubjectStrategy) -> str:

@@ -23,7 +23,7 @@ from evreg.cli.options import (
     client,
     settings,
 )
-from evreg.cli.sources import InputError, load_source, read_source
+from evreg.cli.sources import InputError, folder_reader, load_source, read_source
 
 EXIT_OK, EXIT_FINDINGS = 0, 1
 
@@ -291,8 +291,8 @@ def diff(
         old_path, new_path = Path(first), Path(second)
         old_text, new_text = read_source(old_path), read_source(new_path)
         report = evreg.check_compatibility(
-            load_source(old_text, first),
-            load_source(new_text, second),
+            load_source(old_text, first, folder_reader(old_path.parent)),
+            load_source(new_text, second, folder_reader(new_path.parent)),
             level=current.level,
             policy=current.policy,
         )
