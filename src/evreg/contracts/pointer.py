@@ -27,6 +27,19 @@ def split(pointer: str) -> list[str]:
     return [t.replace("~1", "/").replace("~0", "~") for t in unquote(fragment).split("/")[1:]]
 
 
+def resolve(document: object, pointer: str) -> object:
+    """The node at ``pointer`` (``#/a/b``) in ``document``; LookupError when there is none."""
+    node = document
+    for token in split(pointer):
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            raise LookupError(f"{pointer} points at nothing")
+    return node
+
+
 def is_within(pointer: str, ancestor: str) -> bool:
     """True when ``pointer`` is ``ancestor`` or below it."""
     return pointer == ancestor or pointer.startswith(ancestor.rstrip("/") + "/")

@@ -36,7 +36,7 @@ from evreg.contracts import (
     load_contract,
 )
 from evreg.registry import errors
-from evreg.registry.payloads import PayloadError, PayloadSubject, payload_subjects
+from evreg.registry.payloads import PayloadSubject, payload_subjects
 from evreg.registry.store import Reference, Store
 from evreg.registry.store import queries as q
 from evreg.registry.store.tables import GLOBAL, SchemaReference, SchemaRow, SubjectVersion
@@ -765,7 +765,7 @@ class RegistryService:
                 contract = self._prepare(session, given).contract
             try:
                 derived = payload_subjects(contract)
-            except PayloadError as exc:
+            except ContractError as exc:
                 raise errors.InvalidSchema(f"Invalid schema: {exc}") from None
         with self._write(subject, *(d.subject for d in derived)) as session:
             registered = self._register_locked(

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from evreg.contracts.compat.report import Change
-from evreg.contracts.compat.schema_view import escape
 from evreg.contracts.model import Channel, Contract, Message
+from evreg.contracts.pointer import escape
 
 
 @dataclass(frozen=True, slots=True)

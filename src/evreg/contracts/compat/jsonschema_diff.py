@@ -19,8 +19,9 @@ from typing import Any
 
 from evreg.contracts.compat.report import Change, Policy
 from evreg.contracts.compat.rules import LENIENT_ACCEPTS, STRICT_ACCEPTS
-from evreg.contracts.compat.schema_view import Kind, Node, SchemaView, escape, is_metadata_only
+from evreg.contracts.compat.schema_view import Kind, Node, SchemaView, is_metadata_only
 from evreg.contracts.model import SchemaRef
+from evreg.contracts.pointer import escape
 
 Path = str  # internal: "" for the root, "/properties/a" below it
 IPath = tuple[str | int, ...]

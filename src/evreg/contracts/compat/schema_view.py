@@ -17,10 +17,11 @@ import json
 from collections.abc import Mapping
 from enum import IntEnum
 from typing import Any
-from urllib.parse import unquote
 
+from evreg.contracts import pointer
 from evreg.contracts.errors import ContractError
 from evreg.contracts.model import DRAFT4, DRAFT6, DRAFT7, SchemaRef
+from evreg.contracts.pointer import escape
 from evreg.contracts.refs import RefResolver
 
 
@@ -153,14 +154,6 @@ class Node:
 
     def __repr__(self) -> str:
         return f"Node({self.kind.name}, {self.ptr})"
-
-
-def escape(segment: str) -> str:
-    return segment.replace("~", "~0").replace("/", "~1")
-
-
-def _unescape(segment: str) -> str:
-    return unquote(segment).replace("~1", "/").replace("~0", "~")
 
 
 def is_metadata_only(raw: Mapping[str, Any]) -> bool:
@@ -361,18 +354,11 @@ class SchemaView:
         return clone
 
     def _resolve(self, ref: str, where: str | None) -> tuple[Any, str | None]:
-        if ref.startswith("#") and (ref == "#" or ref.startswith("#/")):
-            doc = self.ref.document
-            node: Any = doc
-            for seg in ref[2:].split("/") if len(ref) > 2 else []:
-                seg = _unescape(seg)
-                if isinstance(node, dict) and seg in node:
-                    node = node[seg]
-                elif isinstance(node, list) and seg.isdigit() and int(seg) < len(node):
-                    node = node[int(seg)]
-                else:
-                    raise ContractError(f"$ref {ref!r} points at nothing", pointer=where)
-            return node, ref
+        if ref == "#" or ref.startswith("#/"):
+            try:
+                return pointer.resolve(self.ref.document, ref), ref
+            except LookupError:
+                raise ContractError(f"$ref {ref!r} points at nothing", pointer=where) from None
         if self._resolver is None:
             self._resolver = RefResolver(
                 self.ref.document, references=self.ref.resources, draft=self.draft
