@@ -1,0 +1,299 @@
+"""What each UI page shows, as plain data: the HTML pages render it and the ``/api/ui`` twins
+return it as JSON, so both always agree."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from evreg.contracts import Contract, Level, Report
+from evreg.registry import errors
+from evreg.registry.service import RegistryService, VersionSpec, Views, parse_level
+from evreg.registry.store import queries as q
+from evreg.registry.web import queries
+from evreg.registry.web.highlight import pretty
+from evreg.registry.web.schema_table import property_rows
+
+PAYLOAD_SUFFIX = "-value"
+CONTEXT_LINES = 3
+
+
+def _contract(service: RegistryService, schema_id: int) -> Contract:
+    """The stored schema as a loaded contract (from the service's cache when it is there)."""
+    with service._read() as session:
+        row = q.get_schema(session, schema_id)
+        if row is None:  # pragma: no cover - foreign key
+            raise errors.SchemaNotFound()
+        return service._stored_contract(session, row)
+
+
+def _facts(service: RegistryService, subject: str) -> queries.SubjectFacts:
+    facts = queries.subject_facts(service, subject)
+    if facts is None:
+        raise errors.SubjectNotFound(subject)
+    return facts
+
+
+def _table(ref: Any) -> dict[str, Any] | None:
+    if ref is None:
+        return None
+    rows, truncated = property_rows(ref.schema, ref.document, ref.resources)
+    return {"pointer": ref.pointer, "rows": [r.to_dict() for r in rows], "truncated": truncated}
+
+
+def sent_payload_subjects(contract: Contract) -> list[dict[str, Any]]:
+    """``<address>-value`` for each channel the contract's application sends on."""
+    out: dict[str, dict[str, Any]] = {}
+    for operation in contract.operations.values():
+        if operation.action != "send":
+            continue
+        channel = contract.channels.get(operation.channel)
+        if channel is None or not channel.address:
+            continue
+        name = f"{channel.address}{PAYLOAD_SUFFIX}"
+        entry = out.setdefault(name, {"subject": name, "channel": channel.key, "messages": []})
+        for message in operation.messages or channel.messages:
+            if message not in entry["messages"]:
+                entry["messages"].append(message)
+    return [out[k] for k in sorted(out)]
+
+
+# ---------------------------------------------------------------- subject
+
+
+def subject_view(service: RegistryService, subject: str) -> dict[str, Any]:
+    facts = _facts(service, subject)
+    live = [v for v in facts.versions if not v.deleted]
+    latest = live[-1] if live else facts.versions[-1]
+    payloads: list[dict[str, Any]] = []
+    title = None
+    if latest.schema_type == "ASYNCAPI":
+        contract = _contract(service, latest.id)
+        title = contract.title
+        payloads = sent_payload_subjects(contract)
+        existing = queries.live_subjects(service, [p["subject"] for p in payloads])
+        for entry in payloads:
+            entry["registered"] = entry["subject"] in existing
+    derived_from: list[dict[str, Any]] = []
+    for version in facts.versions:
+        origin = version.derived_from
+        if origin and isinstance(origin.get("subject"), str):
+            derived_from.append({**origin, "payloadVersion": version.version})
+    return {
+        "subject": subject,
+        "title": title,
+        "schemaType": latest.schema_type,
+        "latest": latest.version,
+        "level": facts.level,
+        "levelSource": facts.level_source,
+        "policy": facts.policy,
+        "policySource": facts.policy_source,
+        "mode": facts.mode,
+        "versions": [v.to_dict() for v in reversed(facts.versions)],  # newest first
+        "payloadSubjects": payloads,
+        "derivedFrom": derived_from,
+    }
+
+
+# ---------------------------------------------------------------- version
+
+
+def _examples_of(contract: Contract) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if contract.is_asyncapi:
+        for message in contract.messages.values():
+            for index, example in enumerate(message.examples):
+                name = None
+                if isinstance(example, dict):
+                    name = example.get("name") or example.get("summary")
+                out.append(
+                    {
+                        "message": message.key,
+                        "name": str(name) if name else f"example {index + 1}",
+                        "value": example,
+                    }
+                )
+    elif isinstance(contract.document, dict) and isinstance(
+        contract.document.get("examples"), list
+    ):
+        for index, example in enumerate(contract.document["examples"]):
+            out.append({"message": None, "name": f"example {index + 1}", "value": example})
+    return out
+
+
+def version_view(service: RegistryService, subject: str, spec: VersionSpec) -> dict[str, Any]:
+    if not queries.storable(subject):
+        raise errors.SubjectNotFound(subject)
+    registered = service.get_version(subject, spec, deleted=True)
+    facts = _facts(service, subject)
+    contract = _contract(service, registered.id)
+    numbers = [v.version for v in facts.versions]
+    index = numbers.index(registered.version) if registered.version in numbers else -1
+    view: dict[str, Any] = {
+        "subject": subject,
+        "version": registered.version,
+        "id": registered.id,
+        "schemaType": registered.schema_type,
+        "deleted": registered.deleted,
+        "title": contract.title,
+        "specVersion": contract.version,
+        "references": [
+            {"name": r.name, "subject": r.subject, "version": r.version}
+            for r in registered.references
+        ],
+        "versions": numbers,
+        "previous": numbers[index - 1] if index > 0 else None,
+        "next": numbers[index + 1] if 0 <= index < len(numbers) - 1 else None,
+        "latest": facts.versions[-1].version if facts.versions else registered.version,
+        "channels": [],
+        "operations": [],
+        "messages": [],
+        "schema": None,
+        "examples": _examples_of(contract),
+        "document": json.loads(registered.schema),
+    }
+    if contract.is_asyncapi:
+        payloads = {p["channel"]: p["subject"] for p in sent_payload_subjects(contract)}
+        view["channels"] = [
+            {
+                "key": c.key,
+                "address": c.address,
+                "description": c.description,
+                "messages": list(c.messages),
+                "payloadSubject": payloads.get(c.key),
+            }
+            for c in contract.channels.values()
+        ]
+        view["operations"] = [
+            {
+                "key": o.key,
+                "action": o.action,
+                "channel": o.channel,
+                "messages": list(o.messages),
+                "description": o.description,
+            }
+            for o in contract.operations.values()
+        ]
+        view["messages"] = [
+            {
+                "key": m.key,
+                "name": m.name,
+                "title": m.title,
+                "summary": m.summary,
+                "description": m.description,
+                "contentType": m.content_type,
+                "payload": _table(m.payload),
+                "headers": _table(m.headers),
+            }
+            for m in contract.messages.values()
+        ]
+    else:
+        view["schema"] = _table(contract.schema)
+    return view
+
+
+# ---------------------------------------------------------------- diff
+
+
+@dataclass(frozen=True, slots=True)
+class DiffLine:
+    old_number: int | None
+    old: str | None
+    new_number: int | None
+    new: str | None
+    tag: str  # equal, replace, delete, insert, skip (n unchanged lines folded)
+
+
+def side_by_side(old_text: str, new_text: str, context: int = CONTEXT_LINES) -> list[DiffLine]:
+    """Line pairs of two pretty documents; unchanged runs longer than ``2*context`` folded."""
+    old_lines, new_lines = old_text.split("\n"), new_text.split("\n")
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    out: list[DiffLine] = []
+    opcodes = matcher.get_opcodes()
+    for position, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+        if tag == "equal":
+            length = i2 - i1
+            head = context if position > 0 else 0  # after the previous change
+            tail = context if position < len(opcodes) - 1 else 0  # before the next one
+            shown: list[int | None] = list(range(length))
+            if len(opcodes) > 1 and length > head + tail + 1:
+                shown = [*range(head), None, *range(length - tail, length)]
+            for k in shown:
+                if k is None:
+                    folded = length - head - tail
+                    out.append(DiffLine(None, None, None, None, f"skip:{folded}"))
+                else:
+                    out.append(
+                        DiffLine(i1 + k + 1, old_lines[i1 + k], j1 + k + 1, new_lines[j1 + k], tag)
+                    )
+            continue
+        span = max(i2 - i1, j2 - j1)
+        for k in range(span):
+            i, j = i1 + k, j1 + k
+            out.append(
+                DiffLine(
+                    i + 1 if i < i2 else None,
+                    old_lines[i] if i < i2 else None,
+                    j + 1 if j < j2 else None,
+                    new_lines[j] if j < j2 else None,
+                    tag,
+                )
+            )
+    return out
+
+
+def _finding_order(finding: dict[str, Any]) -> tuple[int, str, str]:
+    return (0 if finding["breaking"] else 1, str(finding["path"]), str(finding["rule"]))
+
+
+def diff_view(
+    service: RegistryService,
+    subject: str,
+    old: VersionSpec,
+    new: VersionSpec,
+    *,
+    level: str | None = None,
+    policy: str | None = None,
+) -> dict[str, Any]:
+    """Two versions side by side and every finding of ``new`` after ``old``."""
+    if not queries.storable(subject):
+        raise errors.SubjectNotFound(subject)
+    facts = _facts(service, subject)
+    note = None
+    chosen = parse_level(level).value if level else facts.level
+    if chosen == Level.NONE.value:
+        note = (
+            "The subject's level is NONE, so the registry checks nothing on registration; "
+            "the findings below are what BACKWARD would report."
+            if not level
+            else "Level NONE reports no change: pick another level to see the findings."
+        )
+        if not level:
+            chosen = Level.BACKWARD.value
+    older = service.get_version(subject, old, deleted=True)
+    newer = service.get_version(subject, new, deleted=True)
+    report: Report = Views(service).diff(
+        subject, older.version, newer.version, level=chosen, policy=policy
+    )
+    findings = sorted((f.to_dict() for f in report.findings), key=_finding_order)
+    return {
+        "subject": subject,
+        "from": older.version,
+        "to": newer.version,
+        "fromId": older.id,
+        "toId": newer.id,
+        "versions": [v.version for v in facts.versions],
+        "subjectLevel": facts.level,
+        "note": note,
+        "report": {
+            "is_compatible": report.is_compatible,
+            "level": report.level.value,
+            "policy": report.policy.value,
+            "findings": findings,
+        },
+        "breaking": sum(1 for f in findings if f["breaking"]),
+        "old": pretty(json.loads(older.schema)),
+        "new": pretty(json.loads(newer.schema)),
+    }
