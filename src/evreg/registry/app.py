@@ -22,6 +22,9 @@ from evreg.registry.loader import load_directory
 from evreg.registry.service import RegistryService
 from evreg.registry.settings import Settings
 from evreg.registry.store import Store
+from evreg.registry.web import STATIC_PATH as UI_STATIC_PATH
+from evreg.registry.web import router as ui_router
+from evreg.registry.web import static_files as ui_static_files
 
 log = logging.getLogger("evreg.registry")
 
@@ -73,6 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     observability.install(app, observability.Metrics(service))  # outermost: sees every request
     app.include_router(confluent_router)
     app.include_router(evreg_router)
+    app.include_router(ui_router)  # the web UI (/ui/) and its JSON twins (/api/ui/)
+    app.mount(UI_STATIC_PATH, ui_static_files(), name="ui-static")
 
     _status = {"type": "object", "properties": {"status": {"type": "string"}}}
 
