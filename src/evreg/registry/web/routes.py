@@ -7,7 +7,7 @@ same read-only code as their twins (:mod:`evreg.registry.web.pages`), in a worke
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, urlencode
 
@@ -64,8 +64,9 @@ def when(value: str | None) -> str:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return value
-    suffix = " UTC" if moment.utcoffset() is not None and not moment.utcoffset() else ""
-    return moment.strftime("%Y-%m-%d %H:%M:%S") + suffix
+    if moment.tzinfo is not None:  # the registry stores UTC (SQLite hands it back naive)
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _highlight(value: Any) -> Markup:
