@@ -38,10 +38,11 @@ def _schema(title: str, description: str, *extras: str) -> str:
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'ui.db'}", load_dir=None)
-    with TestClient(create_app(settings)) as test_client:
+def client(database_url: str) -> Iterator[TestClient]:
+    """The app in process, on SQLite and on PostgreSQL."""
+    with TestClient(create_app(Settings(database_url=database_url))) as test_client:
         yield test_client
+        test_client.app.state.service.store.close()  # type: ignore[attr-defined]
 
 
 def _register(client: TestClient, subject: str, schema: str, kind: str = "JSON") -> int:

@@ -126,7 +126,7 @@ def _examples_of(contract: Contract) -> list[dict[str, Any]]:
 def version_view(service: RegistryService, subject: str, spec: VersionSpec) -> dict[str, Any]:
     if not queries.storable(subject):
         raise errors.SubjectNotFound(subject)
-    registered = service.get_version(subject, spec, deleted=True)
+    registered = service.get_version(subject, spec, deleted=spec != "latest")
     facts = _facts(service, subject)
     contract = _contract(service, registered.id)
     numbers = [v.version for v in facts.versions]
