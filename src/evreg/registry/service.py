@@ -35,7 +35,7 @@ from evreg.contracts import (
     check_compatibility,
     load_contract,
 )
-from evreg.registry import errors
+from evreg.registry import errors, flow
 from evreg.registry.payloads import PayloadSubject, payload_subjects
 from evreg.registry.store import Reference, Store
 from evreg.registry.store import queries as q
@@ -231,6 +231,7 @@ class RegistryService:
         self.payload_subjects = payload_subjects
         self._contracts: LRU[str, Contract] = LRU(cache_size)
         self._reports: LRU[tuple[str, str, str, str], Report] = LRU(cache_size)
+        self._endpoints: dict[str, tuple[flow.Endpoint, ...]] = {}
 
     # ------------------------------------------------------------ plumbing
 
@@ -768,9 +769,16 @@ class RegistryService:
             except ContractError as exc:
                 raise errors.InvalidSchema(f"Invalid schema: {exc}") from None
         with self._write(subject, *(d.subject for d in derived)) as session:
+            before = {row.version for row in q.versions(session, subject)}
             registered = self._register_locked(
                 session, subject, given, actor=actor, schema_id=schema_id, version=version
             )
+            if (
+                registered.schema_type == "ASYNCAPI"
+                and registered.version not in before
+                and self._mode(session, subject) != "IMPORT"
+            ):
+                self._block_on_consumers(session, subject, given, registered.version)
             if derived and self._mode(session, subject) != "IMPORT":
                 for item in derived:
                     payload = SchemaInput(
@@ -789,6 +797,125 @@ class RegistryService:
                         },
                     )
             return registered
+
+    # ------------------------------------------------------------ the event-flow map
+
+    def _consumer_mode(self, session: Session, subject: str | None) -> str:
+        for key in ([subject] if subject else []) + [GLOBAL]:
+            row = q.get_consumer_checks(session, key)
+            if row is not None:
+                return row.mode
+        return flow.DEFAULT_CONSUMER_CHECKS
+
+    def _consumer_check(
+        self,
+        session: Session,
+        subject: str | None,
+        contract: Contract,
+        version: int | None,
+        mode: str,
+    ) -> flow.ConsumerCheck:
+        if not contract.is_asyncapi:
+            return flow.ConsumerCheck(mode, None)
+        name = subject or "<contract>"
+        mine = flow.endpoints(contract, name, version)
+        app = flow.application_of(contract, name)
+        if mode == "off":
+            return flow.ConsumerCheck(mode, app)
+        others = flow.live_endpoints(
+            session,
+            lambda row: self._stored_contract(session, row),
+            self._endpoints,
+            exclude=subject,
+        )
+        policy = self._effective(session, subject).policy
+        found = flow.check_endpoints(mine, others, policy)
+        return flow.ConsumerCheck(mode, app, tuple(found))
+
+    def _block_on_consumers(
+        self, session: Session, subject: str, given: SchemaInput, version: int
+    ) -> None:
+        mode = self._consumer_mode(session, subject)
+        if mode != "block":
+            return
+        contract = self._prepare(session, given).contract
+        result = self._consumer_check(session, subject, contract, version, mode)
+        if result.findings:
+            details = [flow.describe_consumer_finding(f) for f in result.findings]
+            details.append("{consumerChecks:'block'}")
+            raise errors.IncompatibleSchema(subject, details, result)
+
+    def consumer_check(self, subject: str, given: SchemaInput) -> flow.ConsumerCheck:
+        """What registering ``given`` under ``subject`` would break for its peers."""
+        _known(subject, missing_ok=True)
+        with self._read() as session:
+            prepared = self._prepare(session, given)
+            live = q.versions(session, subject)
+            number = (live[-1].version + 1) if live else 1
+            mode = self._consumer_mode(session, subject)
+            return self._consumer_check(
+                session, subject, prepared.contract, number, "warn" if mode == "off" else mode
+            )
+
+    def can_i_deploy(self, given: SchemaInput) -> flow.ConsumerCheck:
+        """Can every application that talks to this contract's application today still?"""
+        with self._read() as session:
+            prepared = self._prepare(session, given)
+            mode = self._consumer_mode(session, None)
+            return self._consumer_check(
+                session, None, prepared.contract, None, "warn" if mode == "off" else mode
+            )
+
+    def flow_map(self) -> flow.FlowMap:
+        with self._read() as session:
+            found = flow.live_endpoints(
+                session, lambda row: self._stored_contract(session, row), self._endpoints
+            )
+            return flow.FlowMap(tuple(found))
+
+    def get_consumer_checks(self, subject: str | None = None) -> str:
+        if subject is not None:
+            _known(subject, missing_ok=True)
+        with self._read() as session:
+            return self._consumer_mode(session, subject)
+
+    def set_consumer_checks(
+        self, subject: str | None, mode: str, *, actor: str = "anonymous"
+    ) -> str:
+        if subject:
+            _check_subject_name(subject)
+        wanted = mode.lower() if isinstance(mode, str) else ""
+        if wanted not in flow.CONSUMER_CHECK_MODES:
+            raise errors.InvalidMode(
+                f"Invalid consumerChecks {mode!r}: choose from block, warn, off"
+            )
+        with self._write() as session:
+            before = q.get_consumer_checks(session, subject or GLOBAL)
+            q.put_consumer_checks(session, subject or GLOBAL, wanted)
+            q.audit(
+                session,
+                actor=actor,
+                action="consumer-checks.set",
+                subject=subject,
+                before={"consumerChecks": before.mode} if before else None,
+                after={"consumerChecks": wanted},
+            )
+            return wanted
+
+    def delete_consumer_checks(self, subject: str, *, actor: str = "anonymous") -> str:
+        _known(subject, missing_ok=True)
+        with self._write() as session:
+            before = q.delete_consumer_checks(session, subject)
+            if before is None:
+                raise errors.SubjectConfigNotFound(subject)
+            q.audit(
+                session,
+                actor=actor,
+                action="consumer-checks.delete",
+                subject=subject,
+                before={"consumerChecks": before.mode},
+            )
+            return before.mode
 
     def _register_locked(
         self,

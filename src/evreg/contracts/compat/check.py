@@ -192,3 +192,20 @@ def _finding(
         channel=channel or change.channel,
         message_name=message_name or change.message_name,
     )
+
+
+def check_reader(
+    writer: SchemaRef,
+    reader: SchemaRef,
+    policy: Policy | str = "STRICT",
+    witnesses: bool = True,
+    prefix: str = "",
+) -> list[Finding]:
+    """Can a reader holding ``reader`` read every event ``writer`` allows? Every finding.
+
+    The direct reader/writer question (one consumer against one producer), as BACKWARD asks
+    it of two versions: breaking findings carry a witness that ``writer`` accepts and
+    ``reader`` rejects.
+    """
+    run = _Run(Level.BACKWARD, _enum(Policy, policy, "policy"), witnesses)
+    return run.schemas(writer, reader, None, prefix)

@@ -16,6 +16,7 @@ from evreg.registry.store.tables import (
     ApiToken,
     AuditEvent,
     ConfigRow,
+    ConsumerChecksRow,
     ModeRow,
     SchemaReference,
     SchemaRow,
@@ -235,6 +236,29 @@ def put_mode(session: Session, subject: str, mode: str) -> ModeRow:
 
 def delete_mode(session: Session, subject: str) -> ModeRow | None:
     row = session.get(ModeRow, subject)
+    if row is not None:
+        session.delete(row)
+        session.flush()
+    return row
+
+
+def get_consumer_checks(session: Session, subject: str = GLOBAL) -> ConsumerChecksRow | None:
+    return session.get(ConsumerChecksRow, subject)
+
+
+def put_consumer_checks(session: Session, subject: str, mode: str) -> ConsumerChecksRow:
+    row = session.get(ConsumerChecksRow, subject)
+    if row is None:
+        row = ConsumerChecksRow(subject=subject, mode=mode)
+    row.mode = mode
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    return row
+
+
+def delete_consumer_checks(session: Session, subject: str) -> ConsumerChecksRow | None:
+    row = session.get(ConsumerChecksRow, subject)
     if row is not None:
         session.delete(row)
         session.flush()

@@ -89,6 +89,16 @@ class ModeRow(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
+class ConsumerChecksRow(SQLModel, table=True):
+    """The ``consumerChecks`` mode (block, warn, off) of a subject, or the global one."""
+
+    __tablename__ = "consumer_checks"
+
+    subject: str = Field(primary_key=True, sa_type=Text)
+    mode: str = Field(max_length=8)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
 class ApiToken(SQLModel, table=True):
     """An API token: only the sha256 of the secret is stored."""
 
