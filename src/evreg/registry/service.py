@@ -1168,12 +1168,20 @@ def _known(subject: str, *, missing_ok: bool = False) -> None:
         raise errors.InvalidSubject("Invalid subject: the name cannot be stored")
 
 
+# PostgreSQL cannot index a (subject, version) key much above 2.7 kB: longer names are refused.
+MAX_SUBJECT_BYTES = 2048
+
+
 def _check_subject_name(subject: str) -> None:
     if not subject or not subject.strip():
         raise errors.InvalidSubject("Invalid subject: the subject name is empty")
     if any(ord(ch) < 0x20 for ch in subject) or not storable(subject):
         raise errors.InvalidSubject(
             "Invalid subject: control characters or invalid Unicode in the subject name"
+        )
+    if len(subject.encode("utf-8")) > MAX_SUBJECT_BYTES:
+        raise errors.InvalidSubject(
+            f"Invalid subject: the name is longer than {MAX_SUBJECT_BYTES} bytes (UTF-8)"
         )
 
 
