@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal, or_, select
+from sqlalchemy import Select, and_, exists, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from evreg.registry.service import DEFAULT_LEVEL, DEFAULT_MODE, DEFAULT_POLICY, RegistryService
@@ -203,72 +203,113 @@ def list_subjects(
         return SubjectPage([], 0, page, size, sort, order, q)
     with service._read() as session:
         global_level, global_policy = _global_config(session)
-        latest = (
-            select(
-                _versions.c.subject.label("subject"),
-                func.max(_versions.c.version).label("version"),
-                func.count().label("n"),
-            )
-            .where(_versions.c.deleted.is_(False))
-            .group_by(_versions.c.subject)
-            .subquery("latest")
-        )
+        # The latest live version of each subject. Ordered by name without a search (the
+        # default page), "no live version of it is newer" lets the database walk the
+        # (subject, version) index and stop after one page; other orders and searches scan
+        # every subject once, which one GROUP BY does faster.
         row = _versions.alias("v")
+        source: Any = row
+        walk = sort == "subject" and not needle
+        if walk:
+            newer = _versions.alias("newer")
+            latest_only: ColumnElement[bool] = and_(
+                row.c.deleted.is_(False),
+                ~exists().where(
+                    newer.c.subject == row.c.subject,
+                    newer.c.version > row.c.version,
+                    newer.c.deleted.is_(False),
+                ),
+            )
+        else:
+            latest = (
+                select(
+                    _versions.c.subject.label("subject"),
+                    func.max(_versions.c.version).label("version"),
+                )
+                .where(_versions.c.deleted.is_(False))
+                .group_by(_versions.c.subject)
+                .subquery("latest")
+            )
+            source = latest.join(
+                row, and_(row.c.subject == latest.c.subject, row.c.version == latest.c.version)
+            )
+            latest_only = and_(True)
         level = func.coalesce(_config.c.compatibility_level, literal(global_level))
         policy = func.coalesce(_config.c.compatibility_policy, literal(global_policy))
-        statement: Select[Any] = select(
-            latest.c.subject,
-            latest.c.version,
-            latest.c.n,
+        columns: list[Any] = [
+            row.c.subject,
+            row.c.version,
             row.c.schema_id,
             row.c.created_at,
             _schemas.c.schema_type,
             level.label("level"),
             policy.label("policy"),
-            func.count().over().label("total"),
-        ).select_from(
-            latest.join(
-                row, and_(row.c.subject == latest.c.subject, row.c.version == latest.c.version)
+        ]
+        if not walk:  # the count comes with the page, from the one scan
+            columns.append(func.count().over().label("total"))
+        statement: Select[Any] = (
+            select(*columns)
+            .select_from(
+                source.join(_schemas, _schemas.c.id == row.c.schema_id).outerjoin(
+                    _config, _config.c.subject == row.c.subject
+                )
             )
-            .join(_schemas, _schemas.c.id == row.c.schema_id)
-            .outerjoin(_config, _config.c.subject == latest.c.subject)
+            .where(latest_only)
         )
         if needle:
             pattern = _like_pattern(needle)
             if service.store.is_postgres:
                 match: ColumnElement[bool] = or_(
-                    latest.c.subject.ilike(pattern, escape="\\"),
+                    row.c.subject.ilike(pattern, escape="\\"),
                     _schemas.c.canonical.ilike(pattern, escape="\\"),
                 )
             else:  # SQLite's LIKE ignores ASCII case already, without copying the text
                 match = or_(
-                    latest.c.subject.like(pattern, escape="\\"),
+                    row.c.subject.like(pattern, escape="\\"),
                     _schemas.c.canonical.like(pattern, escape="\\"),
                 )
             statement = statement.where(match)
         key = {
-            "subject": latest.c.subject,
+            "subject": row.c.subject,
             "type": _schemas.c.schema_type,
-            "version": latest.c.version,
+            "version": row.c.version,
             "changed": row.c.created_at,
             "level": level,
         }[sort]
         ordering = [key.desc() if order == "desc" else key.asc()]
         if sort != "subject":
-            ordering.append(latest.c.subject.asc())
+            ordering.append(row.c.subject.asc())
         paged = statement.order_by(*ordering).limit(size).offset((page - 1) * size)
         found = session.execute(paged).all()
-        total = int(found[0].total) if found else 0
-        if not found and page > 1:  # past the end: still say how many there are
+        if walk:
+            live = select(func.count(func.distinct(_versions.c.subject))).where(
+                _versions.c.deleted.is_(False)
+            )
+            total = int(session.execute(live).scalar() or 0)
+        elif found:
+            total = int(found[0].total)
+        elif page > 1:  # past the end: still say how many there are
             count = select(func.count()).select_from(statement.subquery())
             total = int(session.execute(count).scalar() or 0)
+        else:
+            total = 0
         texts: dict[int, str] = {}
+        counts: dict[str, int] = {}
         if found:
             ids = sorted({int(r.schema_id) for r in found})
             texts = {
                 int(i): str(c)
                 for i, c in session.execute(
                     select(_schemas.c.id, _schemas.c.canonical).where(_schemas.c.id.in_(ids))
+                ).all()
+            }
+            names = [str(r.subject) for r in found]
+            counts = {
+                str(subject): int(n)
+                for subject, n in session.execute(
+                    select(_versions.c.subject, func.count())
+                    .where(_versions.c.subject.in_(names), _versions.c.deleted.is_(False))
+                    .group_by(_versions.c.subject)
                 ).all()
             }
     rows = []
@@ -279,7 +320,7 @@ def list_subjects(
             SubjectSummary(
                 subject=str(r.subject),
                 version=int(r.version),
-                versions=int(r.n),
+                versions=counts.get(str(r.subject), 1),
                 id=int(r.schema_id),
                 schema_type=str(r.schema_type),
                 level=str(r.level),
