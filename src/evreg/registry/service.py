@@ -1375,23 +1375,19 @@ class Views:
         svc = self.service
         hits: list[SearchHit] = []
         with svc._read() as session:
-            for subject in q.subjects(session):
-                rows = q.versions(session, subject)
-                if not rows:
-                    continue
-                latest = rows[-1]
-                schema = q.get_schema(session, latest.schema_id)
-                if schema is None:  # pragma: no cover - foreign key
-                    continue
-                if needle in subject.lower():
-                    match = "subject"
-                elif needle in schema.canonical.lower():
-                    match = "schema"
-                else:
-                    continue
-                hits.append(
-                    SearchHit(subject, latest.version, latest.schema_id, schema.schema_type, match)
+            latest_rows = q.latest_live_versions(session)
+        for latest in latest_rows:
+            if needle in latest.subject.lower():
+                match = "subject"
+            elif needle in latest.canonical.lower():
+                match = "schema"
+            else:
+                continue
+            hits.append(
+                SearchHit(
+                    latest.subject, latest.version, latest.schema_id, latest.schema_type, match
                 )
-                if len(hits) >= limit:
-                    break
+            )
+            if len(hits) >= limit:
+                break
         return hits
