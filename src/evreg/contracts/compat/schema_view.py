@@ -92,6 +92,9 @@ _OLD_DRAFTS = frozenset({DRAFT4, DRAFT6, DRAFT7})
 _MAX_REF_CHAIN = 64
 
 
+_META_KW = frozenset({"$id", "id", "title", "description", "default"})
+
+
 class Meta:
     """The annotations compared as metadata changes."""
 
@@ -246,7 +249,7 @@ class SchemaView:
     def _build(self, raw: Any, ptr: str | None) -> Node:
         if raw is True or not isinstance(raw, dict):
             return Node(self, Kind.FALSE if raw is False else Kind.EMPTY, raw, ptr)
-        meta = Meta(raw, self.draft4)
+        meta = None if raw.keys().isdisjoint(_META_KW) else Meta(raw, self.draft4)
         if "$ref" in raw and (not self.modern or is_pure_ref(raw)):
             return self._follow(raw, ptr, meta)
         parts: list[Node] = []
