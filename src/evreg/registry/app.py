@@ -16,6 +16,7 @@ from evreg.registry.api import errors as api_errors
 from evreg.registry.api import security
 from evreg.registry.api.confluent import router as confluent_router
 from evreg.registry.api.evreg_api import router as evreg_router
+from evreg.registry.api.flow_api import router as flow_router
 from evreg.registry.api.media import json_response, media_content
 from evreg.registry.auth import Tokens
 from evreg.registry.loader import load_directory
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     observability.install(app, observability.Metrics(service))  # outermost: sees every request
     app.include_router(confluent_router)
     app.include_router(evreg_router)
+    app.include_router(flow_router)  # the event-flow map and consumer-aware checks
     app.include_router(ui_router)  # the web UI (/ui/) and its JSON twins (/api/ui/)
     app.mount(UI_STATIC_PATH, ui_static_files(), name="ui-static")
 
