@@ -58,6 +58,9 @@ class FileResult:
     text: str | None = None  # the file's text, to find lines
     error: str | None = None
     error_line: int | None = None
+    # consumer-aware findings from the registry (AsyncAPI contracts), and their mode
+    consumers: tuple[dict[str, Any], ...] = ()
+    consumer_mode: str = "warn"
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -72,6 +75,8 @@ class FileResult:
             if self.text is not None:
                 for finding in out["findings"]:
                     finding["line"] = line_of(self.text, finding["path"])
+        if self.consumers:
+            out["consumers"] = {"mode": self.consumer_mode, "findings": list(self.consumers)}
         if self.error is not None:
             out["error"] = self.error
             if self.error_line is not None:
@@ -140,9 +145,32 @@ class _Against:
                 policy=self.settings.policy if self.policy_flag else None,
             )
             against = f"{self.client.url} subject {subject}"
-            if not report.findings and not self._registered(subject):
+            consumers: tuple[dict[str, Any], ...] = ()
+            mode = "warn"
+            if loaded.contract.is_asyncapi:
+                try:
+                    peers = self.client.consumer_check(subject, loaded.schema, loaded.schema_type)
+                except RegistryRefused as exc:
+                    if exc.status != 404:  # a registry without the flow routes: skip
+                        raise
+                    peers = {}
+                consumers = tuple(peers.get("findings") or ())
+                mode = str(peers.get("mode") or "warn")
+            status = _status(report)
+            if consumers and mode == "block":
+                status = Status.incompatible
+            if not report.findings and not consumers and not self._registered(subject):
                 return FileResult(file, Status.new, against, subject, None, loaded.text)
-            return FileResult(file, _status(report), against, subject, report, loaded.text)
+            return FileResult(
+                file,
+                status,
+                against,
+                subject,
+                report,
+                loaded.text,
+                consumers=consumers,
+                consumer_mode=mode,
+            )
         reader: SiblingReader
         if self.ref is not None:
             old_name = f"git:{self.ref}:{file.display}"
@@ -212,6 +240,16 @@ def _print_text(results: list[FileResult], console: Console) -> None:
             render.report_text(
                 result.report, old=result.against, new=result.file.display, console=console
             )
+        if result.consumers:
+            console.print(
+                Text(
+                    f"  consumer-aware checks (consumerChecks {result.consumer_mode}): "
+                    f"{len(result.consumers)} finding(s) against other applications"
+                )
+            )
+            render.consumer_findings_text(
+                result.consumers, mode=result.consumer_mode, console=console
+            )
 
 
 def _github_lines(results: list[FileResult]) -> list[str]:
@@ -230,6 +268,15 @@ def _github_lines(results: list[FileResult]) -> list[str]:
         elif result.report is not None and result.text is not None:
             lines.extend(
                 render.report_github(result.report, new=result.file.display, new_source=result.text)
+            )
+        if result.consumers and result.text is not None:
+            lines.extend(
+                render.consumer_findings_github(
+                    result.consumers,
+                    mode=result.consumer_mode,
+                    file=result.file.display,
+                    source=result.text,
+                )
             )
     return lines
 

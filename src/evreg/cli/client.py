@@ -213,6 +213,22 @@ class RegistryClient:
         )
         return report_from_dict(data)
 
+    def consumer_check(self, subject: str, schema: str, schema_type: str) -> dict[str, Any]:
+        """Consumer-aware check: the peers on the contract's channels that could not read it."""
+        data = self._json(
+            "POST",
+            f"/api/subjects/{_seg(subject)}/consumer-check",
+            body={"schema": schema, "schemaType": schema_type},
+        )
+        return dict(data)
+
+    def can_i_deploy(self, schema: str, schema_type: str) -> dict[str, Any]:
+        """Whether every producer and consumer this contract talks to can still talk to it."""
+        data = self._json(
+            "POST", "/api/can-i-deploy", body={"schema": schema, "schemaType": schema_type}
+        )
+        return dict(data)
+
     def diff(
         self,
         subject: str,

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from evreg import __version__
+from evreg.cli.can_i_deploy_cmd import can_i_deploy
 from evreg.cli.check_cmd import check
 from evreg.cli.client import RegistryRefused, RegistryUnavailable
 from evreg.cli.compat_cmd import compat
@@ -48,6 +49,7 @@ app.command("serve")(serve)
 app.command("init")(init)
 app.command("push")(push)
 app.command("check")(check)
+app.command("can-i-deploy")(can_i_deploy)
 app.command("diff")(diff)
 app.command("pull")(pull)
 app.command("subjects")(subjects)

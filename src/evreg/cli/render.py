@@ -4,7 +4,7 @@ GitHub workflow commands for pull-request annotations. Nothing here decides a ve
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -217,3 +217,46 @@ def rules_text(rules: Mapping[str, Rule], *, console: Console) -> None:
 
 def _direction_names(directions: Iterable[Direction]) -> list[str]:
     return sorted(d.value for d in directions)
+
+
+def consumer_findings_text(
+    findings: Sequence[Mapping[str, Any]], *, mode: str, console: Console
+) -> None:
+    """Consumer-aware findings (``/api/.../consumer-check``, ``/api/can-i-deploy``)."""
+    label = "BLOCKED" if mode == "block" else "CONSUMER"
+    for item in findings:
+        line = Text(f"  {label}", style="bold red" if mode == "block" else "bold yellow")
+        line.append(f"  {item.get('text', '')}")
+        console.print(line)
+        finding = item.get("finding") or {}
+        if "witness" in finding and finding.get("witness") is not None:
+            console.print(
+                Text(
+                    f"      witness: {item.get('producer')} may send this event and "
+                    f"{item.get('consumer')} rejects it: {compact_json(finding['witness'])}"
+                )
+            )
+        elif finding.get("witness_note"):
+            console.print(Text(f"      witness: {finding['witness_note']}"))
+
+
+def consumer_findings_github(
+    findings: Sequence[Mapping[str, Any]], *, mode: str, file: str, source: str
+) -> list[str]:
+    """``::error``/``::warning`` annotations for consumer-aware findings."""
+    out = []
+    for item in findings:
+        finding = item.get("finding") or {}
+        message = str(item.get("text", ""))
+        if finding.get("witness") is not None:
+            message += f" (witness: {compact_json(finding['witness'])})"
+        out.append(
+            workflow_command(
+                "error" if mode == "block" else "warning",
+                message,
+                file=file,
+                line=line_of(source, str(finding.get("path", ""))),
+                title=f"evreg: consumer {item.get('consumer')} on {item.get('channel')}",
+            )
+        )
+    return out

@@ -262,13 +262,15 @@ def _text(
     channel: str,
     message: str,
     finding: Finding,
+    side: str = "producer",
 ) -> str:
     version = f"v{producer_version}" if producer_version is not None else "the new version"
     prop = _PROPERTY.search(finding.path)
     if prop and finding.rule.startswith(("REQUIRED_PROPERTY_ADDED", "REQUIRED_ATTRIBUTE_ADDED")):
+        verb = "no longer guarantees" if side == "producer" else "does not guarantee"
         head = (
             f"{consumer} expects `{prop.group(1)}`, {producer} {version} of `{message}` "
-            f"on `{channel}` no longer guarantees it"
+            f"on `{channel}` {verb} it"
         )
     else:
         head = (
@@ -294,8 +296,9 @@ def check_endpoints(
                 "producer" if own.action == "send" else "consumer"
             )
             for name, w_schema, _, r_schema in _pairs(writer, reader):
+                prefix = (w_schema if own is writer else r_schema).pointer[1:]
                 try:
-                    findings = check_reader(w_schema, r_schema, policy)
+                    findings = check_reader(w_schema, r_schema, policy, prefix=prefix)
                 except ContractError:
                     continue
                 for finding in findings:
@@ -330,6 +333,7 @@ def check_endpoints(
                                 own.address,
                                 name,
                                 finding,
+                                side,
                             ),
                         )
                     )
