@@ -23,6 +23,7 @@ validators and pure samples live in ``witness_sides``, shared by the finders of 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -112,6 +113,7 @@ class WitnessFinder:
         self._results: dict[tuple[Any, ...], WitnessResult] = {}
         self._shells: dict[tuple[str | int, ...], list[Any]] = {}
         self._proven: dict[str, bool] = {}  # the real validator's verdicts on whole events
+        self._either: dict[str, bool] = {}  # the same with the other reading of `format`
 
     def _prepare(self) -> None:
         if not self._ready:
@@ -128,6 +130,20 @@ class WitnessFinder:
             return False
         return proves(writer, reader, instance)
 
+    def _either_format_reading(self, event: Any) -> bool:
+        """``event`` proves the change whether ``format`` is read as an assertion (as the
+        search does for the writer) or as an annotation (the default): valid under the writer
+        and rejected by the reader both ways."""
+        key = json.dumps(event, sort_keys=True, default=str)
+        known = self._either.get(key)
+        if known is None:
+            writer_ref, reader_ref = self._refs
+            writer = _Role(side_for(writer_ref, writer=False)).root()
+            reader = _Role(side_for(reader_ref, writer=True)).root()
+            known = writer is not None and reader is not None and proves(writer, reader, event)
+            self._either[key] = known
+        return known
+
     def find(self, change: Change) -> WitnessResult:
         """A whole event proving ``change`` breaks, or found=False with the reason."""
         self._prepare()
@@ -137,6 +153,11 @@ class WitnessFinder:
         if result is None:
             try:
                 result = self._search(change, path)
+                if result.found and not self._either_format_reading(result.value):
+                    result = _none(
+                        "the only events found prove the change only if `format` is asserted "
+                        "on one side and not on the other, so none is reported"
+                    )
             except RecursionError:
                 result = _none("the schemas nest too deeply to search for a witness")
             except Exception as exc:  # never let a witness search break a compatibility check
