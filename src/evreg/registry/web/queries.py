@@ -15,7 +15,13 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from evreg.registry.service import DEFAULT_LEVEL, DEFAULT_MODE, DEFAULT_POLICY, RegistryService
+from evreg.registry.service import (
+    DEFAULT_LEVEL,
+    DEFAULT_MODE,
+    DEFAULT_POLICY,
+    AuditEntry,
+    RegistryService,
+)
 from evreg.registry.store.tables import (
     GLOBAL,
     AuditEvent,
@@ -459,34 +465,8 @@ def live_subjects(service: RegistryService, names: list[str]) -> frozenset[str]:
 
 
 @dataclass(frozen=True, slots=True)
-class AuditRow:
-    id: int
-    at: str | None
-    actor: str
-    action: str
-    subject: str | None
-    version: int | None
-    schema_id: int | None
-    before: Any
-    after: Any
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "at": self.at,
-            "actor": self.actor,
-            "action": self.action,
-            "subject": self.subject,
-            "version": self.version,
-            "schemaId": self.schema_id,
-            "before": self.before,
-            "after": self.after,
-        }
-
-
-@dataclass(frozen=True, slots=True)
 class AuditPage:
-    entries: list[AuditRow]
+    entries: list[AuditEntry]
     older: int | None  # pass as ``before`` for the next (older) page; None on the last page
 
     def to_dict(self) -> dict[str, Any]:
@@ -530,9 +510,9 @@ def audit_page(
     with service._read() as session:
         rows = session.execute(statement).all()
     entries = [
-        AuditRow(
+        AuditEntry(
             id=int(r.id),
-            at=_iso(r.at),
+            at=_iso(r.at) or "",
             actor=str(r.actor),
             action=str(r.action),
             subject=r.subject,
