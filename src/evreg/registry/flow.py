@@ -13,9 +13,10 @@ receiver's schema (the reader) accepts every event the sender's allows.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -34,7 +35,8 @@ Action = Literal["send", "receive"]
 
 
 def application_of(contract: Contract, fallback: str) -> str:
-    """``x-evreg-application``, else ``info.title``, else ``fallback``."""
+    """``x-evreg-application``, else ``info.title``, else ``fallback`` (the ``--application``
+    given when it was pushed, else the subject name)."""
     doc = contract.document if isinstance(contract.document, dict) else {}
     named = doc.get("x-evreg-application")
     if isinstance(named, str) and named.strip():
@@ -47,6 +49,17 @@ def application_of(contract: Contract, fallback: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class EndpointMessage:
+    """A message one side declares on a channel: its payload and, if any, its headers."""
+
+    name: str  # the message's name, else its key
+    key: str  # its key in the contract (the anchor on the contract version page)
+    payload: SchemaRef
+    headers: SchemaRef | None
+    pointer: str  # where the message sits in its document
+
+
+@dataclass(frozen=True, slots=True)
 class Endpoint:
     """One application's side of one channel address: what it sends, or what it receives."""
 
@@ -55,19 +68,37 @@ class Endpoint:
     version: int | None  # None: a contract not registered (yet)
     action: Action
     address: str
-    messages: tuple[tuple[str, SchemaRef], ...]  # (message name, payload)
+    messages: tuple[EndpointMessage, ...]
+    fingerprint: str = ""  # of the contract it comes from
 
     @property
     def message_names(self) -> list[str]:
-        return [name for name, _ in self.messages]
+        return [m.name for m in self.messages]
+
+    @property
+    def key(self) -> tuple[str, str, int | None, str, str, str]:
+        return (
+            self.application,
+            self.subject,
+            self.version,
+            self.fingerprint,
+            self.action,
+            self.address,
+        )
 
 
-def endpoints(contract: Contract, subject: str, version: int | None) -> list[Endpoint]:
-    """The endpoints an AsyncAPI contract declares (one per action and address)."""
+def endpoints(
+    contract: Contract, subject: str, version: int | None, application: str | None = None
+) -> list[Endpoint]:
+    """The endpoints an AsyncAPI contract declares (one per action and address).
+
+    ``application`` names the application when the document does not (the ``--application``
+    of ``evreg push``); else the subject name does.
+    """
     if not contract.is_asyncapi:
         return []
-    app = application_of(contract, subject)
-    grouped: dict[tuple[Action, str], list[tuple[str, SchemaRef]]] = {}
+    app = application_of(contract, application or subject)
+    grouped: dict[tuple[Action, str], list[EndpointMessage]] = {}
     for operation in contract.operations.values():
         channel = contract.channels.get(operation.channel)
         if channel is None:
@@ -80,20 +111,108 @@ def endpoints(contract: Contract, subject: str, version: int | None) -> list[End
             if message is None or message.payload is None:
                 continue
             name = message.name or message.key
-            if all(name != n for n, _ in found):
-                found.append((name, message.payload))
+            if all(name != m.name for m in found):
+                found.append(
+                    EndpointMessage(
+                        name, message.key, message.payload, message.headers, message.pointer
+                    )
+                )
     return [
-        Endpoint(app, subject, version, action, address, tuple(msgs))
+        Endpoint(app, subject, version, action, address, tuple(msgs), contract.fingerprint)
         for (action, address), msgs in sorted(grouped.items())
     ]
 
 
 # ---------------------------------------------------------------- the map
 
+EdgeKey = tuple[
+    tuple[str, str, int | None, str, str, str], tuple[str, str, int | None, str, str, str]
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """A sender and a receiver (two applications) on one channel address, and whether the
+    receiver can read what the sender sends (``findings`` empty) or not (the edge is broken)."""
+
+    sender: Endpoint
+    receiver: Endpoint
+    findings: tuple[ConsumerFinding, ...] = ()
+
+    @property
+    def broken(self) -> bool:
+        return bool(self.findings)
+
+    @property
+    def key(self) -> EdgeKey:
+        return (self.sender.key, self.receiver.key)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.sender.application,
+            "to": self.receiver.application,
+            "channel": self.sender.address,
+            "messages": self.sender.message_names,
+            "receiverMessages": self.receiver.message_names,
+            "fromContract": {"subject": self.sender.subject, "version": self.sender.version},
+            "toContract": {"subject": self.receiver.subject, "version": self.receiver.version},
+            "broken": self.broken,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def sender_receiver_pairs(found: Sequence[Endpoint]) -> list[tuple[Endpoint, Endpoint]]:
+    """Every (sender, receiver) of two different applications on the same address."""
+    receivers: dict[str, list[Endpoint]] = {}
+    for e in found:
+        if e.action == "receive":
+            receivers.setdefault(e.address, []).append(e)
+    return [
+        (sender, receiver)
+        for sender in found
+        if sender.action == "send"
+        for receiver in receivers.get(sender.address, ())
+        if receiver.application != sender.application
+    ]
+
+
+# (edge, policy) -> findings: a pure function of its key (both sides' application, subject,
+# version, contract fingerprint, action and address), so one bounded cache serves every registry
+_EDGE_CACHE: dict[tuple[EdgeKey, str], tuple[ConsumerFinding, ...]] = {}
+
+
+def edge_findings(
+    found: Sequence[Endpoint],
+    policy_of: Callable[[str], Policy],
+    cache: dict[tuple[EdgeKey, str], tuple[ConsumerFinding, ...]] = _EDGE_CACHE,
+) -> dict[EdgeKey, tuple[ConsumerFinding, ...]]:
+    """What each receiver cannot read of what its sender sends, under the receiver subject's
+    policy."""
+    out: dict[EdgeKey, tuple[ConsumerFinding, ...]] = {}
+    for sender, receiver in sender_receiver_pairs(found):
+        policy = policy_of(receiver.subject)
+        edge = (sender.key, receiver.key)
+        result = cache.get((edge, policy.value))
+        if result is None:
+            result = tuple(check_endpoints([receiver], [sender], policy))
+            if len(cache) > 4096:
+                cache.clear()
+            cache[(edge, policy.value)] = result
+        out[edge] = result
+    return out
+
 
 @dataclass(frozen=True, slots=True)
 class FlowMap:
     endpoints: tuple[Endpoint, ...]
+    findings: Mapping[EdgeKey, tuple[ConsumerFinding, ...]] = field(default_factory=dict)
+
+    def links(self) -> list[Edge]:
+        """The edges, each with what breaks on it (as far as ``findings`` says)."""
+        return [
+            Edge(sender, receiver, tuple(self.findings.get((sender.key, receiver.key), ())))
+            for sender, receiver in sender_receiver_pairs(self.endpoints)
+        ]
 
     def applications(self) -> list[dict[str, Any]]:
         apps: dict[str, dict[str, Any]] = {}
@@ -116,27 +235,7 @@ class FlowMap:
         return [out[k] for k in sorted(out)]
 
     def edges(self) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        for sender in self.endpoints:
-            if sender.action != "send":
-                continue
-            for receiver in self.endpoints:
-                if receiver.action != "receive" or receiver.address != sender.address:
-                    continue
-                if receiver.application == sender.application:
-                    continue
-                out.append(
-                    {
-                        "from": sender.application,
-                        "to": receiver.application,
-                        "channel": sender.address,
-                        "messages": sender.message_names,
-                        "receiverMessages": receiver.message_names,
-                        "fromContract": {"subject": sender.subject, "version": sender.version},
-                        "toContract": {"subject": receiver.subject, "version": receiver.version},
-                    }
-                )
-        return out
+        return [edge.to_dict() for edge in self.links()]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -184,8 +283,10 @@ def live_endpoints(
     cache: dict[str, tuple[Endpoint, ...]],
     *,
     exclude: str | None = None,
+    named: Mapping[tuple[str, int], str] | None = None,
 ) -> list[Endpoint]:
-    """The endpoints of the latest live version of every AsyncAPI subject (but ``exclude``)."""
+    """The endpoints of the latest live version of every AsyncAPI subject (but ``exclude``);
+    ``named`` holds the ``--application`` each (subject, version) was pushed with, if any."""
     out: list[Endpoint] = []
     for subject in q.subjects(session):
         if subject == exclude:
@@ -196,11 +297,13 @@ def live_endpoints(
         row = q.get_schema(session, live[-1].schema_id)
         if row is None or row.schema_type != "ASYNCAPI":
             continue
-        key = f"{row.fingerprint}:{subject}:{live[-1].version}"
+        version = live[-1].version
+        application = (named or {}).get((subject, version))
+        key = f"{row.fingerprint}:{subject}:{version}:{application or ''}"
         found = cache.get(key)
         if found is None:
             try:
-                found = tuple(endpoints(load(row), subject, live[-1].version))
+                found = tuple(endpoints(load(row), subject, version, application))
             except ContractError:
                 found = ()
             if len(cache) > 4096:
@@ -226,6 +329,7 @@ class ConsumerFinding:
     producer_version: int | None = None
     consumer_version: int | None = None
     text: str = field(default="")
+    part: Literal["payload", "headers"] = "payload"  # where in the message
 
     def to_dict(self) -> dict[str, Any]:
         out = {
@@ -236,23 +340,43 @@ class ConsumerFinding:
             "side": self.side,
             "producerVersion": self.producer_version,
             "consumerVersion": self.consumer_version,
+            "part": self.part,
             "text": self.text,
             "finding": self.finding.to_dict(),
         }
         return out
 
 
-def _pairs(writer: Endpoint, reader: Endpoint) -> Iterable[tuple[str, SchemaRef, str, SchemaRef]]:
-    readers = dict(reader.messages)
-    for name, schema in writer.messages:
-        if name in readers:
-            yield name, schema, name, readers[name]
+def message_pairs(writer: Endpoint, reader: Endpoint) -> Iterable[tuple[EndpointMessage, EndpointMessage]]:
+    readers = {m.name: m for m in reader.messages}
+    for message in writer.messages:
+        if message.name in readers:
+            yield message, readers[message.name]
         elif len(reader.messages) == 1:
-            other, other_schema = reader.messages[0]
-            yield name, schema, other, other_schema
+            yield message, reader.messages[0]
 
 
-_PROPERTY = re.compile(r"/properties/([^/]+)$")
+Part = Literal["payload", "headers"]
+
+
+def _parts(
+    writer: EndpointMessage, reader: EndpointMessage
+) -> Iterable[tuple[Part, SchemaRef, SchemaRef]]:
+    """The (writer, reader) schemas to compare: the payloads, and the headers when the reader
+    declares a headers schema (a writer without one guarantees no header at all)."""
+    yield "payload", writer.payload, reader.payload
+    if reader.headers is not None:
+        headers = writer.headers or SchemaRef(
+            schema={},
+            pointer=f"{writer.pointer}/headers",
+            document=writer.payload.document,
+            draft=writer.payload.draft,
+            resources=writer.payload.resources,
+        )
+        yield "headers", headers, reader.headers
+
+
+_PROPERTY = re.compile(r"/(?:properties|required)/([^/]+)$")
 
 
 def _text(
@@ -263,19 +387,28 @@ def _text(
     message: str,
     finding: Finding,
     side: str = "producer",
+    part: Part = "payload",
+    unconstrained: bool = False,
 ) -> str:
     version = f"v{producer_version}" if producer_version is not None else "the new version"
     prop = _PROPERTY.search(finding.path)
-    if prop and finding.rule.startswith(("REQUIRED_PROPERTY_ADDED", "REQUIRED_ATTRIBUTE_ADDED")):
+    what = "header " if part == "headers" else ""
+    if part == "headers" and unconstrained:
+        verb = "no longer declares" if side == "producer" else "does not declare"
+        head = (
+            f"{consumer} expects headers on `{message}`, {producer} {version} {verb} a headers "
+            f"schema for it on `{channel}`"
+        )
+    elif prop and finding.rule.startswith(("REQUIRED_PROPERTY_ADDED", "REQUIRED_ATTRIBUTE_ADDED")):
         verb = "no longer guarantees" if side == "producer" else "does not guarantee"
         head = (
-            f"{consumer} expects `{prop.group(1)}`, {producer} {version} of `{message}` "
+            f"{consumer} expects {what}`{prop.group(1)}`, {producer} {version} of `{message}` "
             f"on `{channel}` {verb} it"
         )
     else:
         head = (
-            f"{consumer} cannot read every `{message}` that {producer} {version} may send on "
-            f"`{channel}`: {finding.message}"
+            f"{consumer} cannot read {'the headers of ' if what else ''}every `{message}` "
+            f"that {producer} {version} may send on `{channel}`: {finding.message}"
         )
     return f"{head} [{finding.rule} at {finding.path}]"
 
@@ -283,7 +416,8 @@ def _text(
 def check_endpoints(
     mine: Sequence[Endpoint], others: Sequence[Endpoint], policy: Policy
 ) -> list[ConsumerFinding]:
-    """Every breaking finding between ``mine`` and the opposite side of ``others``."""
+    """Every breaking finding between ``mine`` and the opposite side of ``others``: each
+    message's payload, and its headers where the receiver declares a headers schema."""
     out: list[ConsumerFinding] = []
     for own in mine:
         for other in others:
@@ -295,48 +429,44 @@ def check_endpoints(
             side: Literal["producer", "consumer"] = (
                 "producer" if own.action == "send" else "consumer"
             )
-            for name, w_schema, _, r_schema in _pairs(writer, reader):
-                prefix = (w_schema if own is writer else r_schema).pointer[1:]
-                try:
-                    findings = check_reader(w_schema, r_schema, policy, prefix=prefix)
-                except ContractError:
-                    continue
-                for finding in findings:
-                    if not finding.breaking:
+            for w_message, r_message in message_pairs(writer, reader):
+                name = w_message.name
+                for part, w_schema, r_schema in _parts(w_message, r_message):
+                    prefix = (w_schema if own is writer else r_schema).pointer[1:]
+                    try:
+                        findings = check_reader(w_schema, r_schema, policy, prefix=prefix)
+                    except ContractError:
                         continue
-                    located = Finding(
-                        rule=finding.rule,
-                        path=finding.path,
-                        message=finding.message,
-                        breaking=True,
-                        direction=finding.direction,
-                        witness=finding.witness,
-                        witness_note=finding.witness_note,
-                        has_witness=finding.has_witness,
-                        channel=own.address,
-                        message_name=name,
-                    )
-                    out.append(
-                        ConsumerFinding(
-                            consumer=reader.application,
-                            producer=writer.application,
-                            channel=own.address,
-                            message=name,
-                            finding=located,
-                            side=side,
-                            producer_version=writer.version,
-                            consumer_version=reader.version,
-                            text=_text(
-                                reader.application,
-                                writer.application,
-                                writer.version,
-                                own.address,
-                                name,
-                                finding,
-                                side,
-                            ),
+                    for finding in findings:
+                        if not finding.breaking:
+                            continue
+                        located = dataclasses.replace(
+                            finding, breaking=True, channel=own.address, message_name=name
                         )
-                    )
+                        out.append(
+                            ConsumerFinding(
+                                consumer=reader.application,
+                                producer=writer.application,
+                                channel=own.address,
+                                message=name,
+                                finding=located,
+                                side=side,
+                                producer_version=writer.version,
+                                consumer_version=reader.version,
+                                text=_text(
+                                    reader.application,
+                                    writer.application,
+                                    writer.version,
+                                    own.address,
+                                    name,
+                                    finding,
+                                    side,
+                                    part,
+                                    unconstrained=part == "headers" and w_message.headers is None,
+                                ),
+                                part=part,
+                            )
+                        )
     return out
 
 

@@ -867,11 +867,20 @@ class RegistryService:
             )
 
     def flow_map(self) -> flow.FlowMap:
+        """The map, each edge checked: can the receiver read what the sender sends (under
+        the receiver subject's policy)?"""
         with self._read() as session:
             found = flow.live_endpoints(
                 session, lambda row: self._stored_contract(session, row), self._endpoints
             )
-            return flow.FlowMap(tuple(found))
+            policies: dict[str, Policy] = {}
+
+            def policy_of(subject: str) -> Policy:
+                if subject not in policies:
+                    policies[subject] = self._effective(session, subject).policy
+                return policies[subject]
+
+            return flow.FlowMap(tuple(found), flow.edge_findings(found, policy_of))
 
     def get_consumer_checks(self, subject: str | None = None) -> str:
         if subject is not None:

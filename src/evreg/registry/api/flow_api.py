@@ -30,6 +30,22 @@ _CONTRACT_REF = {
     "properties": {"subject": {"type": "string"}, "version": {"type": ["integer", "null"]}},
 }
 _NAMES = {"type": "array", "items": {"type": "string"}}
+_CONSUMER_FINDING = {
+    "type": "object",
+    "required": ["consumer", "producer", "channel", "message", "side", "text", "finding"],
+    "properties": {
+        "consumer": {"type": "string"},
+        "producer": {"type": "string"},
+        "channel": {"type": "string"},
+        "message": {"type": "string"},
+        "side": {"type": "string", "enum": ["producer", "consumer"]},
+        "producerVersion": {"type": ["integer", "null"]},
+        "consumerVersion": {"type": ["integer", "null"]},
+        "part": {"type": "string", "enum": ["payload", "headers"]},
+        "text": {"type": "string"},
+        "finding": {"type": "object"},
+    },
+}
 _FLOW = {
     "type": "object",
     "required": ["applications", "channels", "edges"],
@@ -70,6 +86,8 @@ _FLOW = {
                     "receiverMessages": _NAMES,
                     "fromContract": _CONTRACT_REF,
                     "toContract": _CONTRACT_REF,
+                    "broken": {"type": "boolean"},
+                    "findings": {"type": "array", "items": _CONSUMER_FINDING},
                 },
             },
         },
@@ -94,21 +112,6 @@ _APPLICATION = {
         "name": {"type": "string"},
         "sends": {"type": "array", "items": _SIDE},
         "receives": {"type": "array", "items": _SIDE},
-    },
-}
-_CONSUMER_FINDING = {
-    "type": "object",
-    "required": ["consumer", "producer", "channel", "message", "side", "text", "finding"],
-    "properties": {
-        "consumer": {"type": "string"},
-        "producer": {"type": "string"},
-        "channel": {"type": "string"},
-        "message": {"type": "string"},
-        "side": {"type": "string", "enum": ["producer", "consumer"]},
-        "producerVersion": {"type": ["integer", "null"]},
-        "consumerVersion": {"type": ["integer", "null"]},
-        "text": {"type": "string"},
-        "finding": {"type": "object"},
     },
 }
 _CONSUMER_CHECK = {
