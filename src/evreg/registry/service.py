@@ -37,7 +37,7 @@ from evreg.contracts import (
 )
 from evreg.registry import errors, flow
 from evreg.registry.payloads import PayloadSubject, payload_subjects
-from evreg.registry.store import Reference, Store
+from evreg.registry.store import Reference, Store, search_text, summaries
 from evreg.registry.store import queries as q
 from evreg.registry.store.tables import GLOBAL, SchemaReference, SchemaRow, SubjectVersion
 
@@ -507,16 +507,28 @@ class RegistryService:
     # ------------------------------------------------------------ reads
 
     def list_subjects(
-        self, *, deleted: bool = False, deleted_only: bool = False, prefix: str | None = None
+        self,
+        *,
+        deleted: bool = False,
+        deleted_only: bool = False,
+        prefix: str | None = None,
+        offset: int = 0,
+        limit: int = -1,
     ) -> list[str]:
+        """Subject names in code-point order, a page of them (``limit`` -1: all), from the
+        subject summaries: with a live version, with any (``deleted``), or with soft-deleted
+        versions only (``deleted_only``)."""
         if prefix is not None and not storable(prefix):
             return []
         with self._read() as session:
-            if deleted_only:
-                every = q.subjects(session, deleted=True, prefix=prefix)
-                live = set(q.subjects(session, prefix=prefix))
-                return [s for s in every if s not in live]
-            return q.subjects(session, deleted=deleted, prefix=prefix)
+            return summaries.names(
+                session,
+                deleted=deleted,
+                deleted_only=deleted_only,
+                prefix=prefix,
+                offset=offset,
+                limit=limit,
+            )
 
     def list_versions(
         self, subject: str, *, deleted: bool = False, deleted_only: bool = False
@@ -962,6 +974,7 @@ class RegistryService:
         new_id = self._insert_schema(session, prepared, schema_id if importing else None)
         number = self._next_version(session, subject, version if importing else None)
         q.add_version(session, subject, number, new_id)
+        summaries.refresh(session, subject)
         after: dict[str, Any] = {
             "schemaType": prepared.schema_type,
             "fingerprint": prepared.contract.fingerprint,
@@ -1079,6 +1092,7 @@ class RegistryService:
                 session.flush()
                 numbers = [r.version for r in live]
                 action = "subject.delete"
+            summaries.refresh(session, subject)
             q.audit(
                 session, actor=actor, action=action, subject=subject, after={"versions": numbers}
             )
@@ -1123,6 +1137,7 @@ class RegistryService:
                 session.add(row)
                 session.flush()
                 action = "version.delete"
+            summaries.refresh(session, subject)
             q.audit(
                 session,
                 actor=actor,
@@ -1375,28 +1390,23 @@ class Views:
         }
 
     def search(self, text_query: str, *, limit: int = 50) -> list[SearchHit]:
-        """Latest live versions whose subject name or schema text contains ``text_query``."""
+        """Latest live versions whose subject name, or latest schema's titles, names, channel
+        addresses, summaries, descriptions or property names, contain ``text_query`` (any case:
+        ``str.casefold``); by subject name. One query over the subject summaries."""
         if not storable(text_query):
             return []
-        needle = text_query.strip().lower()
+        needle = search_text.fold(text_query)
         if not needle:
             return []
-        svc = self.service
-        hits: list[SearchHit] = []
-        with svc._read() as session:
-            latest_rows = q.latest_live_versions(session)
-        for latest in latest_rows:
-            if needle in latest.subject.lower():
-                match = "subject"
-            elif needle in latest.canonical.lower():
-                match = "schema"
-            else:
-                continue
-            hits.append(
-                SearchHit(
-                    latest.subject, latest.version, latest.schema_id, latest.schema_type, match
-                )
+        with self.service._read() as session:
+            found = summaries.search(session, needle, limit=limit)
+        return [
+            SearchHit(
+                f.subject,
+                f.version,
+                f.schema_id,
+                f.schema_type,
+                "subject" if needle in f.subject.casefold() else "schema",
             )
-            if len(hits) >= limit:
-                break
-        return hits
+            for f in found
+        ]

@@ -1,4 +1,4 @@
-"""``/api/search`` reads the registry in a constant number of SQL statements.
+"""``/api/search`` and ``GET /subjects`` read the registry in a constant number of SQL statements.
 
 It used to run two queries per subject (its versions, then its latest schema): about 20,000
 statements and several seconds for 10,000 subjects (bench/bench_registry.py). The statements
@@ -11,7 +11,7 @@ subject, the limit).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -37,7 +37,9 @@ def svc(database_url: str) -> Iterator[RegistryService]:
     store.close()
 
 
-def _statements(svc: RegistryService, query: str) -> tuple[int, list[Any]]:
+def _statements(
+    svc: RegistryService, query: str, run: Callable[[], list[Any]] | None = None
+) -> tuple[int, list[Any]]:
     seen: list[str] = []
 
     def count(*args: Any) -> None:
@@ -46,7 +48,7 @@ def _statements(svc: RegistryService, query: str) -> tuple[int, list[Any]]:
     engine = svc.store.engine
     event.listen(engine, "before_cursor_execute", count)
     try:
-        hits = Views(svc).search(query, limit=500)
+        hits = run() if run is not None else Views(svc).search(query, limit=500)
     finally:
         event.remove(engine, "before_cursor_execute", count)
     return len(seen), hits
@@ -84,3 +86,18 @@ def test_search_hits_are_the_latest_live_versions_in_subject_order(svc: Registry
     assert [(h.subject, h.match) for h in views.search("B-VAL")] == [("b-value", "subject")]
     assert [h.subject for h in views.search("-value", limit=2)] == ["a-value", "b-value"]
     assert views.search("   ") == []
+
+
+def test_listing_subjects_runs_one_statement_whatever_their_number(svc: RegistryService) -> None:
+    """``GET /subjects`` reads one row per subject from the summaries: no DISTINCT over every
+    version, no per-subject query, the page cut in SQL."""
+    for n in range(3):
+        svc.register(f"s{n:03d}-value", _schema("x", 0))
+        svc.register(f"s{n:03d}-value", _schema("x", 1))
+    small, names = _statements(svc, "", lambda: svc.list_subjects())
+    assert names == ["s000-value", "s001-value", "s002-value"]
+    for n in range(3, 30):
+        svc.register(f"s{n:03d}-value", _schema("x", 0))
+    large, names = _statements(svc, "", lambda: svc.list_subjects(offset=10, limit=5))
+    assert names == [f"s{n:03d}-value" for n in range(10, 15)]
+    assert large == small <= 3, (small, large)

@@ -258,8 +258,10 @@ async def list_subjects(
         deleted=deleted,
         deleted_only=deleted_only,
         prefix=subject_prefix,
+        offset=offset,
+        limit=limit,
     )
-    return json_response(request, page(names, offset, limit))
+    return json_response(request, names)
 
 
 @router.post(

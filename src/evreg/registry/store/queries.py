@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func
-from sqlalchemy import select as sa_select
+from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -170,46 +169,6 @@ def subjects(session: Session, *, deleted: bool = False, prefix: str | None = No
     if prefix:
         statement = statement.where(col(SubjectVersion.subject).startswith(prefix, autoescape=True))
     return sorted(session.exec(statement).all())
-
-
-@dataclass(frozen=True, slots=True)
-class LatestVersion:
-    """A subject's latest live version and its schema's type and text."""
-
-    subject: str
-    version: int
-    schema_id: int
-    schema_type: str
-    canonical: str
-
-
-def latest_live_versions(session: Session) -> list[LatestVersion]:
-    """Every subject's latest live version with its schema, sorted by subject, in one query."""
-    latest = (
-        select(SubjectVersion.subject, func.max(SubjectVersion.version).label("latest"))
-        .where(col(SubjectVersion.deleted).is_(False))
-        .group_by(col(SubjectVersion.subject))
-        .subquery()
-    )
-    statement = (
-        sa_select(  # five columns: more than sqlmodel's select types
-            col(SubjectVersion.subject),
-            col(SubjectVersion.version),
-            col(SubjectVersion.schema_id),
-            col(SchemaRow.schema_type),
-            col(SchemaRow.canonical),
-        )
-        .join(
-            latest,
-            and_(
-                col(SubjectVersion.subject) == latest.c.subject,
-                col(SubjectVersion.version) == latest.c.latest,
-            ),
-        )
-        .join(SchemaRow, col(SchemaRow.id) == col(SubjectVersion.schema_id))
-    )
-    rows = [LatestVersion(*row) for row in session.execute(statement).all()]
-    return sorted(rows, key=lambda row: row.subject)  # Python's order, as subjects() sorts
 
 
 def versions_of_schema(

@@ -127,3 +127,30 @@ class AuditEvent(SQLModel, table=True):
     schema_id: int | None = None
     before: Any = Field(default=None, sa_type=JSON, nullable=True)
     after: Any = Field(default=None, sa_type=JSON, nullable=True)
+
+
+class SubjectSummary(SQLModel, table=True):
+    """One row per subject that has any version: its latest live version, for listing and search.
+
+    Derived from ``subject_versions`` and ``schemas`` and written in the same transaction as
+    every registration and deletion (``store.summaries.refresh``); ``version`` is None when
+    every version of the subject is soft-deleted. ``search_text`` is the ``str.casefold()`` of
+    the subject name and of the latest schema's titles, names, channel addresses, summaries,
+    descriptions and property names (``store.search_text``), so a case-insensitive search is
+    a ``LIKE`` in SQL that agrees with Python's case folding beyond ASCII.
+    """
+
+    __tablename__ = "subject_summaries"
+    __table_args__ = (
+        Index("ix_subject_summaries_version", "version"),
+        Index("ix_subject_summaries_changed_at", "changed_at"),
+    )
+
+    subject: str = Field(primary_key=True, sa_type=Text)
+    version: int | None = None
+    schema_id: int | None = None
+    schema_type: str | None = Field(default=None, max_length=16)
+    live_versions: int = 0
+    changed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    title: str | None = Field(default=None, sa_type=Text)
+    search_text: str = Field(default="", sa_type=Text)

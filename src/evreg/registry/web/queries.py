@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, literal, or_, select
+from sqlalchemy import Select, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from evreg.registry.service import (
@@ -22,6 +22,8 @@ from evreg.registry.service import (
     AuditEntry,
     RegistryService,
 )
+from evreg.registry.store.search_text import fold, like_contains
+from evreg.registry.store.summaries import name_order, summaries
 from evreg.registry.store.tables import (
     GLOBAL,
     AuditEvent,
@@ -120,21 +122,6 @@ class SubjectPage:
         }
 
 
-def _title(schema_type: str, canonical: str) -> str | None:
-    try:
-        document = json.loads(canonical)
-    except ValueError:
-        return None
-    if not isinstance(document, dict):
-        return None
-    if schema_type == "ASYNCAPI":
-        info = document.get("info")
-        title = info.get("title") if isinstance(info, dict) else None
-    else:
-        title = document.get("title")
-    return title if isinstance(title, str) else None
-
-
 _NAMES = ("name", "title", "address", "messageId", "$id")
 _PROSE = ("summary", "description")
 
@@ -143,7 +130,7 @@ def _where(document: Any, needle: str, limit: int = 2000) -> str | None:
     """Where ``needle`` occurs in a contract, best first: a name, title, channel address,
     summary or description holding it, then any other value, then a key; exact case before
     any case. ``components/messages/OrderPlaced/name: OrderPlaced``."""
-    lowered = needle.lower()
+    lowered = needle.casefold()
     best: tuple[int, str] | None = None
     stack: list[tuple[str, Any]] = [("", document)]
     seen = 0
@@ -159,11 +146,11 @@ def _where(document: Any, needle: str, limit: int = 2000) -> str | None:
         for key, value in items:
             here = f"{path}/{key}" if path else key
             rank = None
-            if isinstance(value, str) and lowered in value.lower():
+            if isinstance(value, str) and lowered in value.casefold():
                 rank = (0 if key in _NAMES else 2 if key in _PROSE else 4) + (needle not in value)
                 shown = value if len(value) <= 80 else value[:79] + "…"
                 hit = f"{here}: {shown}"
-            elif isinstance(node, dict) and lowered in key.lower():
+            elif isinstance(node, dict) and lowered in key.casefold():
                 rank = 6 + (needle not in key)
                 hit = here
             if rank is not None and (best is None or rank < best[0]):
@@ -198,110 +185,67 @@ def list_subjects(
     size: int = 50,
 ) -> SubjectPage:
     """One page of subjects with a live version: the latest version of each, its type, level
-    and when it changed; filtered by ``q`` (in the subject name or anywhere in the latest
-    contract: title, message names, channel addresses, descriptions), sorted, paginated."""
+    and when it changed; filtered by ``q`` (in the subject name or the latest contract's
+    titles, message names, channel addresses, summaries, descriptions, property names; any
+    case), sorted, paginated: all in SQL over the subject summaries, one row per subject."""
     sort = sort if sort in SORTS else "subject"
     order = order if order in ORDERS else "asc"
     size = max(1, min(size, MAX_PAGE_SIZE))
     page = max(1, page)
-    needle = q.strip()
+    needle = fold(q)
     if needle and not storable(needle):
         return SubjectPage([], 0, page, size, sort, order, q)
+    s = summaries
     with service._read() as session:
         global_level, global_policy = _global_config(session)
-        # The latest live version of each subject. Ordered by name without a search (the
-        # default page), "no live version of it is newer" lets the database walk the
-        # (subject, version) index and stop after one page; other orders and searches scan
-        # every subject once, which one GROUP BY does faster.
-        row = _versions.alias("v")
-        source: Any = row
-        walk = sort == "subject" and not needle
-        if walk:
-            newer = _versions.alias("newer")
-            latest_only: ColumnElement[bool] = and_(
-                row.c.deleted.is_(False),
-                ~exists().where(
-                    newer.c.subject == row.c.subject,
-                    newer.c.version > row.c.version,
-                    newer.c.deleted.is_(False),
-                ),
-            )
-        else:
-            latest = (
-                select(
-                    _versions.c.subject.label("subject"),
-                    func.max(_versions.c.version).label("version"),
-                )
-                .where(_versions.c.deleted.is_(False))
-                .group_by(_versions.c.subject)
-                .subquery("latest")
-            )
-            source = latest.join(
-                row, and_(row.c.subject == latest.c.subject, row.c.version == latest.c.version)
-            )
-            latest_only = and_(True)
         level = func.coalesce(_config.c.compatibility_level, literal(global_level))
         policy = func.coalesce(_config.c.compatibility_policy, literal(global_policy))
+        live: list[ColumnElement[bool]] = [s.c.version.is_not(None)]
+        if needle:
+            live.append(s.c.search_text.like(like_contains(needle), escape="\\"))
         columns: list[Any] = [
-            row.c.subject,
-            row.c.version,
-            row.c.schema_id,
-            row.c.created_at,
-            _schemas.c.schema_type,
+            s.c.subject,
+            s.c.version,
+            s.c.live_versions,
+            s.c.schema_id,
+            s.c.changed_at,
+            s.c.schema_type,
+            s.c.title,
             level.label("level"),
             policy.label("policy"),
         ]
-        if not walk:  # the count comes with the page, from the one scan
+        if needle:  # the count comes with the page, from the one scan of the search text
             columns.append(func.count().over().label("total"))
         statement: Select[Any] = (
             select(*columns)
-            .select_from(
-                source.join(_schemas, _schemas.c.id == row.c.schema_id).outerjoin(
-                    _config, _config.c.subject == row.c.subject
-                )
-            )
-            .where(latest_only)
+            .select_from(s.outerjoin(_config, _config.c.subject == s.c.subject))
+            .where(*live)
         )
-        if needle:
-            pattern = _like_pattern(needle)
-            if service.store.is_postgres:
-                match: ColumnElement[bool] = or_(
-                    row.c.subject.ilike(pattern, escape="\\"),
-                    _schemas.c.canonical.ilike(pattern, escape="\\"),
-                )
-            else:  # SQLite's LIKE ignores ASCII case already, without copying the text
-                match = or_(
-                    row.c.subject.like(pattern, escape="\\"),
-                    _schemas.c.canonical.like(pattern, escape="\\"),
-                )
-            statement = statement.where(match)
+        by_name = name_order(session)
         key = {
-            "subject": row.c.subject,
-            "type": _schemas.c.schema_type,
-            "version": row.c.version,
-            "changed": row.c.created_at,
+            "subject": by_name,
+            "type": s.c.schema_type,
+            "version": s.c.version,
+            "changed": s.c.changed_at,
             "level": level,
         }[sort]
         ordering = [key.desc() if order == "desc" else key.asc()]
         if sort != "subject":
-            ordering.append(row.c.subject.asc())
+            ordering.append(by_name.asc())
         paged = statement.order_by(*ordering).limit(size).offset((page - 1) * size)
         found = session.execute(paged).all()
-        if walk:
-            live = select(func.count(func.distinct(_versions.c.subject))).where(
-                _versions.c.deleted.is_(False)
-            )
-            total = int(session.execute(live).scalar() or 0)
+        if not needle:
+            count = select(func.count()).select_from(s).where(*live)
+            total = int(session.execute(count).scalar() or 0)
         elif found:
             total = int(found[0].total)
         elif page > 1:  # past the end: still say how many there are
-            count = select(func.count()).select_from(statement.subquery())
+            count = select(func.count()).select_from(s).where(*live)
             total = int(session.execute(count).scalar() or 0)
         else:
             total = 0
         texts: dict[int, str] = {}
-        counts: dict[str, int] = {}
-        if found:
+        if needle and found:  # where the text occurs, for the rows of this page only
             ids = sorted({int(r.schema_id) for r in found})
             texts = {
                 int(i): str(c)
@@ -309,31 +253,21 @@ def list_subjects(
                     select(_schemas.c.id, _schemas.c.canonical).where(_schemas.c.id.in_(ids))
                 ).all()
             }
-            names = [str(r.subject) for r in found]
-            counts = {
-                str(subject): int(n)
-                for subject, n in session.execute(
-                    select(_versions.c.subject, func.count())
-                    .where(_versions.c.subject.in_(names), _versions.c.deleted.is_(False))
-                    .group_by(_versions.c.subject)
-                ).all()
-            }
     rows = []
     for r in found:
-        canonical = texts.get(int(r.schema_id), "")
-        in_name = not needle or needle.lower() in str(r.subject).lower()
+        in_name = not needle or needle in str(r.subject).casefold()
         rows.append(
             SubjectSummary(
                 subject=str(r.subject),
                 version=int(r.version),
-                versions=counts.get(str(r.subject), 1),
+                versions=int(r.live_versions),
                 id=int(r.schema_id),
                 schema_type=str(r.schema_type),
                 level=str(r.level),
                 policy=str(r.policy),
-                changed_at=_iso(r.created_at),
-                title=_title(str(r.schema_type), canonical),
-                excerpt=None if in_name else _hint(canonical, needle),
+                changed_at=_iso(r.changed_at),
+                title=r.title,
+                excerpt=None if in_name else _hint(texts.get(int(r.schema_id), ""), needle),
             )
         )
     return SubjectPage(rows, total, page, size, sort, order, q)

@@ -1,0 +1,197 @@
+"""The ``subject_summaries`` table: kept in step with the versions, and read for lists and search.
+
+:func:`refresh` recomputes one subject's row inside the writer's transaction (the service calls
+it after every registration and deletion, under the subject's lock); :func:`rebuild` recomputes
+every row (migration 0003's backfill, and bulk loads that bypass the service). Listing and
+search read this table alone: one row per subject instead of a ``GROUP BY`` over every version
+and the text of every latest schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, delete, func, insert, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
+
+from evreg.registry.store import search_text as st
+from evreg.registry.store.tables import SchemaRow, SubjectSummary, SubjectVersion
+
+summaries = SubjectSummary.__table__  # type: ignore[attr-defined]
+_versions = SubjectVersion.__table__  # type: ignore[attr-defined]
+_schemas = SchemaRow.__table__  # type: ignore[attr-defined]
+
+Executor = Session | Connection
+
+
+def name_order(executor: Executor) -> ColumnElement[Any]:
+    """Subjects in code-point order (Python's ``sorted``) on both backends.
+
+    SQLite compares UTF-8 bytes already; PostgreSQL would use the database's collation.
+    """
+    column: ColumnElement[Any] = summaries.c.subject
+    bind = executor.get_bind() if isinstance(executor, Session) else executor
+    if bind.dialect.name == "postgresql":
+        return column.collate("C")
+    return column
+
+
+def _row(
+    subject: str,
+    live: int,
+    latest: Any,
+    schema_type: str | None,
+    canonical: str | None,
+) -> dict[str, Any]:
+    document = st.parse(canonical) if canonical is not None else None
+    return {
+        "subject": subject,
+        "version": latest.version if latest is not None else None,
+        "schema_id": latest.schema_id if latest is not None else None,
+        "schema_type": schema_type,
+        "live_versions": live,
+        "changed_at": latest.created_at if latest is not None else None,
+        "title": st.title_of(schema_type or "", document) if latest is not None else None,
+        "search_text": st.search_text(subject, document) if latest is not None else "",
+    }
+
+
+def refresh(session: Session, subject: str) -> None:
+    """Recompute ``subject``'s row from its versions (call with the subject's lock held)."""
+    session.flush()
+    rows = session.execute(
+        select(
+            _versions.c.version, _versions.c.schema_id, _versions.c.deleted, _versions.c.created_at
+        ).where(_versions.c.subject == subject)
+    ).all()
+    session.execute(delete(summaries).where(summaries.c.subject == subject))
+    if not rows:
+        return
+    live = [r for r in rows if not r.deleted]
+    latest = max(live, key=lambda r: int(r.version)) if live else None
+    schema_type: str | None = None
+    canonical: str | None = None
+    if latest is not None:
+        found = session.execute(
+            select(_schemas.c.schema_type, _schemas.c.canonical).where(
+                _schemas.c.id == latest.schema_id
+            )
+        ).one()
+        schema_type, canonical = str(found.schema_type), str(found.canonical)
+    session.execute(insert(summaries), [_row(subject, len(live), latest, schema_type, canonical)])
+
+
+def rebuild(connection: Connection, *, batch: int = 1000) -> int:
+    """Recompute every row from the versions and schemas; returns the number of subjects."""
+    live_version = case((_versions.c.deleted.is_(False), _versions.c.version))
+    per_subject = (
+        select(
+            _versions.c.subject.label("subject"),
+            func.max(live_version).label("latest"),
+            func.count(live_version).label("live"),
+        )
+        .group_by(_versions.c.subject)
+        .subquery("per_subject")
+    )
+    statement = (
+        select(
+            per_subject.c.subject,
+            per_subject.c.live,
+            _versions.c.version,
+            _versions.c.schema_id,
+            _versions.c.created_at,
+            _schemas.c.schema_type,
+            _schemas.c.canonical,
+        )
+        .select_from(
+            per_subject.outerjoin(
+                _versions,
+                and_(
+                    _versions.c.subject == per_subject.c.subject,
+                    _versions.c.version == per_subject.c.latest,
+                ),
+            ).outerjoin(_schemas, _schemas.c.id == _versions.c.schema_id)
+        )
+        .order_by(per_subject.c.subject)
+    )
+    connection.execute(delete(summaries))
+    count = 0
+    pending: list[dict[str, Any]] = []
+    for r in connection.execute(statement):
+        latest = r if r.version is not None else None
+        pending.append(
+            _row(
+                str(r.subject),
+                int(r.live),
+                latest,
+                r.schema_type if latest is not None else None,
+                r.canonical if latest is not None else None,
+            )
+        )
+        count += 1
+        if len(pending) >= batch:
+            connection.execute(insert(summaries), pending)
+            pending = []
+    if pending:
+        connection.execute(insert(summaries), pending)
+    return count
+
+
+# ---------------------------------------------------------------- reads
+
+
+def names(
+    session: Session,
+    *,
+    deleted: bool = False,
+    deleted_only: bool = False,
+    prefix: str | None = None,
+    offset: int = 0,
+    limit: int = -1,
+) -> list[str]:
+    """Subject names in code-point order: with a live version (default), with any version
+    (``deleted``), or with versions none of which is live (``deleted_only``)."""
+    statement = select(summaries.c.subject)
+    if deleted_only:
+        statement = statement.where(summaries.c.version.is_(None))
+    elif not deleted:
+        statement = statement.where(summaries.c.version.is_not(None))
+    if prefix:
+        statement = statement.where(summaries.c.subject.startswith(prefix, autoescape=True))
+    statement = statement.order_by(name_order(session))
+    if offset:
+        statement = statement.offset(offset)
+    if limit >= 0:
+        statement = statement.limit(limit)
+    return [str(name) for name in session.execute(statement).scalars()]
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    subject: str
+    version: int
+    schema_id: int
+    schema_type: str
+
+
+def search(session: Session, folded: str, *, limit: int) -> Sequence[Found]:
+    """Subjects with a live version whose search text contains ``folded`` (already case-folded
+    with :func:`search_text.fold`), in code-point order of their names."""
+    statement = (
+        select(
+            summaries.c.subject, summaries.c.version, summaries.c.schema_id, summaries.c.schema_type
+        )
+        .where(
+            summaries.c.version.is_not(None),
+            summaries.c.search_text.like(st.like_contains(folded), escape="\\"),
+        )
+        .order_by(name_order(session))
+        .limit(limit)
+    )
+    return [
+        Found(str(r.subject), int(r.version), int(r.schema_id), str(r.schema_type))
+        for r in session.execute(statement).all()
+    ]
