@@ -347,7 +347,9 @@ class ConsumerFinding:
         return out
 
 
-def message_pairs(writer: Endpoint, reader: Endpoint) -> Iterable[tuple[EndpointMessage, EndpointMessage]]:
+def message_pairs(
+    writer: Endpoint, reader: Endpoint
+) -> Iterable[tuple[EndpointMessage, EndpointMessage]]:
     readers = {m.name: m for m in reader.messages}
     for message in writer.messages:
         if message.name in readers:
