@@ -6,14 +6,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from evreg import __version__
 from evreg.registry import errors, observability
 from evreg.registry.api import errors as api_errors
-from evreg.registry.api import security
+from evreg.registry.api import ids_hot_path, security
 from evreg.registry.api.confluent import router as confluent_router
 from evreg.registry.api.evreg_api import router as evreg_router
 from evreg.registry.api.flow_api import router as flow_router
@@ -52,6 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "(POST /api/tokens) or set EVREG_AUTH=required to require tokens for writes."
         )
 
+    ids_threads = ids_hot_path.executor()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.load_dir:
@@ -61,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            ids_threads.shutdown(wait=False, cancel_futures=True)
             store.close()
 
     app = FastAPI(
@@ -74,6 +78,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.service = service
     app.state.tokens = tokens
     api_errors.install(app)
+    # middleware added first runs innermost: the hot path inside auth, auth inside observe
+    app.add_middleware(
+        ids_hot_path.SchemaByIdHotPath,
+        service=service,
+        route=_route(confluent_router, ids_hot_path.ROUTE),
+        executor=ids_threads,
+    )
     security.install(app, settings, tokens)
     observability.install(app, observability.Metrics(service))  # outermost: sees every request
     app.include_router(confluent_router)
@@ -115,6 +126,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     log.info("evreg registry on %s", _redact(settings.database_url))
     return app
+
+
+def _route(router: APIRouter, path: str) -> APIRoute:
+    [route] = [r for r in router.routes if isinstance(r, APIRoute) and r.path == path]
+    return route
 
 
 def _redact(url: str) -> str:

@@ -11,15 +11,16 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import os
 import re
 import sys
 import time
-import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import FastAPI, Request
+import orjson
+from fastapi import FastAPI
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -29,8 +30,9 @@ from prometheus_client import (
     generate_latest,
 )
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from evreg.registry.service import LRU, RegistryService
+from evreg.registry.service import RegistryService
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "evreg_request_id", default=None
@@ -40,13 +42,21 @@ access_log = logging.getLogger("evreg.registry.access")
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per record: time, level, logger, message, request id, extras."""
+    """One JSON object per record: time, level, logger, message, request id, extras.
+
+    It writes every access-log line, so it is kept cheap: orjson, and the time's text made once
+    per second."""
 
     RESERVED = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._second = -1
+        self._second_text = ""
+
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "ts": self._time(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
@@ -54,12 +64,24 @@ class JsonFormatter(logging.Formatter):
         request_id = request_id_var.get()
         if request_id:
             out["request_id"] = request_id
-        for key, value in vars(record).items():
-            if key not in self.RESERVED and not key.startswith("_"):
+        reserved = self.RESERVED
+        for key, value in record.__dict__.items():
+            if key not in reserved and not key.startswith("_"):
                 out[key] = value
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
-        return json.dumps(out, default=str, ensure_ascii=False)
+        try:
+            return orjson.dumps(out, default=str, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+        except TypeError:  # what orjson refuses (an int beyond 64 bits): the standard library
+            return json.dumps(out, default=str, ensure_ascii=False)
+
+    def _time(self, created: float) -> str:
+        """ISO 8601 in UTC with milliseconds: ``2026-11-26T14:29:03.123+00:00``."""
+        second = int(created)
+        if second != self._second:
+            self._second_text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            self._second = second
+        return f"{self._second_text}.{int((created - second) * 1000):03d}+00:00"
 
 
 def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
@@ -96,7 +118,12 @@ class Metrics:
             ["method", "route"],
             registry=self.registry,
         )
-        for name, cache in (("contracts", service._contracts), ("reports", service._reports)):
+        caches: tuple[tuple[str, Any], ...] = (
+            ("contracts", service._contracts),
+            ("reports", service._reports),
+            ("schema_ids", service._schema_ids),
+        )
+        for name, cache in caches:
             hits = Gauge(
                 f"evreg_{name}_cache_hits",
                 f"Hits of the {name} cache since start",
@@ -114,49 +141,92 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-def _reader(cache: LRU[Any, Any], attribute: str) -> Callable[[], float]:
+def _reader(cache: Any, attribute: str) -> Callable[[], float]:
     def read() -> float:
         return float(getattr(cache, attribute))
 
     return read
 
 
-def install(app: FastAPI, metrics: Metrics) -> None:
-    @app.middleware("http")
-    async def observe(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        given = request.headers.get("x-request-id", "")
-        request_id = given if _SANE_ID.match(given) else uuid.uuid4().hex
+class Observe:
+    """Pure ASGI middleware (no ``BaseHTTPMiddleware``, no extra task per request): the request
+    id, the access log line and the request metrics of every HTTP request."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+        # prometheus_client's ``labels()`` validates and locks on every call: keep the children
+        self._counters: dict[tuple[str, str, int], Any] = {}
+        self._histograms: dict[tuple[str, str], Any] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = _header(scope, b"x-request-id")
+        request_id = given if given and _SANE_ID.match(given) else os.urandom(16).hex()
+        echoed = (b"x-request-id", request_id.encode("latin-1"))
         token = request_id_var.set(request_id)
-        request.state.request_id = request_id
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
         started = time.perf_counter()
         status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message = {**message, "headers": [*message.get("headers", ()), echoed]}
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            response.headers["X-Request-ID"] = request_id
-            return response
+            await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
-            route = getattr(request.scope.get("route"), "path", None) or "unmatched"
-            metrics.requests.labels(request.method, route, str(status)).inc()
-            metrics.latency.labels(request.method, route).observe(elapsed)
+            self._record(scope, state, status, elapsed)
+            request_id_var.reset(token)
+
+    def _record(self, scope: Scope, state: dict[str, Any], status: int, elapsed: float) -> None:
+        method: str = scope["method"]
+        route = getattr(scope.get("route"), "path", None) or "unmatched"
+        counter = self._counters.get((method, route, status))
+        if counter is None:
+            counter = self.metrics.requests.labels(method, route, str(status))
+            self._counters[(method, route, status)] = counter
+        counter.inc()
+        histogram = self._histograms.get((method, route))
+        if histogram is None:
+            histogram = self.metrics.latency.labels(method, route)
+            self._histograms[(method, route)] = histogram
+        histogram.observe(elapsed)
+        if access_log.isEnabledFor(logging.INFO):
+            path: str = scope["path"]
             access_log.info(
                 "%s %s %s",
-                request.method,
-                request.url.path,
+                method,
+                path,
                 status,
                 extra={
-                    "method": request.method,
-                    "path": request.url.path,
+                    "method": method,
+                    "path": path,
                     "route": route,
                     "status": status,
                     "duration_ms": round(elapsed * 1000, 2),
-                    "actor": getattr(request.state, "actor", None),
+                    "actor": state.get("actor"),
                 },
             )
-            request_id_var.reset(token)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    """The first value of a request header (``name`` in lower case), or None."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def install(app: FastAPI, metrics: Metrics) -> None:
+    app.add_middleware(Observe, metrics=metrics)
 
     @app.get(
         "/metrics",

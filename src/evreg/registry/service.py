@@ -37,6 +37,7 @@ from evreg.contracts import (
 )
 from evreg.registry import errors, flow
 from evreg.registry.payloads import PayloadSubject, payload_subjects
+from evreg.registry.schema_ids import SchemaIds
 from evreg.registry.store import Reference, Store, search_text, summaries
 from evreg.registry.store import queries as q
 from evreg.registry.store.tables import GLOBAL, SchemaReference, SchemaRow, SubjectVersion
@@ -231,6 +232,7 @@ class RegistryService:
         self.payload_subjects = payload_subjects
         self._contracts: LRU[str, Contract] = LRU(cache_size)
         self._reports: LRU[tuple[str, str, str, str], Report] = LRU(cache_size)
+        self._schema_ids: SchemaIds[StoredSchema] = SchemaIds(store.engine, cache_size)
         self._endpoints: dict[str, tuple[flow.Endpoint, ...]] = {}
 
     # ------------------------------------------------------------ plumbing
@@ -578,17 +580,28 @@ class RegistryService:
             return self._registered(session, row)
 
     def get_schema(self, schema_id: int) -> StoredSchema:
+        """The schema with this id while a version (live or soft-deleted) uses it.
+
+        The content comes from memory once read (an id's content never changes); whether a
+        version still uses the id is asked of the database every time (see ``schema_ids``)."""
+        cached = self._schema_ids.cached(schema_id)
+        if cached is not None:
+            if not self._schema_ids.in_use(schema_id):
+                raise errors.SchemaNotFound()
+            return cached
         with self._read() as session:
             row = q.get_schema(session, schema_id)
             if row is None or not q.versions_of_schema(session, schema_id, deleted=True):
                 raise errors.SchemaNotFound()
-            return StoredSchema(
+            stored = StoredSchema(
                 id=schema_id,
                 schema_type=row.schema_type,
                 schema=row.canonical,
                 references=tuple(q.get_references(session, schema_id)),
                 fingerprint=row.fingerprint,
             )
+        self._schema_ids.remember(schema_id, stored)
+        return stored
 
     def list_schemas(
         self, *, prefix: str | None = None, deleted: bool = False, latest_only: bool = False

@@ -1,0 +1,85 @@
+"""Schemas by global id: the read path of every Kafka serializer (``GET /schemas/ids/{id}``).
+
+What an id names never changes: rows of ``schemas`` are never updated or deleted (registering
+the same content again, even after a permanent delete, gives the same id back), so the content
+(type, canonical text, references) is kept in memory, in a bounded LRU, once read.
+
+What can change is whether the id is still served: once the last version that uses it, live or
+soft-deleted, is deleted permanently, the registry answers 40403. Several registry processes may
+share one database, and a cache must never serve an id that another process deleted
+permanently, so that question goes to the database on every request: one indexed
+``SELECT 1 ... LIMIT 1`` on a pooled DBAPI connection, without an ORM session or an explicit
+transaction (:meth:`SchemaIds.in_use`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Generic, TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from evreg.registry import errors
+from evreg.registry.store.tables import SubjectVersion
+
+T = TypeVar("T")
+
+
+class SchemaIds(Generic[T]):
+    """Content by id (bounded LRU, thread-safe) and the per-request existence check."""
+
+    def __init__(self, engine: Engine, size: int) -> None:
+        self.size = max(size, 1)
+        self.hits = 0
+        self.misses = 0
+        self._engine = engine
+        self._data: OrderedDict[int, T] = OrderedDict()
+        self._lock = threading.Lock()
+        mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+        table = SubjectVersion.__tablename__
+        self._sql = f"SELECT 1 FROM {table} WHERE schema_id = {mark} LIMIT 1"
+
+    def cached(self, schema_id: int) -> T | None:
+        with self._lock:
+            value = self._data.get(schema_id)
+            if value is None:
+                self.misses += 1
+            else:
+                self._data.move_to_end(schema_id)
+                self.hits += 1
+            return value
+
+    def remember(self, schema_id: int, value: T) -> None:
+        with self._lock:
+            self._data[schema_id] = value
+            self._data.move_to_end(schema_id)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def in_use(self, schema_id: int) -> bool:
+        """Whether a version (live or soft-deleted) uses the id, asked of the database now."""
+        dbapi_error = self._engine.dialect.loaded_dbapi.Error
+        try:
+            connection = self._engine.raw_connection()
+        except SQLAlchemyError as exc:
+            raise _failure(exc) from exc
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(self._sql, (schema_id,))
+                return cursor.fetchone() is not None
+            finally:
+                cursor.close()
+        except dbapi_error as exc:
+            raise _failure(exc) from exc
+        finally:
+            connection.close()  # back to the pool, which rolls back what the SELECT began
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+def _failure(exc: Exception) -> errors.StoreFailure:
+    return errors.StoreFailure(f"Error in the backend data store: {exc.__class__.__name__}")
