@@ -65,6 +65,8 @@ def required_role(method: str, path: str, query: str) -> str:
         return "admin"
     if path.rstrip("/") in ("/config", "/mode"):
         return "admin"
+    if path.startswith("/api/config/consumer-checks"):  # like the global config: admin
+        return "admin"
     return "write"
 
 
