@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from dataclasses import dataclass
 from enum import StrEnum
@@ -14,7 +15,7 @@ from rich.text import Text
 
 import evreg
 from evreg.cli import render
-from evreg.cli.client import RegistryClient, RegistryRefused
+from evreg.cli.client import PayloadReport, RegistryClient, RegistryRefused
 from evreg.cli.config import Settings
 from evreg.cli.files import ContractFile, LoadedContract, expand, load, subject_for
 from evreg.cli.gitref import GitError, read_at_ref
@@ -61,6 +62,30 @@ class FileResult:
     # consumer-aware findings from the registry (AsyncAPI contracts), and their mode
     consumers: tuple[dict[str, Any], ...] = ()
     consumer_mode: str = "warn"
+    # the payload subjects a push of an AsyncAPI contract registers, as the registry checked them
+    payloads: tuple[PayloadReport, ...] = ()
+
+    @property
+    def refusing(self) -> list[PayloadReport]:
+        """The payload subjects that would refuse this contract."""
+        return [p for p in self.payloads if not p.report.is_compatible]
+
+    def news(self, payload: PayloadReport) -> Report:
+        """The payload subject's breaking findings the contract's own report does not have
+        already (the same change seen from both subjects is reported once)."""
+        seen = {
+            (f.rule, f.path, f.direction)
+            for f in (self.report.findings if self.report is not None else ())
+            if f.breaking
+        }
+        return dataclasses.replace(
+            payload.report,
+            findings=tuple(
+                f
+                for f in payload.report.findings
+                if f.breaking and (f.rule, f.path, f.direction) not in seen
+            ),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -75,12 +100,27 @@ class FileResult:
             if self.text is not None:
                 for finding in out["findings"]:
                     finding["line"] = line_of(self.text, finding["path"])
+        if self.payloads:
+            out["payload_subjects"] = [self._payload_dict(p) for p in self.payloads]
         if self.consumers:
             out["consumers"] = {"mode": self.consumer_mode, "findings": list(self.consumers)}
         if self.error is not None:
             out["error"] = self.error
             if self.error_line is not None:
                 out["line"] = self.error_line
+        return out
+
+    def _payload_dict(self, payload: PayloadReport) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "subject": payload.subject,
+            "channel": payload.channel,
+            "registered": payload.registered,
+            "unchanged": payload.unchanged,
+            **payload.report.to_dict(),
+        }
+        if self.text is not None:
+            for finding in out["findings"]:
+                finding["line"] = line_of(self.text, finding["path"])
         return out
 
 
@@ -137,13 +177,14 @@ class _Against:
         file = loaded.file
         subject = subject_for(loaded, self.settings.subject_strategy)
         if self.client is not None:
-            report = self.client.check(
+            checked = self.client.check(
                 subject,
                 loaded.schema,
                 loaded.schema_type,
                 level=self.settings.level if self.level_flag else None,
                 policy=self.settings.policy if self.policy_flag else None,
             )
+            report = checked.report
             against = f"{self.client.url} subject {subject}"
             consumers: tuple[dict[str, Any], ...] = ()
             mode = "warn"
@@ -156,10 +197,15 @@ class _Against:
                     peers = {}
                 consumers = tuple(peers.get("findings") or ())
                 mode = str(peers.get("mode") or "warn")
-            status = _status(report)
+            status = Status.compatible if checked.is_compatible else Status.incompatible
             if consumers and mode == "block":
                 status = Status.incompatible
-            if not report.findings and not consumers and not self._registered(subject):
+            if (
+                not report.findings
+                and not consumers
+                and checked.is_compatible
+                and not self._registered(subject)
+            ):
                 return FileResult(file, Status.new, against, subject, None, loaded.text)
             return FileResult(
                 file,
@@ -170,6 +216,7 @@ class _Against:
                 loaded.text,
                 consumers=consumers,
                 consumer_mode=mode,
+                payloads=checked.payloads,
             )
         reader: SiblingReader
         if self.ref is not None:
@@ -240,6 +287,25 @@ def _print_text(results: list[FileResult], console: Console) -> None:
             render.report_text(
                 result.report, old=result.against, new=result.file.display, console=console
             )
+        for payload in result.refusing:
+            console.print()
+            news = result.news(payload)
+            if not news.findings:
+                console.print(
+                    Text(
+                        f"INCOMPATIBLE  payload subject {payload.subject} "
+                        f"({news.level.value}, policy {news.policy.value}) refuses it too, "
+                        "for the breaking findings above",
+                        style="bold red",
+                    )
+                )
+                continue
+            render.report_text(
+                news,
+                old=f"payload subject {payload.subject}",
+                new=result.file.display,
+                console=console,
+            )
         if result.consumers:
             console.print(
                 Text(
@@ -269,6 +335,15 @@ def _github_lines(results: list[FileResult]) -> list[str]:
             lines.extend(
                 render.report_github(result.report, new=result.file.display, new_source=result.text)
             )
+            for payload in result.refusing:
+                lines.extend(
+                    render.report_github(
+                        result.news(payload),
+                        new=result.file.display,
+                        new_source=result.text,
+                        context=f"payload subject {payload.subject}",
+                    )
+                )
         if result.consumers and result.text is not None:
             lines.extend(
                 render.consumer_findings_github(
@@ -305,7 +380,13 @@ def summary_markdown(results: list[FileResult], against: str) -> str:
         if r.status is Status.error:
             where = r.file.display + (f":{r.error_line}" if r.error_line else "")
             rows.append(f"| ❌ invalid | `{_cell(where)}` | | | {_cell(r.error or '')} | |")
-        for finding in r.report.findings if r.report is not None else ():
+        findings = list(r.report.findings) if r.report is not None else []
+        for payload in r.refusing:
+            findings += [
+                dataclasses.replace(f, message=f"payload subject {payload.subject}: {f.message}")
+                for f in r.news(payload).findings
+            ]
+        for finding in findings:
             line = line_of(r.text or "", finding.path)
             where = r.file.display + (f":{line}" if line else "")
             witness = ""

@@ -62,6 +62,35 @@ class Registered:
     schema: str
 
 
+@dataclass(frozen=True, slots=True)
+class PayloadReport:
+    """A payload subject the registry derives from an AsyncAPI contract, checked as a push
+    would check it (finding paths point into the contract)."""
+
+    subject: str
+    channel: str
+    registered: bool  # the subject has a version (else the push creates it)
+    unchanged: bool  # the payload is a live version already
+    report: Report
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """The registry's answer to a check: the contract's own subject, then its payload subjects."""
+
+    report: Report
+    payloads: tuple[PayloadReport, ...] = ()
+
+    @property
+    def is_compatible(self) -> bool:
+        """Whether a push would be accepted: the subject and every payload subject."""
+        return self.report.is_compatible and all(p.report.is_compatible for p in self.payloads)
+
+    @property
+    def refusing(self) -> list[PayloadReport]:
+        return [p for p in self.payloads if not p.report.is_compatible]
+
+
 def _describe(exc: httpx.HTTPError) -> str:
     cause: BaseException | None = exc
     # the innermost cause says it best ("[Errno 111] Connection refused")
@@ -198,8 +227,9 @@ class RegistryClient:
         *,
         level: Level | None = None,
         policy: Policy | None = None,
-    ) -> Report:
-        """evreg's structured check: every finding against the subject's live versions."""
+    ) -> Checked:
+        """evreg's structured check: every finding against the subject's live versions, and,
+        for an AsyncAPI contract, against those of each payload subject a push registers."""
         params: dict[str, str | int] = {}
         if level is not None:
             params["level"] = level.value
@@ -211,7 +241,17 @@ class RegistryClient:
             body={"schema": schema, "schemaType": schema_type},
             params=params,
         )
-        return report_from_dict(data)
+        payloads = tuple(
+            PayloadReport(
+                subject=str(item["subject"]),
+                channel=str(item.get("channel", "")),
+                registered=bool(item.get("registered", True)),
+                unchanged=bool(item.get("unchanged", False)),
+                report=report_from_dict(item),
+            )
+            for item in data.get("payload_subjects") or ()
+        )
+        return Checked(report_from_dict(data), payloads)
 
     def consumer_check(self, subject: str, schema: str, schema_type: str) -> dict[str, Any]:
         """Consumer-aware check: the peers on the contract's channels that could not read it."""

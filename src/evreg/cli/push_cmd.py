@@ -61,23 +61,29 @@ def _push_one(
     if existing is not None:
         return PushResult(file, "unchanged", subject, existing.version, existing.id)
     if dry_run:
-        report = registry.check(subject, loaded.schema, loaded.schema_type)
-        outcome = "compatible" if report.is_compatible else "incompatible"
-        return PushResult(file, outcome, subject, report=report)
+        # what a push would do: the subject first, then each payload subject in turn
+        checked = registry.check(subject, loaded.schema, loaded.schema_type)
+        if not checked.report.is_compatible:
+            return PushResult(file, "incompatible", subject, report=checked.report)
+        if checked.refusing:
+            first = checked.refusing[0]
+            return PushResult(
+                file, "incompatible", subject, report=first.report, refused_subject=first.subject
+            )
+        return PushResult(file, "compatible", subject, report=checked.report)
     try:
         registry.register(subject, loaded.schema, loaded.schema_type)
     except Incompatible as refused:
-        named = incompatible_subject(refused.message)
-        if named is None or named == subject:
-            # evreg's check route gives every finding with its witness; the 409 only the
-            # breaking ones, as text
-            report = registry.check(subject, loaded.schema, loaded.schema_type)
-            if report.is_compatible:
-                report = refused.report
+        # evreg's check route gives every finding with its witness and, for a payload subject,
+        # with paths into the contract; the 409 only the breaking ones, as text
+        named = incompatible_subject(refused.message) or subject
+        checked = registry.check(subject, loaded.schema, loaded.schema_type)
+        if named == subject:
+            report = checked.report if not checked.report.is_compatible else refused.report
             return PushResult(file, "incompatible", subject, report=report)
-        return PushResult(
-            file, "incompatible", subject, report=refused.report, refused_subject=named
-        )
+        payload = next((p for p in checked.refusing if p.subject == named), None)
+        report = payload.report if payload is not None else refused.report
+        return PushResult(file, "incompatible", subject, report=report, refused_subject=named)
     registered = registry.lookup(subject, loaded.schema, loaded.schema_type)
     if registered is None:  # deleted in between: say what we know
         return PushResult(file, "registered", subject)

@@ -123,15 +123,23 @@ def workflow_command(
 
 
 def report_github(
-    report: Report, *, new: str, new_source: str, show_witness: bool = True
+    report: Report,
+    *,
+    new: str,
+    new_source: str,
+    show_witness: bool = True,
+    context: str | None = None,
 ) -> list[str]:
-    """One annotation per finding, on the line of ``new`` its pointer names (or the nearest)."""
+    """One annotation per finding, on the line of ``new`` its pointer names (or the nearest);
+    ``context`` (e.g. the payload subject that refuses it) starts each message."""
     lines = []
     for finding in report.findings:
         where = _where(finding)
         message = f"{finding.path}: {finding.message}"
         if where:
             message = f"{where}: {message}"
+        if context:
+            message = f"{context}: {message}"
         if finding.breaking and show_witness:
             if finding.has_witness:
                 message += (

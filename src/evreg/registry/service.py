@@ -36,7 +36,12 @@ from evreg.contracts import (
     load_contract,
 )
 from evreg.registry import errors, flow
-from evreg.registry.payloads import PayloadSubject, payload_subjects
+from evreg.registry.payloads import (
+    SUBJECT_SUFFIX,
+    PayloadSubject,
+    contract_path,
+    payload_subjects,
+)
 from evreg.registry.schema_ids import SchemaIds
 from evreg.registry.store import Reference, Store, search_text, summaries
 from evreg.registry.store import queries as q
@@ -125,6 +130,25 @@ class CompatibilityResult:
     policy: Policy
     findings: tuple[Finding, ...] = ()
     messages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadCheck:
+    """A payload subject that pushing a contract would register, checked as the push would."""
+
+    subject: str
+    channel: str  # the channel's key in the contract
+    address: str
+    result: CompatibilityResult  # findings' paths point into the contract
+    registered: bool  # the subject has a live version (else the push creates it)
+    unchanged: bool  # the payload is already a live version (the push keeps it)
+
+
+@dataclass(frozen=True, slots=True)
+class ContractCheck(CompatibilityResult):
+    """A check of a contract's subject, and of the payload subjects derived from it."""
+
+    payloads: tuple[PayloadCheck, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -755,8 +779,9 @@ class RegistryService:
         *,
         level: str | None = None,
         policy: str | None = None,
-    ) -> CompatibilityResult:
-        """Like :meth:`test_compatibility` with an explicit level and policy (evreg's /api)."""
+    ) -> ContractCheck:
+        """Like :meth:`test_compatibility` with an explicit level and policy (evreg's /api);
+        an AsyncAPI contract's payload subjects are checked too, as :meth:`register` would."""
         _known(subject, missing_ok=True)
         with self._read() as session:
             eff = self._effective(session, subject)
@@ -765,7 +790,77 @@ class RegistryService:
             live = q.versions(session, subject)
             prepared = self._prepare(session, given)
             against = live if lvl.transitive else live[-1:]
-            return self._check(session, subject, prepared, against, lvl, pol)
+            result = self._check(session, subject, prepared, against, lvl, pol)
+            payloads = self._check_payloads(session, subject, prepared, level, policy)
+            return ContractCheck(
+                result.is_compatible,
+                result.level,
+                result.policy,
+                result.findings,
+                result.messages,
+                payloads=payloads,
+            )
+
+    def _check_payloads(
+        self,
+        session: Session,
+        subject: str,
+        contract: _Prepared,
+        level: str | None,
+        policy: str | None,
+    ) -> tuple[PayloadCheck, ...]:
+        """The payload subjects :meth:`register` would derive from ``contract``, each checked
+        against its own live versions under its own config (or ``level`` / ``policy``)."""
+        if (
+            not self.payload_subjects
+            or contract.schema_type != "ASYNCAPI"
+            or self._mode(session, subject) == "IMPORT"
+        ):
+            return ()
+        try:
+            derived = payload_subjects(contract.contract)
+        except ContractError as exc:
+            raise errors.InvalidSchema(f"Invalid schema: {exc}") from None
+        out: list[PayloadCheck] = []
+        for item in derived:
+            payload = self._prepare(
+                session,
+                SchemaInput(schema=json.dumps(item.schema, ensure_ascii=False), schema_type="JSON"),
+            )
+            eff = self._effective(session, item.subject)
+            lvl = parse_level(level) if level else eff.level
+            pol = parse_policy(policy) if policy else eff.policy
+            live = q.versions(session, item.subject)
+            same = q.find_schema_id(session, payload.fingerprint, payload.schema_type)
+            unchanged = same is not None and any(row.schema_id == same for row in live)
+            if unchanged:  # registering it again is a no-op, as in _register_locked
+                result = CompatibilityResult(True, lvl, pol)
+            else:
+                against = live if lvl.transitive else live[-1:]
+                result = self._check(session, item.subject, payload, against, lvl, pol)
+            address = item.subject.removesuffix(SUBJECT_SUFFIX)
+            findings = []
+            for finding in result.findings:
+                path, message = contract_path(item, finding.path)
+                findings.append(
+                    dataclasses.replace(
+                        finding,
+                        path=path,
+                        channel=finding.channel or address,
+                        message_name=finding.message_name or message,
+                    )
+                )
+            out.append(
+                PayloadCheck(
+                    item.subject,
+                    item.channel,
+                    address,
+                    dataclasses.replace(result, findings=tuple(findings)),
+                    registered=bool(live),
+                    unchanged=unchanged,
+                )
+            )
+        return tuple(out)
 
     # ------------------------------------------------------------ writes
 
@@ -1343,7 +1438,9 @@ class Views:
 
     def check(
         self, subject: str, given: SchemaInput, *, level: str | None, policy: str | None
-    ) -> CompatibilityResult:
+    ) -> ContractCheck:
+        """Would ``given`` be accepted on ``subject`` (and, for an AsyncAPI contract, on each
+        payload subject a push would register)? Every finding, with witnesses."""
         return self.service.check_against(subject, given, level=level, policy=policy)
 
     def asyncapi(self, subject: str, version: VersionSpec) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import orjson
 from fastapi import APIRouter, Path, Query, Request
@@ -59,6 +59,37 @@ _REPORT = {
         "findings": {"type": "array", "items": _FINDING},
     },
 }
+_REPORT_FIELDS = cast(dict[str, Any], _REPORT["properties"])
+_PAYLOAD_SUBJECT = {
+    "type": "object",
+    "required": [
+        "subject",
+        "channel",
+        "address",
+        "registered",
+        "unchanged",
+        "is_compatible",
+        "level",
+        "policy",
+        "findings",
+    ],
+    "properties": {
+        "subject": {"type": "string"},
+        "channel": {"type": "string"},
+        "address": {"type": "string"},
+        "registered": {"type": "boolean"},
+        "unchanged": {"type": "boolean"},
+        **_REPORT_FIELDS,
+    },
+}
+_CHECK = {
+    "type": "object",
+    "required": _REPORT["required"],
+    "properties": {
+        **_REPORT_FIELDS,
+        "payload_subjects": {"type": "array", "items": _PAYLOAD_SUBJECT},
+    },
+}
 _AUDIT_EVENT = {
     "type": "object",
     "required": ["id", "at", "actor", "action"],
@@ -98,14 +129,30 @@ def _report(result: CompatibilityResult) -> dict[str, Any]:
     "/subjects/{subject}/check",
     summary="Check a schema against a subject: every finding, with witnesses",
     openapi_extra=request_body(SCHEMA_BODY),
-    responses=responses_with(_REPORT, 400, 413, 422),
+    responses=responses_with(_CHECK, 400, 413, 422),
 )
 async def check(
     request: Request, subject: str, level: LevelQuery = None, policy: PolicyQuery = None
 ) -> Response:
+    """The report of the contract's subject; for an AsyncAPI contract, ``payload_subjects``
+    adds one report per payload subject a push would register (findings' paths point into the
+    contract). A push succeeds only if all of them are compatible."""
     given = schema_input(await body_of(request))
     result = await call(views(request).check, subject, given, level=level, policy=policy)
-    return json_response(request, _report(result))
+    body = _report(result)
+    if result.payloads:
+        body["payload_subjects"] = [
+            {
+                "subject": p.subject,
+                "channel": p.channel,
+                "address": p.address,
+                "registered": p.registered,
+                "unchanged": p.unchanged,
+                **_report(p.result),
+            }
+            for p in result.payloads
+        ]
+    return json_response(request, body)
 
 
 @router.get(
