@@ -121,7 +121,7 @@ class Metrics:
         caches: tuple[tuple[str, Any], ...] = (
             ("contracts", service._contracts),
             ("reports", service._reports),
-            ("schema_ids", service._schema_ids),
+            ("schema_ids", service.schema_ids),
         )
         for name, cache in caches:
             hits = Gauge(

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Generic, TypeVar
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -25,6 +26,7 @@ from evreg.registry import errors
 from evreg.registry.store.tables import SubjectVersion
 
 T = TypeVar("T")
+MAX_BATCH = 500  # ids per ``in_use_many`` statement
 
 
 class SchemaIds(Generic[T]):
@@ -37,15 +39,17 @@ class SchemaIds(Generic[T]):
         self._engine = engine
         self._data: OrderedDict[int, T] = OrderedDict()
         self._lock = threading.Lock()
-        mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
-        table = SubjectVersion.__tablename__
-        self._sql = f"SELECT 1 FROM {table} WHERE schema_id = {mark} LIMIT 1"
+        self._mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+        self._table = SubjectVersion.__tablename__
+        self._sql = f"SELECT 1 FROM {self._table} WHERE schema_id = {self._mark} LIMIT 1"
 
-    def cached(self, schema_id: int) -> T | None:
+    def cached(self, schema_id: int, *, count_miss: bool = True) -> T | None:
+        """The content of the id if in memory (``count_miss`` False: the caller will ask
+        again, through the service, and that counts the miss)."""
         with self._lock:
             value = self._data.get(schema_id)
             if value is None:
-                self.misses += 1
+                self.misses += count_miss
             else:
                 self._data.move_to_end(schema_id)
                 self.hits += 1
@@ -60,6 +64,17 @@ class SchemaIds(Generic[T]):
 
     def in_use(self, schema_id: int) -> bool:
         """Whether a version (live or soft-deleted) uses the id, asked of the database now."""
+        return bool(self._query(self._sql, (schema_id,)))
+
+    def in_use_many(self, schema_ids: Sequence[int]) -> set[int]:
+        """Those of the ids that a version uses, in one statement (at most ``MAX_BATCH``)."""
+        if not schema_ids:
+            return set()
+        marks = ", ".join([self._mark] * len(schema_ids))
+        sql = f"SELECT DISTINCT schema_id FROM {self._table} WHERE schema_id IN ({marks})"
+        return {int(row[0]) for row in self._query(sql, tuple(schema_ids))}
+
+    def _query(self, sql: str, parameters: tuple[int, ...]) -> list[tuple[Any, ...]]:
         dbapi_error = self._engine.dialect.loaded_dbapi.Error
         try:
             connection = self._engine.raw_connection()
@@ -68,8 +83,8 @@ class SchemaIds(Generic[T]):
         try:
             cursor = connection.cursor()
             try:
-                cursor.execute(self._sql, (schema_id,))
-                return cursor.fetchone() is not None
+                cursor.execute(sql, parameters)
+                return list(cursor.fetchall())
             finally:
                 cursor.close()
         except dbapi_error as exc:
@@ -82,4 +97,4 @@ class SchemaIds(Generic[T]):
 
 
 def _failure(exc: Exception) -> errors.StoreFailure:
-    return errors.StoreFailure(f"Error in the backend data store: {exc.__class__.__name__}")
+    return errors.store_failure(exc)

@@ -256,7 +256,7 @@ class RegistryService:
         self.payload_subjects = payload_subjects
         self._contracts: LRU[str, Contract] = LRU(cache_size)
         self._reports: LRU[tuple[str, str, str, str], Report] = LRU(cache_size)
-        self._schema_ids: SchemaIds[StoredSchema] = SchemaIds(store.engine, cache_size)
+        self.schema_ids: SchemaIds[StoredSchema] = SchemaIds(store.engine, cache_size)
         self._endpoints: dict[str, tuple[flow.Endpoint, ...]] = {}
 
     # ------------------------------------------------------------ plumbing
@@ -608,9 +608,9 @@ class RegistryService:
 
         The content comes from memory once read (an id's content never changes); whether a
         version still uses the id is asked of the database every time (see ``schema_ids``)."""
-        cached = self._schema_ids.cached(schema_id)
+        cached = self.schema_ids.cached(schema_id)
         if cached is not None:
-            if not self._schema_ids.in_use(schema_id):
+            if not self.schema_ids.in_use(schema_id):
                 raise errors.SchemaNotFound()
             return cached
         with self._read() as session:
@@ -624,7 +624,7 @@ class RegistryService:
                 references=tuple(q.get_references(session, schema_id)),
                 fingerprint=row.fingerprint,
             )
-        self._schema_ids.remember(schema_id, stored)
+        self.schema_ids.remember(schema_id, stored)
         return stored
 
     def list_schemas(

@@ -6,14 +6,21 @@ SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from evreg.registry.api import ids_hot_path
+from evreg.registry.schema_ids import SchemaIds
+from evreg.registry.service import RegistryService, SchemaInput
+from evreg.registry.store import Store
 
 from .conftest import Server
 
@@ -176,3 +183,61 @@ def test_reads_configured_to_need_a_token(database_url: str, tmp_path: Path) -> 
         assert by_id(server.url, sid, **boot).json()["schemaType"] == "JSON"
     finally:
         server.stop()
+
+
+# ------------------------------------------------ coalesced existence checks, in process
+
+
+class _Gated(SchemaIds[Any]):
+    """The real check, which holds its answer back until told (to order events)."""
+
+    def __init__(self, engine: Any) -> None:
+        super().__init__(engine, 16)
+        self.statements: list[list[int]] = []
+        self.gate = threading.Event()
+
+    def in_use_many(self, schema_ids: Sequence[int]) -> set[int]:
+        found = super().in_use_many(schema_ids)
+        self.statements.append(list(schema_ids))
+        self.gate.wait(30)
+        return found
+
+
+@pytest.fixture
+def svc(database_url: str) -> Iterator[RegistryService]:
+    store = Store(database_url)
+    yield RegistryService(store)
+    store.close()
+
+
+def test_coalesced_checks_never_answer_from_a_statement_older_than_the_request(
+    svc: RegistryService,
+) -> None:
+    ids = [
+        svc.register(f"coalesce-{n}", SchemaInput(schema_of(f"coalesce-{n}"))).id for n in range(3)
+    ]
+    gated = _Gated(svc.store.engine)
+    executor = ids_hot_path.executor()
+    batches = ids_hot_path.ExistenceBatches(gated, executor)
+
+    async def scenario() -> tuple[list[bool], list[bool]]:
+        first = asyncio.ensure_future(batches.in_use(ids[0]))
+        while not gated.statements:  # the first statement has run and holds its answer
+            await asyncio.sleep(0.01)
+        await asyncio.to_thread(svc.delete_version, "coalesce-0", 1)
+        await asyncio.to_thread(svc.delete_version, "coalesce-0", 1, permanent=True)
+        later = [asyncio.ensure_future(batches.in_use(i)) for i in (*ids, *ids, 424242)]
+        await asyncio.sleep(0.05)
+        gated.gate.set()
+        return [await first], list(await asyncio.gather(*later))
+
+    try:
+        before, after = asyncio.run(scenario())
+    finally:
+        executor.shutdown()
+    # the first request was answered by a statement that ran before the delete: served
+    assert before == [True]
+    # the requests that came after the delete wait for a statement of their own: 40403
+    assert after == [False, True, True, False, True, True, False]
+    # and they shared it: two statements for eight requests
+    assert gated.statements == [[ids[0]], [*ids, 424242]]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import itertools
 import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -30,6 +31,7 @@ from evreg.registry import errors
 from evreg.registry.api.confluent import schema_dict
 from evreg.registry.api.errors import error_response, status_and_code
 from evreg.registry.api.media import negotiate
+from evreg.registry.schema_ids import MAX_BATCH, SchemaIds
 from evreg.registry.service import RegistryService
 
 PATH = re.compile(r"/schemas/ids/([0-9]{1,10})")
@@ -44,6 +46,72 @@ def executor(threads: int = 4) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(threads, thread_name_prefix="evreg-ids")
 
 
+class ExistenceBatches:
+    """The existence checks of concurrent requests, coalesced: while one statement runs in a
+    worker thread, the ids asked for meanwhile wait and go together in the next one (at most
+    ``MAX_BATCH`` ids a statement, one statement at a time). Every request is answered by a
+    statement that started after it arrived, so coalescing never lets through an id deleted
+    before the request came; it only saves thread hops and statements under load."""
+
+    def __init__(self, schema_ids: SchemaIds[Any], executor: ThreadPoolExecutor) -> None:
+        self._schema_ids = schema_ids
+        self._executor = executor
+        self._waiting: dict[int, list[asyncio.Future[bool]]] = {}
+        self._running = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def in_use(self, schema_id: int) -> bool:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # a new event loop (a test client's): nothing carries over
+            self._loop, self._waiting, self._running = loop, {}, False
+        future: asyncio.Future[bool] = loop.create_future()
+        self._waiting.setdefault(schema_id, []).append(future)
+        if not self._running:
+            self._start(loop)
+        return await future
+
+    def _start(self, loop: asyncio.AbstractEventLoop) -> None:
+        ids = list(itertools.islice(self._waiting, MAX_BATCH))
+        batch = {schema_id: self._waiting.pop(schema_id) for schema_id in ids}
+        try:
+            running = loop.run_in_executor(self._executor, self._schema_ids.in_use_many, ids)
+        except RuntimeError as exc:  # the executor is shut down: the app is stopping
+            _settle(batch, errors.StoreFailure(f"The registry is stopping: {exc}"), set())
+            return
+        self._running = True
+        running.add_done_callback(lambda done: self._finish(loop, done, batch))
+
+    def _finish(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        done: asyncio.Future[set[int]],
+        batch: dict[int, list[asyncio.Future[bool]]],
+    ) -> None:
+        if done.cancelled():
+            _settle(batch, errors.StoreFailure("The registry is stopping"), set())
+        elif (error := done.exception()) is not None:
+            _settle(batch, error, set())
+        else:
+            _settle(batch, None, done.result())
+        if loop is self._loop:
+            self._running = False
+            if self._waiting:
+                self._start(loop)
+
+
+def _settle(
+    batch: dict[int, list[asyncio.Future[bool]]], error: BaseException | None, used: set[int]
+) -> None:
+    for schema_id, futures in batch.items():
+        for future in futures:
+            if future.done():  # its request was cancelled (the client went away)
+                continue
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(schema_id in used)
+
+
 class SchemaByIdHotPath:
     def __init__(
         self, app: ASGIApp, service: RegistryService, route: Any, executor: ThreadPoolExecutor
@@ -52,6 +120,7 @@ class SchemaByIdHotPath:
         self.service = service
         self.route = route  # the documented APIRoute: what metrics and logs name
         self.executor = executor
+        self.batches = ExistenceBatches(service.schema_ids, executor)
         self._media: dict[bytes, bytes] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -62,12 +131,16 @@ class SchemaByIdHotPath:
 
     async def _answer(self, schema_id: int, scope: Scope, receive: Receive, send: Send) -> bool:
         """Answer the request; False (nothing sent) to leave it to the router."""
-        loop = asyncio.get_running_loop()
-        context = contextvars.copy_context()  # the request id, for log lines in the service
+        found = self.service.schema_ids.cached(schema_id, count_miss=False)
         try:
-            found = await loop.run_in_executor(
-                self.executor, context.run, self.service.get_schema, schema_id
-            )
+            if found is None:  # first read of this id: the service loads and remembers it
+                loop = asyncio.get_running_loop()
+                context = contextvars.copy_context()  # the request id, for the service's logs
+                found = await loop.run_in_executor(
+                    self.executor, context.run, self.service.get_schema, schema_id
+                )
+            elif not await self.batches.in_use(schema_id):
+                raise errors.SchemaNotFound()
         except errors.RegistryError as exc:
             scope["route"] = self.route
             status, code = status_and_code(exc)
