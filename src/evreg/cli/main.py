@@ -1,7 +1,7 @@
 """The ``evreg`` command: a typer app, and ``main()`` that turns errors into exit codes.
 
 Exit codes: 0 ok, 1 incompatible (or findings), 2 usage or input error, 3 registry unreachable,
-server or internal error.
+server or internal error, 130 interrupted (Ctrl-C, the shell's 128 + SIGINT).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 app = typer.Typer(
     name="evreg",
@@ -80,7 +81,7 @@ def _root(
     """evreg: contract-first event schemas. Check that a contract change breaks nobody.
 
     Exit codes: 0 ok, 1 incompatible, 2 usage or input error, 3 registry unreachable, server
-    or internal error.
+    or internal error, 130 interrupted (Ctrl-C).
 
     Example:
 
@@ -105,6 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = exc.code
         if code is None:
             return EXIT_OK
+        if code == EXIT_INTERRUPTED:  # typer turns KeyboardInterrupt into a silent exit 130
+            _error("interrupted")
+            return EXIT_INTERRUPTED
         if isinstance(code, int):
             return code
         print(code, file=sys.stderr)
@@ -121,9 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RegistryUnavailable as exc:
         _error(str(exc))
         return EXIT_INTERNAL
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # before or after typer's own handling
         _error("interrupted")
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:
         if os.environ.get("EVREG_DEBUG"):
             traceback.print_exc()

@@ -166,7 +166,7 @@ def names(
         statement = statement.offset(offset)
     if limit >= 0:
         statement = statement.limit(limit)
-    return [str(name) for name in session.execute(statement).scalars()]
+    return list(session.execute(statement).scalars().all())
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,7 +142,8 @@ class SubjectSummary(SQLModel, table=True):
 
     __tablename__ = "subject_summaries"
     __table_args__ = (
-        Index("ix_subject_summaries_version", "version"),
+        # covers the name listing (live ones: version not null) without reading the table
+        Index("ix_subject_summaries_subject_version", "subject", "version"),
         Index("ix_subject_summaries_changed_at", "changed_at"),
     )
 

@@ -267,7 +267,7 @@ def list_subjects(
                 policy=str(r.policy),
                 changed_at=_iso(r.changed_at),
                 title=r.title,
-                excerpt=None if in_name else _hint(texts.get(int(r.schema_id), ""), needle),
+                excerpt=None if in_name else _hint(texts.get(int(r.schema_id), ""), q.strip()),
             )
         )
     return SubjectPage(rows, total, page, size, sort, order, q)

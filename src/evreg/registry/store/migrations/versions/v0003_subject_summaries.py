@@ -33,12 +33,14 @@ def upgrade() -> None:
         sa.Column("title", sa.Text(), nullable=True),
         sa.Column("search_text", sa.Text(), nullable=False),
     )
-    op.create_index("ix_subject_summaries_version", "subject_summaries", ["version"])
+    op.create_index(
+        "ix_subject_summaries_subject_version", "subject_summaries", ["subject", "version"]
+    )
     op.create_index("ix_subject_summaries_changed_at", "subject_summaries", ["changed_at"])
     summaries.rebuild(op.get_bind())
 
 
 def downgrade() -> None:
     op.drop_index("ix_subject_summaries_changed_at", table_name="subject_summaries")
-    op.drop_index("ix_subject_summaries_version", table_name="subject_summaries")
+    op.drop_index("ix_subject_summaries_subject_version", table_name="subject_summaries")
     op.drop_table("subject_summaries")
