@@ -21,7 +21,7 @@ def test_defaults_without_a_file(tmp_path: Path) -> None:
 def test_evreg_toml_in_a_parent_folder(tmp_path: Path) -> None:
     (tmp_path / "evreg.toml").write_text(
         'registry = "http://reg:9000/"\ncontracts = "schemas"\nsubject_strategy = "file-value"\n'
-        'level = "full"\npolicy = "LENIENT"\n[generate]\ntarget = "python"\n'
+        'level = "full"\npolicy = "LENIENT"\n[generate]\nlang = "python"\noutput = "gen"\n'
     )
     nested = tmp_path / "a" / "b"
     nested.mkdir(parents=True)
@@ -31,7 +31,10 @@ def test_evreg_toml_in_a_parent_folder(tmp_path: Path) -> None:
     assert settings.subject_strategy is SubjectStrategy.FILE_VALUE
     assert settings.level is Level.FULL
     assert settings.policy is Policy.LENIENT
-    assert settings.generate == {"target": "python"}
+    assert settings.generate.lang == "python"
+    assert settings.generate.output == tmp_path / "gen"  # relative to the file's folder
+    assert settings.generate.package is None
+    assert settings.generate.where["output"] == f"{tmp_path / 'evreg.toml'}: generate.output"
     assert settings.source == tmp_path / "evreg.toml"
 
 
@@ -73,6 +76,8 @@ def test_environment_overrides_the_file_and_flags_override_both(tmp_path: Path) 
         ('registry = "localhost:8081"\n', "is not a registry URL"),
         ("level = [\n", "invalid TOML"),
         ("generate = 3\n", "generate: expected a table"),
+        ('[generate]\ntarget = "python"\n', "generate.target: unknown setting"),
+        ("[generate]\noutput = 3\n", "generate.output: expected a non-empty string"),
     ],
 )
 def test_bad_files_are_input_errors(tmp_path: Path, content: str, message: str) -> None:
@@ -87,3 +92,16 @@ def test_bad_environment_values(tmp_path: Path) -> None:
         load_settings(tmp_path, {"EVREG_POLICY": "LAX"})
     with pytest.raises(InputError, match="EVREG_URL"):
         load_settings(tmp_path, {"EVREG_URL": "ftp://x"})
+
+
+def test_generate_settings_from_pyproject_then_environment(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.evreg.generate]\nlang = "python"\noutput = "src"\npackage = "orders_events"\n'
+    )
+    from_file = load_settings(tmp_path, {}).generate
+    assert (from_file.output, from_file.package) == (tmp_path / "src", "orders_events")
+    env = {"EVREG_GENERATE_OUTPUT": "elsewhere", "EVREG_GENERATE_PACKAGE": "other"}
+    from_env = load_settings(tmp_path, env).generate
+    assert (from_env.output, from_env.package) == (Path("elsewhere"), "other")
+    assert from_env.where["package"] == "EVREG_GENERATE_PACKAGE"
+    assert from_env.where["lang"].endswith("[tool.evreg]: generate.lang")

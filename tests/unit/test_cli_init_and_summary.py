@@ -23,7 +23,7 @@ def test_init_writes_a_config_and_a_valid_example(
     assert config["registry"] == "http://reg:1"
     settings = load_settings(tmp_path, {})
     assert settings.contracts == tmp_path / "c"
-    assert settings.generate == {"lang": "python", "output": "generated"}
+    assert (settings.generate.lang, settings.generate.output) == ("python", tmp_path / "generated")
     example = tmp_path / "c" / "order_placed.yaml"
     contract = load_contract(example.read_text(), name=str(example))
     assert contract.is_asyncapi

@@ -32,6 +32,23 @@ class SubjectStrategy(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class GenerateSettings:
+    """``[generate]``: what ``evreg generate`` writes when its flags do not say.
+
+    ``where`` names the origin of each value that was set (``evreg.toml: generate.lang``,
+    ``EVREG_GENERATE_LANG``), so that an error about it can say where to fix it.
+    """
+
+    lang: str = "python"
+    output: Path | None = None  # a path in the file is relative to the file's folder
+    package: str | None = None
+    where: Mapping[str, str] = field(default_factory=dict)
+
+
+GENERATE_KEYS = ("lang", "output", "package")
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     registry: str = DEFAULT_REGISTRY
     token: str | None = None
@@ -41,7 +58,7 @@ class Settings:
     # subject's level and policy there unless --level / --policy are given on the command line.
     level: Level = Level.BACKWARD
     policy: Policy = Policy.STRICT
-    generate: Mapping[str, Any] = field(default_factory=dict)
+    generate: GenerateSettings = field(default_factory=GenerateSettings)
     source: Path | None = None  # the config file read, if any
 
     def with_flags(
@@ -145,10 +162,28 @@ def _apply_table(settings: Settings, path: Path, table: Mapping[str, Any]) -> Se
         policy = _enum(Policy, table["policy"], f"{where}: policy")
         out = replace(out, policy=policy)
     if "generate" in table:
-        if not isinstance(table["generate"], dict):
-            raise InputError(f"{where}: generate: expected a table ([generate])")
-        out = replace(out, generate=dict(table["generate"]))
+        out = replace(out, generate=_generate_table(path, where, table["generate"]))
     return out
+
+
+def _generate_table(path: Path, where: str, table: object) -> GenerateSettings:
+    if not isinstance(table, dict):
+        raise InputError(f"{where}: generate: expected a table ([generate])")
+    unknown = sorted(set(table) - set(GENERATE_KEYS))
+    if unknown:
+        known = ", ".join(GENERATE_KEYS)
+        raise InputError(f"{where}: generate.{unknown[0]}: unknown setting (known: {known})")
+    values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    for key in GENERATE_KEYS:
+        if key not in table:
+            continue
+        value = table[key]
+        if not isinstance(value, str) or not value.strip():
+            raise InputError(f"{where}: generate.{key}: expected a non-empty string")
+        values[key] = path.parent / value if key == "output" else value.strip()
+        origins[key] = f"{where}: generate.{key}"
+    return GenerateSettings(**values, where=origins)
 
 
 def _apply_env(settings: Settings, env: Mapping[str, str]) -> Settings:
@@ -167,4 +202,15 @@ def _apply_env(settings: Settings, env: Mapping[str, str]) -> Settings:
     if env.get("EVREG_POLICY"):
         policy = _enum(Policy, env["EVREG_POLICY"], "EVREG_POLICY")
         out = replace(out, policy=policy)
-    return out
+    generate = out.generate
+    where = dict(generate.where)
+    if env.get("EVREG_GENERATE_LANG", "").strip():
+        generate = replace(generate, lang=env["EVREG_GENERATE_LANG"].strip())
+        where["lang"] = "EVREG_GENERATE_LANG"
+    if env.get("EVREG_GENERATE_OUTPUT", "").strip():
+        generate = replace(generate, output=Path(env["EVREG_GENERATE_OUTPUT"].strip()))
+        where["output"] = "EVREG_GENERATE_OUTPUT"
+    if env.get("EVREG_GENERATE_PACKAGE", "").strip():
+        generate = replace(generate, package=env["EVREG_GENERATE_PACKAGE"].strip())
+        where["package"] = "EVREG_GENERATE_PACKAGE"
+    return replace(out, generate=replace(generate, where=where))

@@ -66,29 +66,40 @@ def generate(
     contracts: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Contract files or folders (AsyncAPI 2.x/3.0 or JSON Schema, YAML or JSON).",
+            help="Contract files or folders (AsyncAPI 2.x/3.0 or JSON Schema, YAML or JSON; "
+            "default: `contracts` in evreg.toml, else ./contracts, unless --from-registry).",
             metavar="CONTRACTS...",
             show_default=False,
         ),
     ] = None,
     lang: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--lang",
             "-l",
-            help=f"Target language: {_languages()}. `--lang list` prints them.",
+            help=f"Target language: {_languages()}. `--lang list` prints them (default: "
+            "`lang` under [generate] in evreg.toml, then EVREG_GENERATE_LANG, then python).",
+            show_default=False,
         ),
-    ] = "python",
+    ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Folder to write the package into (PATH/NAME/)."),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Folder to write the package into, PATH/NAME/ (default: `output` under "
+            "[generate] in evreg.toml, then EVREG_GENERATE_OUTPUT; one of them is needed).",
+            show_default=False,
+        ),
     ] = None,
     package: Annotated[
         str | None,
         typer.Option(
             "--package",
             "-p",
-            help="Package name (default: from the contract's title; 'events' for several).",
+            help="Package name (default: `package` under [generate], then "
+            "EVREG_GENERATE_PACKAGE, then from the contract's title; 'events' for several).",
+            show_default=False,
         ),
     ] = None,
     from_registry: Annotated[
@@ -115,26 +126,53 @@ def generate(
     With --from-registry the producer also sends the registry's schema id (that of the
     channel's `<address>-value` subject when the registry has one, else the contract's).
 
+    Defaults come from the `[generate]` table of evreg.toml (as `evreg init` writes it: `lang`,
+    `output`, and `package` if you add it) and the `contracts` folder, overridden by
+    EVREG_GENERATE_LANG / EVREG_GENERATE_OUTPUT / EVREG_GENERATE_PACKAGE / EVREG_CONTRACTS,
+    overridden by the flags and arguments.
+
     Exit codes: 0 written (or up to date), 2 bad input or unsupported language, 3 registry
     unreachable.
 
     Example:
 
         evreg generate --lang python contracts/order_placed.yaml -o src --package orders_events
+
+    Example (everything from evreg.toml):
+
+        evreg generate
     """
     if lang == "list":
         for language in SUPPORTED_LANGUAGES:
             print(language)
         raise typer.Exit(0)
-    if lang not in SUPPORTED_LANGUAGES:
-        raise InputError(f"--lang {lang}: not supported; supported languages: {_languages()}")
-    if output is None:
-        raise InputError("-o/--output PATH is required: the folder to write the package into")
-    if not contracts and not from_registry:
-        raise InputError("give contract files, or --from-registry SUBJECT")
     current = settings(registry=registry, subject_strategy=subject_strategy)
+    wanted = current.generate
+    lang_origin = "--lang"
+    if lang is None:
+        lang, lang_origin = wanted.lang, wanted.where.get("lang", "the default language")
+    if lang not in SUPPORTED_LANGUAGES:
+        raise InputError(
+            f"{lang_origin}: {lang!r} is not supported; supported languages: {_languages()}"
+        )
+    output = output or wanted.output
+    if output is None:
+        raise InputError(
+            "-o/--output PATH is required: the folder to write the package into (or set "
+            "`output` under [generate] in evreg.toml, or EVREG_GENERATE_OUTPUT)"
+        )
+    package = package or wanted.package
+    targets = list(contracts or [])
+    if not targets and not from_registry:
+        if not current.contracts.exists():
+            raise InputError(
+                f"no contracts given and the contracts folder {current.contracts} does not "
+                "exist (pass files or folders, set `contracts` in evreg.toml, or use "
+                "--from-registry SUBJECT)"
+            )
+        targets = [current.contracts]
     sources: list[SourceContract] = []
-    for file in expand(contracts or []):
+    for file in expand(targets):
         loaded = load(file)
         subject = subject_for(loaded, current.subject_strategy)
         sources.append(SourceContract(loaded.contract, file.rel.as_posix(), subject))
