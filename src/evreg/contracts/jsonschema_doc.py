@@ -13,8 +13,10 @@ from jsonschema.protocols import Validator
 from evreg.contracts import pointer
 from evreg.contracts.canonical import canonical_json
 from evreg.contracts.errors import ContractError
+from evreg.contracts.fast_properties import fast_properties
 from evreg.contracts.metaschema import fast_meta_schema
 from evreg.contracts.model import DRAFT4, DRAFT6, DRAFT7, DRAFT2019, DRAFT2020, Schema
+from evreg.contracts.subschemas import without_repeated_leaves
 
 DRAFT_NAMES = {
     DRAFT4: "draft-04",
@@ -82,20 +84,39 @@ def forget_checked_schemas() -> None:
 @functools.cache
 def _meta_validator(draft: str) -> Validator:
     cls = _VALIDATORS[draft]
-    return cls(fast_meta_schema(draft), format_checker=cls.FORMAT_CHECKER)
+    fast = fast_properties(cls)
+    return fast(fast_meta_schema(draft), format_checker=cls.FORMAT_CHECKER)  # type: ignore[no-any-return]
 
 
-def check_schema(schema: Schema, draft: str, *, at: str) -> None:
+@functools.cache
+def _meta_keywords(draft: str) -> frozenset[str]:
+    """The keywords the (fast) meta-schema of ``draft`` checks, if it lists them in one place."""
+    properties = fast_meta_schema(draft).get("properties")
+    return frozenset(properties) if isinstance(properties, dict) else frozenset()
+
+
+def _distinct(schema: Schema, draft: str) -> Schema:
+    """``schema`` with leaves written like an earlier one left out (checked once)."""
+    keywords = _meta_keywords(draft)
+    if not keywords:  # pragma: no cover - the bundled meta-schemas all list their keywords
+        return schema
+    return without_repeated_leaves(schema, keywords, item_lists=draft != DRAFT2020)
+
+
+def check_schema(schema: Schema, draft: str, *, at: str, canonical: str | None = None) -> None:
     """Check ``schema`` against its draft's meta-schema.
 
     The error names the draft and the pointer of the offending keyword
     (``#/properties/age/minimum``), with ``at`` as the pointer of ``schema`` itself.
+    ``canonical`` is ``canonical_json(schema)`` when the caller has it already. A leaf
+    subschema written like an earlier one is checked once (``without_repeated_leaves``).
     """
-    key = (draft, canonical_json(schema))
+    key = (draft, canonical_json(schema) if canonical is None else canonical)
     if key in _checked:
         return
     try:
-        error = best_match(_meta_validator(draft).iter_errors(schema))
+        meta = _meta_validator(draft)
+        error = best_match(meta.iter_errors(_distinct(schema, draft)))
     except RecursionError:
         raise ContractError("schema is nested too deeply to check", pointer=at) from None
     if error is None:

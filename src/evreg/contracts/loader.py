@@ -14,6 +14,7 @@ from evreg.contracts.asyncapi import read_asyncapi
 from evreg.contracts.canonical import canonical_json, fingerprint_text
 from evreg.contracts.errors import ContractError
 from evreg.contracts.jsonschema_doc import detect_draft
+from evreg.contracts.limits import DEFAULT_LIMITS, Limits, check_limits
 from evreg.contracts.model import Contract, ContractKind, JSONValue, SchemaRef
 from evreg.contracts.parse import parse_text
 from evreg.contracts.refs import RefResolver
@@ -26,19 +27,24 @@ def load_contract(
     *,
     name: str | None = None,
     references: Mapping[str, Any] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Contract:
     """Load a JSON Schema or AsyncAPI contract from YAML/JSON text or a parsed value.
 
     ``name`` is the file name (or ``<input>``) used in error locations. ``references`` maps
     the names used in external ``$ref``s (``common.json``, ``https://x/y.json``) to documents
-    (text, parsed, or loaded contracts); nothing else is ever fetched.
+    (text, parsed, or loaded contracts); nothing else is ever fetched. ``limits`` bounds the
+    size of the document and of each reference (``evreg.contracts.limits``).
     """
     if isinstance(source, Contract):
         return source
     where = name or "<input>"
     try:
         document = read_value(source)
-        resources = {key: _reference(key, value) for key, value in (references or {}).items()}
+        check_limits(document, limits)
+        resources = {
+            key: _reference(key, value, limits) for key, value in (references or {}).items()
+        }
         return _contract(document, resources, name)
     except ContractError as error:
         raise (error if error.source else error.with_source(where)) from None
@@ -56,13 +62,13 @@ def read_value(source: object) -> JSONValue:
     raise ContractError(f"cannot load a {type(source).__name__}: pass text, bytes or a dict")
 
 
-def _reference(key: object, value: object) -> JSONValue:
+def _reference(key: object, value: object, limits: Limits) -> JSONValue:
     if not isinstance(key, str):
         raise ContractError(f"reference names must be strings, not {key!r}")
-    if isinstance(value, Contract):
-        return value.document
     try:
-        return read_value(value)
+        document = value.document if isinstance(value, Contract) else read_value(value)
+        check_limits(document, limits)
+        return document
     except ContractError as error:
         raise error.with_source(key) from None
 
@@ -95,7 +101,7 @@ def _contract(document: JSONValue, resources: dict[str, JSONValue], name: str | 
         )
     draft = detect_draft(document)
     refs = RefResolver(document, references=resources, draft=draft)
-    SchemaChecker(refs).check(refs.root, draft)
+    SchemaChecker(refs).check(refs.root, draft, canonical=canonical)
     title = document.get("title") if isinstance(document, dict) else None
     return Contract(
         kind=ContractKind.JSON,

@@ -10,36 +10,11 @@ itself checked against its meta-schema and walked.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
-from typing import Any
 
 from evreg.contracts import pointer
 from evreg.contracts.jsonschema_doc import check_schema, detect_draft
 from evreg.contracts.refs import RefResolver, Target
-
-# Keywords whose value is a schema, a list of schemas, or a map of name -> schema.
-_ONE = frozenset(
-    {"additionalItems", "additionalProperties", "contains", "contentSchema", "else", "if"}
-    | {"items", "not", "propertyNames", "then", "unevaluatedItems", "unevaluatedProperties"}
-)
-_LIST = frozenset({"allOf", "anyOf", "oneOf", "prefixItems", "items"})
-_MAP = frozenset(
-    {"$defs", "definitions", "dependentSchemas", "patternProperties", "properties"}
-    | {"dependencies"}
-)
-
-
-def _subschemas(node: dict[str, Any]) -> Iterable[tuple[Any, tuple[str | int, ...]]]:
-    for key, value in node.items():
-        if key in _ONE and isinstance(value, dict | bool):
-            yield value, (key,)
-        elif key in _LIST and isinstance(value, list):
-            for i, item in enumerate(value):
-                yield item, (key, i)
-        elif key in _MAP and isinstance(value, dict):
-            for name, item in value.items():
-                if isinstance(item, dict | bool):
-                    yield item, (key, name)
+from evreg.contracts.subschemas import has_more, subschemas
 
 
 class SchemaChecker:
@@ -51,14 +26,16 @@ class SchemaChecker:
         self.walked: set[int] = set()
         self.queue: deque[tuple[Target, str]] = deque()
 
-    def check(self, root: Target, draft: str) -> None:
+    def check(self, root: Target, draft: str, *, canonical: str | None = None) -> None:
+        """Check ``root`` (whose ``canonical_json`` text the caller may have already)."""
         self.queue.append((root, draft))
         while self.queue:
             target, target_draft = self.queue.popleft()
             if id(target.contents) in self.walked:
                 continue
             if not any(pointer.is_within(target.pointer, done) for done in self.checked):
-                check_schema(target.contents, target_draft, at=target.pointer)
+                text = canonical if target is root else None
+                check_schema(target.contents, target_draft, at=target.pointer, canonical=text)
                 self.checked.append(target.pointer)
             self._walk(target, target_draft)
 
@@ -74,9 +51,10 @@ class SchemaChecker:
                 target = self.refs.enter(target, draft)
             if "$ref" in node:
                 self._reference(target, draft)
-            children = [
+            children = [  # a plain leaf ({"type": "string"}) has nothing more to walk
                 self.refs.within(target, child, pointer.join(target.pointer, *keys))
-                for child, keys in _subschemas(node)
+                for child, keys in subschemas(node)
+                if has_more(child)
             ]
             stack.extend(reversed(children))  # document order: errors name the first place
 

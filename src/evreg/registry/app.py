@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from evreg import __version__
+from evreg.contracts.limits import Limits
 from evreg.registry import errors, observability
 from evreg.registry.api import errors as api_errors
 from evreg.registry.api import ids_hot_path, security
@@ -40,7 +41,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.database_url, pool_size=settings.pool_size, max_overflow=settings.max_overflow
     )
     service = RegistryService(
-        store, cache_size=settings.cache_size, payload_subjects=settings.payload_subjects
+        store,
+        cache_size=settings.cache_size,
+        payload_subjects=settings.payload_subjects,
+        limits=Limits(settings.max_properties, settings.max_nodes),
     )
 
     tokens = Tokens(service)

@@ -35,6 +35,7 @@ from evreg.contracts import (
     check_compatibility,
     load_contract,
 )
+from evreg.contracts.limits import DEFAULT_LIMITS, UNLIMITED, Limits
 from evreg.registry import errors, flow
 from evreg.registry.payloads import (
     SUBJECT_SUFFIX,
@@ -250,10 +251,16 @@ class RegistryService:
     """Use cases over one :class:`Store`. Thread-safe; share one per process."""
 
     def __init__(
-        self, store: Store, *, cache_size: int = 4096, payload_subjects: bool = True
+        self,
+        store: Store,
+        *,
+        cache_size: int = 4096,
+        payload_subjects: bool = True,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.store = store
         self.payload_subjects = payload_subjects
+        self.limits = limits  # bounds on a new schema's size (stored ones load unbounded)
         self._contracts: LRU[str, Contract] = LRU(cache_size)
         self._reports: LRU[tuple[str, str, str, str], Report] = LRU(cache_size)
         self.schema_ids: SchemaIds[StoredSchema] = SchemaIds(store.engine, cache_size)
@@ -309,7 +316,9 @@ class RegistryService:
         )
         resources = self._resolve_references(session, pinned)
         try:
-            contract = load_contract(given.schema, name="<request>", references=resources)
+            contract = load_contract(
+                given.schema, name="<request>", references=resources, limits=self.limits
+            )
         except ContractError as exc:
             raise errors.InvalidSchema(f"Invalid schema: {exc}") from None
         except (ValueError, TypeError, RecursionError) as exc:
@@ -367,7 +376,9 @@ class RegistryService:
         def load() -> Contract:
             refs = q.get_references(session, int(row.id or 0))
             resources = self._resolve_references(session, refs)
-            return load_contract(row.canonical, name=f"schema {row.id}", references=resources)
+            return load_contract(
+                row.canonical, name=f"schema {row.id}", references=resources, limits=UNLIMITED
+            )
 
         return self._contracts.get_or_compute(row.fingerprint, load)
 

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from evreg.contracts.limits import DEFAULT_MAX_NODES, DEFAULT_MAX_PROPERTIES
 from evreg.registry.store import DEFAULT_URL
 
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -18,6 +19,9 @@ class Settings:
     - ``database_url``: ``EVREG_DATABASE_URL`` (``sqlite:///./evreg.db``; PostgreSQL as
       ``postgresql+psycopg://user:pass@host:5432/db``).
     - ``max_body_bytes``: ``EVREG_MAX_BODY_BYTES``: larger request bodies get 413/42209.
+    - ``max_properties``: ``EVREG_MAX_PROPERTIES`` (10,000): names one ``properties`` object of a
+      new schema may declare; ``max_nodes``: ``EVREG_MAX_SCHEMA_NODES`` (200,000): JSON objects
+      in a new schema. Over either: 422/42201 with the JSON Pointer. ``0`` switches one off.
     - ``load_dir``: ``EVREG_LOAD_DIR``: push every contract in this folder at start.
     - ``cache_size``: ``EVREG_CACHE_SIZE``: entries in the contract and report caches.
     - ``payload_subjects``: ``EVREG_PAYLOAD_SUBJECTS`` (``true``): pushing an AsyncAPI contract
@@ -33,6 +37,8 @@ class Settings:
 
     database_url: str = DEFAULT_URL
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_properties: int | None = DEFAULT_MAX_PROPERTIES
+    max_nodes: int | None = DEFAULT_MAX_NODES
     load_dir: str | None = None
     cache_size: int = 4096
     payload_subjects: bool = True
@@ -50,6 +56,8 @@ class Settings:
         return cls(
             database_url=env.get("EVREG_DATABASE_URL") or DEFAULT_URL,
             max_body_bytes=int(env.get("EVREG_MAX_BODY_BYTES") or DEFAULT_MAX_BODY_BYTES),
+            max_properties=_bound(env, "EVREG_MAX_PROPERTIES", DEFAULT_MAX_PROPERTIES),
+            max_nodes=_bound(env, "EVREG_MAX_SCHEMA_NODES", DEFAULT_MAX_NODES),
             load_dir=env.get("EVREG_LOAD_DIR") or None,
             cache_size=int(env.get("EVREG_CACHE_SIZE") or 4096),
             payload_subjects=(env.get("EVREG_PAYLOAD_SUBJECTS") or "true").lower()
@@ -73,3 +81,17 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
 
 def _int_or_none(value: str | None) -> int | None:
     return int(value) if value not in (None, "") else None
+
+
+def _bound(env: Mapping[str, str], name: str, default: int) -> int | None:
+    """A size bound: unset -> ``default``; ``0`` -> none; a negative or non-integer: an error."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r}: expected a whole number (0 for no limit)") from None
+    if value < 0:
+        raise ValueError(f"{name}={raw!r}: expected a whole number (0 for no limit)")
+    return value or None

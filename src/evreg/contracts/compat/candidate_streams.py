@@ -119,13 +119,15 @@ class SamplerMemo:
     scopes) may share one.
     """
 
-    __slots__ = ("flats", "probes", "samples", "scalars")
+    __slots__ = ("declared", "flats", "names", "probes", "samples", "scalars")
 
     def __init__(self) -> None:
         self.flats: dict[tuple[int, ...], list[Flat]] = {}
         self.samples: dict[tuple[int, ...], Any] = {}
         self.scalars: dict[tuple[int, str], tuple[Any, ...]] = {}
         self.probes: dict[tuple[int, ...], Hints] = {}
+        self.names: dict[tuple[int, ...], tuple[str, ...]] = {}
+        self.declared: dict[tuple[int, ...], frozenset[str]] = {}
 
 
 class Sampler:
@@ -138,6 +140,8 @@ class Sampler:
         self._pure = memo.samples
         self._scalar_cache = memo.scalars
         self._probes = memo.probes
+        self._names = memo.names
+        self._declared = memo.declared
         self._samples: dict[tuple[int, ...], Any] = {}  # found while a recursion was cut
         self._cands: dict[tuple[tuple[int, ...], int, tuple[Any, ...], bool], _Lazy] = {}
         self._busy: set[tuple[int, ...]] = set()
@@ -258,7 +262,25 @@ class Sampler:
         )
 
     def property_names(self, nodes: Nodes) -> tuple[str, ...]:
-        """Names the nodes declare or constrain: properties, required, dependencies, patterns."""
+        """Names the nodes declare or constrain: properties, required, dependencies, patterns.
+
+        Memoised: a finder asks for them once per finding, and an object may declare 100,000.
+        """
+        key = nodes_key(nodes)
+        found = self._names.get(key)
+        if found is None:
+            found = self._names[key] = self._property_names(nodes)
+        return found
+
+    def declared_names(self, nodes: Nodes) -> frozenset[str]:
+        """``property_names`` as a set (memoised too)."""
+        key = nodes_key(nodes)
+        found = self._declared.get(key)
+        if found is None:
+            found = self._declared[key] = frozenset(self.property_names(nodes))
+        return found
+
+    def _property_names(self, nodes: Nodes) -> tuple[str, ...]:
         names: list[str] = []
         for flat in self.flats(nodes):
             names += [*flat.props, *flat.required, *flat.dep_names]

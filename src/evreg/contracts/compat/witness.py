@@ -51,6 +51,9 @@ _MAX_ENCLOSING: Final = 32
 # changed node does not decide the whole event there (a witness, when there is one, is nearly
 # always the first such value), so the level is given up.
 _MAX_FUTILE: Final = 12
+# Searches one finder makes: a change of thousands of properties gives thousands of findings,
+# each one a search (~0.4 ms to a few ms); past this many, findings say that none was searched.
+MAX_SEARCHES: Final = 200
 _NAMED_BY_PATH: Final = (
     *("properties", "required", "dependencies", "dependentRequired", "dependentSchemas"),
 )
@@ -150,6 +153,11 @@ class WitnessFinder:
         path = tuple(change.instance_path)
         key = (change.writer_node, change.reader_node, path, change.path)
         result = self._results.get(key)
+        if result is None and len(self._results) >= MAX_SEARCHES:
+            return _none(
+                f"not searched: witnesses were already searched for {MAX_SEARCHES} findings "
+                "between these two schemas"
+            )
         if result is None:
             try:
                 result = self._search(change, path)
@@ -273,11 +281,12 @@ class WitnessFinder:
         """Probes from the reader node: just past its bounds, and the names it declares anew."""
         named = _named(change.path) if here else None
         probes = NO_HINTS if reader is None else self._reader.sampler.probes((reader,))
-        declared = set(self._writer.sampler.property_names(nodes))
-        names = [n for n in probes.names if n not in declared]
-        names = list(dict.fromkeys([named, *names] if named else names))[:12]
+        declared = self._writer.sampler.declared_names(nodes)
+        # lazily: the reader may declare 100,000 names, and only the first 12 new ones are used
+        fresh = (n for n in probes.names if n not in declared)
+        names = _first_distinct(chain((named,) if named else (), fresh), 12)
         return Hints(
-            tuple(names), probes.values, probes.lengths, probes.numbers, probes.items, probes.props
+            names, probes.values, probes.lengths, probes.numbers, probes.items, probes.props
         )
 
     def _enum_gap(self, nodes: Nodes, reader: Node | None) -> tuple[Any, ...]:
@@ -342,6 +351,16 @@ def _after(first: Any, stream: Callable[[], Iterable[Any]]) -> Iterator[Any]:
         if value is not first and value is not MISSING:  # pragma: no cover - samples are kept
             yield value
     yield from values
+
+
+def _first_distinct(values: Iterable[str], count: int) -> tuple[str, ...]:
+    """The first ``count`` distinct values, reading no further than needed."""
+    out: dict[str, None] = {}
+    for value in values:
+        out[value] = None
+        if len(out) >= count:
+            break
+    return tuple(out)
 
 
 def _copy(value: Any) -> Any:

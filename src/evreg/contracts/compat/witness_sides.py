@@ -30,6 +30,7 @@ from referencing.exceptions import Unresolvable
 from evreg.contracts.compat.candidate_streams import SamplerMemo
 from evreg.contracts.compat.constraints import MISSING, Node, canon, draft_version
 from evreg.contracts.compat.quick_check import quick_check
+from evreg.contracts.fast_properties import fast_properties
 from evreg.contracts.model import Schema, SchemaRef
 
 if TYPE_CHECKING:
@@ -199,12 +200,12 @@ class Side:
 
 @lru_cache(maxsize=16)
 def _validator_class(draft: str) -> Any:
-    return validator_for({"$schema": draft}, default=Draft202012Validator)
+    return fast_properties(validator_for({"$schema": draft}, default=Draft202012Validator))
 
 
 @lru_cache(maxsize=64)
 def _dialect_class(dialect: str, default: Any) -> Any:
-    return validator_for({"$schema": dialect}, default=default)
+    return fast_properties(validator_for({"$schema": dialect}, default=default))
 
 
 def accepts(node: Node, value: Any) -> bool:
