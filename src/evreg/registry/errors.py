@@ -143,3 +143,19 @@ class TokenNotFound(RegistryError):
 
 class StoreFailure(RegistryError):
     pass
+
+
+class StoreUnavailable(StoreFailure):
+    """The database cannot be reached or dropped the connection (down, restarting): retry."""
+
+
+# Exception classes (SQLAlchemy's and the drivers', matched by name) meaning "not reachable".
+_UNREACHABLE = frozenset({"OperationalError", "InterfaceError", "DisconnectionError"})
+
+
+def store_failure(exc: BaseException) -> StoreFailure:
+    """The error for a failed database call: ``StoreUnavailable`` when the database could not
+    be reached or dropped the connection, else ``StoreFailure``."""
+    unreachable = any(cls.__name__ in _UNREACHABLE for cls in type(exc).__mro__)
+    cls = StoreUnavailable if unreachable else StoreFailure
+    return cls(f"Error in the backend data store: {exc.__class__.__name__}")

@@ -78,7 +78,7 @@ class SchemaIds(Generic[T]):
         dbapi_error = self._engine.dialect.loaded_dbapi.Error
         try:
             connection = self._engine.raw_connection()
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, dbapi_error) as exc:  # the pool raises the driver's own error
             raise _failure(exc) from exc
         try:
             cursor = connection.cursor()

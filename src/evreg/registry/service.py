@@ -274,9 +274,7 @@ class RegistryService:
             with self.store.read() as session:
                 yield session
         except SQLAlchemyError as exc:
-            raise errors.StoreFailure(
-                f"Error in the backend data store: {exc.__class__.__name__}"
-            ) from exc
+            raise errors.store_failure(exc) from exc
 
     @contextmanager
     def _write(self, *subjects: str) -> Iterator[Session]:
@@ -284,9 +282,7 @@ class RegistryService:
             with self.store.write(*subjects) as session:
                 yield session
         except SQLAlchemyError as exc:
-            raise errors.StoreFailure(
-                f"Error in the backend data store: {exc.__class__.__name__}"
-            ) from exc
+            raise errors.store_failure(exc) from exc
 
     def ping(self) -> None:
         """Raise StoreFailure unless the database answers."""

@@ -1,4 +1,5 @@
-"""When the database goes away under a running registry: /ready says 503, routes say 50001."""
+"""When the database goes away under a running registry: /ready says 503, routes say 503/50001
+(the database does not answer: retry later)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def test_database_gone(fresh_postgres: str, postgres_url: str, tmp_path: Path) -
             r = http.get("/ready")
             assert (r.status_code, r.json()["error_code"]) == (503, 50001)
             r = http.get("/subjects")
-            assert (r.status_code, r.json()["error_code"]) == (500, 50001)
+            assert (r.status_code, r.json()["error_code"]) == (503, 50001)
             assert "backend data store" in r.json()["message"]
             assert http.get("/health").status_code == 200
     finally:

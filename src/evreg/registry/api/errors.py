@@ -38,6 +38,7 @@ ERROR_TABLE: dict[type[errors.RegistryError], tuple[int, int]] = {
     errors.OperationNotPermitted: (422, 42205),
     errors.ReferenceExists: (422, 42206),
     errors.InvalidSubject: (422, 42208),
+    errors.StoreUnavailable: (503, 50001),
     errors.StoreFailure: (500, 50001),
 }
 
@@ -56,6 +57,7 @@ DESCRIPTIONS = {
     "422 a body of the wrong shape "
     "or a bad query parameter",
     500: "Store error: error_code 50001",
+    503: "The database does not answer (retry later): error_code 50001",
 }
 
 ERROR_BODY_SCHEMA: dict[str, Any] = {
@@ -83,7 +85,7 @@ def error_response(request: Request, status: int, code: int, message: str) -> Re
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries for the given error statuses (Confluent error body)."""
     out: dict[int | str, dict[str, Any]] = {}
-    for status in (*statuses, 500):
+    for status in (*statuses, 500, 503):
         out[status] = {
             "description": DESCRIPTIONS[status],
             "content": media_content(ERROR_BODY_SCHEMA),
