@@ -1,0 +1,72 @@
+"""The registry's JSON log lines: written in batches, at once from WARNING up, in order."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import time
+
+import pytest
+
+pytest.importorskip("fastapi")
+
+from evreg.registry.observability import BatchedLines, JsonFormatter, _new_request_id
+
+
+@pytest.fixture
+def logger_and_stream() -> tuple[logging.Logger, io.StringIO, BatchedLines]:
+    stream = io.StringIO()
+    handler = BatchedLines(stream, interval=0.2)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("evreg.test.batched")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    return logger, stream, handler
+
+
+def lines(stream: io.StringIO) -> list[dict[str, object]]:
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+def test_info_lines_are_written_together_after_the_interval(
+    logger_and_stream: tuple[logging.Logger, io.StringIO, BatchedLines],
+) -> None:
+    logger, stream, _ = logger_and_stream
+    logger.info("one", extra={"status": 200})
+    logger.info("two")
+    assert stream.getvalue() == ""  # not yet: one write for the batch
+    deadline = time.monotonic() + 5
+    while not stream.getvalue() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    got = lines(stream)
+    assert [e["msg"] for e in got] == ["one", "two"]
+    assert got[0]["status"] == 200 and got[0]["logger"] == "evreg.test.batched"
+
+
+def test_a_warning_is_written_at_once_after_what_came_before(
+    logger_and_stream: tuple[logging.Logger, io.StringIO, BatchedLines],
+) -> None:
+    logger, stream, _ = logger_and_stream
+    logger.info("before")
+    logger.warning("trouble")
+    assert [(e["msg"], e["level"]) for e in lines(stream)] == [
+        ("before", "info"),
+        ("trouble", "warning"),
+    ]
+
+
+def test_flush_writes_what_is_pending(
+    logger_and_stream: tuple[logging.Logger, io.StringIO, BatchedLines],
+) -> None:
+    logger, stream, handler = logger_and_stream
+    logger.info("pending")
+    handler.flush()
+    assert [e["msg"] for e in lines(stream)] == ["pending"]
+
+
+def test_request_ids_are_32_hex_digits_and_distinct() -> None:
+    ids = [_new_request_id() for _ in range(1000)]
+    assert len(set(ids)) == 1000
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
