@@ -25,7 +25,8 @@ CONTRACT = "contracts/order_placed.yaml"
 @pytest.fixture
 def project(tmp_path: Path) -> Iterator[tuple[Path, Registry]]:
     folder = init_repo(tmp_path / "shop")
-    server = Registry(f"sqlite:///{tmp_path / 'evreg.db'}", tmp_path).start()
+    # where `evreg serve` run in the project keeps it (./evreg.db), on a free port
+    server = Registry(f"sqlite:///{folder / 'evreg.db'}", tmp_path).start()
     try:
         yield folder, server
     finally:
@@ -51,6 +52,9 @@ def test_first_session(project: tuple[Path, Registry]) -> None:
     assert "payload subject orders.placed-value  version 1" in pushed.stdout
     git(folder, "add", ".")
     git(folder, "commit", "-q", "-m", "first contract")
+    # `git add .` took the contract and the config, not the registry's database
+    assert (folder / "evreg.db").is_file()
+    assert git(folder, "ls-files").split() == [".gitignore", CONTRACT, "evreg.toml"]
 
     # a fresh contract passes both gates
     assert run("check", cwd=folder, env=env).returncode == 0
@@ -72,6 +76,11 @@ def test_first_session(project: tuple[Path, Registry]) -> None:
     assert "REQUIRED_ATTRIBUTE_ADDED" in online.stdout
     assert "witness: this event is valid under the old contract and rejected by the new one" in (
         online.stdout
+    )
+    # the payload subject a push would also register refuses it for the same finding
+    assert (
+        "INCOMPATIBLE  payload subject orders.placed-value (BACKWARD, policy STRICT) refuses it "
+        "too, for the breaking findings above" in online.stdout
     )
 
     offline_env = clean_env(EVREG_URL="http://127.0.0.1:9")  # no registry there: never asked

@@ -29,11 +29,25 @@ def test_init_writes_a_config_and_a_valid_example(
     assert contract.is_asyncapi
     assert "wrote" in capsys.readouterr().err
 
+    # the registry's local database stays out of git
+    assert (tmp_path / ".gitignore").read_text().splitlines()[-1] == "evreg.db*"
+
     assert main(["init", str(tmp_path)]) == 2
     assert "exists already" in capsys.readouterr().err
     example.write_text("# mine\n")
     assert main(["init", str(tmp_path), "--force"]) == 0
     assert example.read_text() == "# mine\n"  # an existing contract is never overwritten
+    assert (tmp_path / ".gitignore").read_text().count("evreg.db*") == 1  # not twice
+
+
+def test_init_appends_to_an_existing_gitignore(tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").write_text(".venv/")  # no final newline
+    assert main(["init", str(tmp_path), "--no-example"]) == 0
+    assert (tmp_path / ".gitignore").read_text().splitlines() == [
+        ".venv/",
+        "# the local registry's database (evreg serve)",
+        "evreg.db*",
+    ]
 
 
 def test_summary_table_escapes_cells(tmp_path: Path) -> None:

@@ -88,6 +88,21 @@ components:
 """
 
 EXAMPLE_NAME = "order_placed.yaml"
+# `evreg serve` keeps its SQLite database in ./evreg.db (with -wal and -shm beside it while it runs)
+IGNORED = "evreg.db*"
+
+
+def _ignore_database(folder: Path) -> str | None:
+    """Add ``evreg.db*`` to ``folder/.gitignore`` unless a line already says so; what was done."""
+    path = folder / ".gitignore"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if IGNORED in (line.strip() for line in text.splitlines()):
+        return None
+    prefix = "" if not text or text.endswith("\n") else "\n"
+    comment = "# the local registry's database (evreg serve)\n"
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(f"{prefix}{comment}{IGNORED}\n")
+    return f"added {IGNORED} to {path}" if text else f"wrote {path}"
 
 
 def init(
@@ -115,7 +130,10 @@ def init(
         bool, typer.Option("--no-example", help="Do not write the example contract.")
     ] = False,
 ) -> None:
-    """Start using evreg here: write evreg.toml and an example contract.
+    """Start using evreg here: write evreg.toml, an example contract, and evreg.db* in .gitignore.
+
+    `evreg serve` run here keeps its database in ./evreg.db; the .gitignore line keeps that
+    file out of git (a line already there is not added twice).
 
     Example:
 
@@ -148,6 +166,9 @@ def init(
                 contracts_dir.mkdir(parents=True, exist_ok=True)
                 example.write_text(EXAMPLE_CONTRACT.format(contracts=contracts), encoding="utf-8")
                 print(f"wrote {example}", file=sys.stderr)
+        ignored = _ignore_database(folder)
+        if ignored is not None:
+            print(ignored, file=sys.stderr)
     except OSError as exc:
         raise InputError(f"{folder}: {exc.strerror or exc}") from None
     print(
