@@ -13,12 +13,10 @@ import dataclasses
 import hashlib
 import json
 import logging
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Literal
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -36,7 +34,8 @@ from evreg.contracts import (
     load_contract,
 )
 from evreg.contracts.limits import DEFAULT_LIMITS, UNLIMITED, Limits
-from evreg.registry import errors, flow
+from evreg.registry import compat_cache, errors, flow
+from evreg.registry.compat_cache import LRU as LRU  # re-exported: observability reads its counters
 from evreg.registry.payloads import (
     SUBJECT_SUFFIX,
     PayloadSubject,
@@ -58,39 +57,6 @@ DEFAULT_MODE = "READWRITE"
 MAX_VERSION = 2**31 - 1
 
 VersionSpec = int | Literal["latest"]
-
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class LRU(Generic[K, V]):
-    """A small thread-safe LRU cache."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._data: OrderedDict[K, V] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
-
-    def get_or_compute(self, key: K, compute: Callable[[], V]) -> V:
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                self.hits += 1
-                return self._data[key]
-            self.misses += 1
-        value = compute()
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-        return value
-
-    def __len__(self) -> int:
-        return len(self._data)
-
 
 # ---------------------------------------------------------------- values
 
@@ -694,24 +660,6 @@ class RegistryService:
 
     # ------------------------------------------------------------ compatibility
 
-    def _pair_report(
-        self,
-        old_row: SchemaRow,
-        old: Contract,
-        new: _Prepared,
-        direction: Level,
-        policy: Policy,
-    ) -> Report:
-        key = (old_row.fingerprint, new.fingerprint, direction.value, policy.value)
-
-        def compute() -> Report:
-            try:
-                return check_compatibility(old, new.contract, level=direction, policy=policy)
-            except ContractError as exc:
-                raise errors.InvalidSchema(f"Invalid schema: {exc}") from None
-
-        return self._reports.get_or_compute(key, compute)
-
     def _check(
         self,
         session: Session,
@@ -724,11 +672,30 @@ class RegistryService:
         if level is Level.NONE or not against:
             return CompatibilityResult(True, level, policy)
         directions = [d for d in (Level.BACKWARD, Level.FORWARD) if _checks(level, d)]
+        newest_first = list(reversed(against))
+        schemas = compat_cache.schema_rows(session, (row.schema_id for row in newest_first))
+        comparable = [
+            schemas[row.schema_id]
+            for row in newest_first
+            if row.schema_id in schemas and schemas[row.schema_id].schema_type == new.schema_type
+        ]
+        reports = {
+            direction: compat_cache.pair_reports(
+                self._reports,
+                comparable,
+                lambda row: self._stored_contract(session, row),
+                new.fingerprint,
+                new.contract,
+                direction,
+                policy,
+            )
+            for direction in directions
+        }
         findings: list[Finding] = []
         messages: list[str] = []
         seen: set[tuple[object, ...]] = set()
-        for row in reversed(against):  # newest first
-            old_row = q.get_schema(session, row.schema_id)
+        for row in newest_first:
+            old_row = schemas.get(row.schema_id)
             if old_row is None:  # pragma: no cover - foreign key
                 continue
             if old_row.schema_type != new.schema_type:
@@ -738,9 +705,8 @@ class RegistryService:
                     f"{new.schema_type}', oldSchemaVersion:{row.version}}}"
                 )
                 continue
-            old = self._stored_contract(session, old_row)
             for direction in directions:
-                report = self._pair_report(old_row, old, new, direction, policy)
+                report = reports[direction][old_row.fingerprint]
                 for finding in report.findings:
                     numbered = dataclasses.replace(finding, version=row.version)
                     # FULL checks both directions: a change that breaks neither is listed once

@@ -45,12 +45,7 @@ def check_compatibility(
         history = [_load(previous)]
         numbered = False
     new = _load(current)
-    for old in history:
-        if old.kind is not new.kind:
-            raise ContractError(
-                f"cannot compare a {old.kind.value} contract with a {new.kind.value} one",
-                source=new.source,
-            )
+    _same_kind(history, new)
     if lvl is Level.NONE or not history:
         return Report(lvl, pol, ())
     pairs = list(enumerate(history, start=1))
@@ -59,13 +54,47 @@ def check_compatibility(
     findings: list[Finding] = []
     run = _Run(lvl, pol, witnesses)
     for number, old in reversed(pairs):  # newest first
-        version = number if numbered else None
-        if new.kind is ContractKind.JSON:
-            assert old.schema is not None and new.schema is not None
-            findings.extend(run.schemas(old.schema, new.schema, version))
-        else:
-            findings.extend(run.asyncapi(old, new, version))
+        findings.extend(run.pair(old, new, number if numbered else None))
     return Report(lvl, pol, tuple(findings))
+
+
+def check_pairs(
+    previous: Sequence[ContractLike],
+    current: ContractLike,
+    level: Level | str = "BACKWARD",
+    policy: Policy | str = "STRICT",
+    witnesses: bool = True,
+) -> list[Report]:
+    """One report per contract of ``previous``, in its order: for each, exactly the report of
+    ``check_compatibility(old, current, level, policy)`` (findings unnumbered).
+
+    Unlike a loop of such calls, the pairs share one :class:`DiffCache`: ``current`` is typed
+    once, and a sub-schema written the same in several earlier versions is compared with it
+    once. For a caller that keeps each pair's report apart (to cache it by the two contracts'
+    fingerprints); :func:`check_compatibility` with a list is the transitive check itself.
+    """
+    lvl = _enum(Level, level, "level")
+    pol = _enum(Policy, policy, "policy")
+    history = [_load(p) for p in previous]
+    new = _load(current)
+    _same_kind(history, new)
+    if lvl is Level.NONE:
+        return [Report(lvl, pol, ()) for _ in history]
+    cache = DiffCache()
+    # a fresh run per pair (what is reported once per check stays per pair), one shared cache
+    return [
+        Report(lvl, pol, tuple(_Run(lvl, pol, witnesses, cache).pair(old, new, None)))
+        for old in history
+    ]
+
+
+def _same_kind(history: Sequence[Contract], new: Contract) -> None:
+    for old in history:
+        if old.kind is not new.kind:
+            raise ContractError(
+                f"cannot compare a {old.kind.value} contract with a {new.kind.value} one",
+                source=new.source,
+            )
 
 
 def _enum(cls: Any, value: Any, what: str) -> Any:
@@ -94,13 +123,22 @@ def _directions(level: Level) -> list[Direction]:
 class _Run:
     """One check: the level, the policy, and the schema views shared by all its pairs."""
 
-    def __init__(self, level: Level, policy: Policy, witnesses: bool) -> None:
+    def __init__(
+        self, level: Level, policy: Policy, witnesses: bool, cache: DiffCache | None = None
+    ) -> None:
         self.level = level
         self.policy = policy
         self.witnesses = witnesses
         self.directions = _directions(level)
-        self.cache = DiffCache()
+        self.cache = DiffCache() if cache is None else cache
         self.accepted_seen: set[tuple[str, str, Direction]] = set()
+
+    def pair(self, old: Contract, new: Contract, version: int | None) -> list[Finding]:
+        """The findings of ``new`` after ``old`` (two contracts of the same kind)."""
+        if new.kind is ContractKind.JSON:
+            assert old.schema is not None and new.schema is not None
+            return self.schemas(old.schema, new.schema, version)
+        return self.asyncapi(old, new, version)
 
     def schemas(
         self,

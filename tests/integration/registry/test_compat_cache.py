@@ -1,0 +1,162 @@
+"""The registry's compatibility caches, on SQLite and PostgreSQL (no HTTP).
+
+What is counted is work, not time: the pair reports the engine computes (misses of the report
+cache) and the earlier contracts loaded from their stored text (misses of the contract cache).
+And what the caches must never do: let a version in on a cached answer about an older latest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from evreg.registry import errors
+from evreg.registry.service import RegistryService, SchemaInput
+from evreg.registry.store import Store
+
+SUBJECT = "orders-value"
+
+
+def version(n: int, *, extra: dict[str, Any] | None = None) -> SchemaInput:
+    """Version ``n`` of a closed object: each adds one optional property."""
+    props: dict[str, Any] = {"id": {"type": "string"}}
+    props.update({f"f{k}": {"type": "string", "maxLength": 64} for k in range(1, n)})
+    props.update(extra or {})
+    doc = {"type": "object", "additionalProperties": False, "required": ["id"], "properties": props}
+    return SchemaInput(schema=json.dumps(doc), schema_type="JSON")
+
+
+def described(n: int) -> SchemaInput:
+    """Version ``n`` of an open object: only its description changes (FULL-compatible)."""
+    doc = {
+        "type": "object",
+        "description": f"version {n}",
+        "properties": {"id": {"type": "string"}},
+    }
+    return SchemaInput(schema=json.dumps(doc), schema_type="JSON")
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    store = Store(database_url)
+    yield store
+    store.close()
+
+
+def work(svc: RegistryService) -> tuple[int, int]:
+    """(pair reports computed by the engine, earlier contracts loaded from text) so far."""
+    return svc._reports.misses, svc._contracts.misses
+
+
+def test_a_checked_schema_registers_without_engine_work(store: Store) -> None:
+    svc = RegistryService(store)
+    svc.set_config(SUBJECT, "BACKWARD_TRANSITIVE")
+    for n in range(1, 7):
+        svc.register(SUBJECT, version(n))
+    before = work(svc)
+    checked = svc.test_compatibility(SUBJECT, version(7))
+    assert checked.is_compatible
+    # one pair per earlier version; of the earlier contracts only version 6 was never loaded
+    # (versions 1-5 were, once, to check the version after each)
+    assert work(svc) == (before[0] + 6, before[1] + 1)
+    again = svc.test_compatibility(SUBJECT, version(7))
+    assert again == checked
+    assert work(svc) == (before[0] + 6, before[1] + 1)
+    hits, touched = svc._reports.hits, svc._contracts.hits
+    assert svc.register(SUBJECT, version(7)).version == 7
+    assert work(svc) == (before[0] + 6, before[1] + 1)
+    assert svc._reports.hits == hits + 6
+    assert svc._contracts.hits == touched  # every pair cached: no earlier contract needed
+    # the next version: 7 new pairs, and only version 7's contract is read from its text
+    svc.register(SUBJECT, version(8))
+    assert work(svc) == (before[0] + 13, before[1] + 2)
+
+
+def test_a_restarted_registry_loads_each_earlier_contract_once(store: Store) -> None:
+    first = RegistryService(store)
+    first.set_config(SUBJECT, "FULL_TRANSITIVE")
+    for n in range(1, 6):
+        first.register(SUBJECT, described(n))
+    fresh = RegistryService(store)  # another process, or this one restarted: empty caches
+    answer = fresh.test_compatibility(SUBJECT, described(6))
+    assert answer == first.test_compatibility(SUBJECT, described(6))
+    # FULL: two directions per earlier version, five contracts loaded once for both
+    assert work(fresh) == (10, 5)
+    fresh.register(SUBJECT, described(6))
+    fresh.register(SUBJECT, described(7))
+    assert work(fresh) == (10 + 12, 5 + 1)
+
+
+def test_findings_are_numbered_per_version_as_before(store: Store) -> None:
+    svc = RegistryService(store)
+    svc.set_config(SUBJECT, "BACKWARD_TRANSITIVE")
+    for n in range(1, 4):
+        svc.register(SUBJECT, version(n))
+    bad = version(4, extra={"f1": {"type": "integer"}})
+    result = svc.test_compatibility(SUBJECT, bad)
+    assert not result.is_compatible
+    breaking = sorted((f.version, f.rule, f.path) for f in result.findings if f.breaking)
+    # f1 exists since version 2: its type change breaks against versions 2 and 3, not 1
+    assert breaking == [
+        (2, "TYPE_CHANGED", "#/properties/f1"),
+        (3, "TYPE_CHANGED", "#/properties/f1"),
+    ]
+    # accepted findings stay listed per version (f3 added: against 1, 2 and 3)
+    added = sorted(f.version for f in result.findings if f.path == "#/properties/f3")
+    assert added == [1, 2, 3]
+    with pytest.raises(errors.IncompatibleSchema) as refused:
+        svc.register(SUBJECT, bad)
+    assert refused.value.details == list(result.messages)
+
+
+@pytest.mark.parametrize("level", ["BACKWARD", "BACKWARD_TRANSITIVE"])
+def test_a_cached_answer_never_admits_a_version_past_a_newer_latest(
+    store: Store, level: str
+) -> None:
+    """Two registry processes on one database: A checks ``n: integer`` against version 1
+    (compatible, cached); B registers version 2 with ``n: string``; A must refuse, since the
+    registration is checked against the latest it reads in its own transaction."""
+    a, b = RegistryService(store), RegistryService(store)
+    a.set_config(SUBJECT, level)
+    a.register(SUBJECT, version(1))
+    candidate = version(1, extra={"n": {"type": "integer"}})
+    assert a.test_compatibility(SUBJECT, candidate).is_compatible
+    b.register(SUBJECT, version(1, extra={"n": {"type": "string"}}))
+    with pytest.raises(errors.IncompatibleSchema, match="TYPE_CHANGED"):
+        a.register(SUBJECT, candidate)
+    assert a.list_versions(SUBJECT) == [1, 2]
+
+
+def statements(svc: RegistryService, call: Callable[[], object]) -> int:
+    count = 0
+
+    def counted(*_: object) -> None:
+        nonlocal count
+        count += 1
+
+    event.listen(svc.store.engine, "before_cursor_execute", counted)
+    try:
+        call()
+    finally:
+        event.remove(svc.store.engine, "before_cursor_execute", counted)
+    return count
+
+
+def test_a_cached_check_reads_the_same_rows_whatever_the_history(store: Store) -> None:
+    """With every pair cached, a check reads the earlier schemas' fingerprints in one query:
+    the number of SQL statements does not grow with the number of earlier versions."""
+    svc = RegistryService(store)
+    counts = []
+    for subject, versions in (("short-value", 3), ("long-value", 12)):
+        svc.set_config(subject, "BACKWARD_TRANSITIVE")
+        for n in range(1, versions + 1):
+            svc.register(subject, version(n))
+        svc.test_compatibility(subject, version(versions + 1))  # fills the caches
+        counts.append(
+            statements(svc, lambda s=subject, n=versions: svc.test_compatibility(s, version(n + 1)))
+        )
+    assert counts[0] == counts[1]
