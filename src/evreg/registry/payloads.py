@@ -84,10 +84,13 @@ def contract_path(item: PayloadSubject, path: str) -> tuple[str, str | None]:
     properties/total``); with several messages, ``#/anyOf/N/...`` continues from message N's
     payload. What names no single payload (the ``anyOf`` itself) is the channel.
     """
+    rest = path.removeprefix("#")
+    if rest == "/":  # the root, as some findings name it
+        rest = ""
     if len(item.sources) == 1:
         message, pointer = item.sources[0]
-        return pointer + path.removeprefix("#"), message
-    branch = _BRANCH.match(path)
+        return pointer + rest, message
+    branch = _BRANCH.match("#" + rest)
     if branch is not None and int(branch["index"]) < len(item.sources):
         message, pointer = item.sources[int(branch["index"])]
         return pointer + (branch["rest"] or ""), message
