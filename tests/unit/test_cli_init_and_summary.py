@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from evreg.cli.check_cmd import FileResult, Status, summary_markdown
+from evreg.cli.client import PayloadReport
 from evreg.cli.config import load_settings
 from evreg.cli.files import ContractFile
 from evreg.cli.main import main
 from evreg.contracts import load_contract
-from evreg.contracts.compat import Finding, Level, Policy, Report
+from evreg.contracts.compat import Direction, Finding, Level, Policy, Report
 
 
 def test_init_writes_a_config_and_a_valid_example(
@@ -95,3 +96,44 @@ def test_summary_table_escapes_cells(tmp_path: Path) -> None:
     assert "'x'" in breaking  # backticks inside a code cell would end it
     assert any("❌ invalid" in r and "bad.yaml:3" in r for r in rows)
     assert any(r.startswith("| ok |") for r in rows)
+
+
+def test_summary_lists_what_only_a_payload_subject_refuses(tmp_path: Path) -> None:
+    source = tmp_path / "orders.yaml"
+    source.write_text("a: 1\ncomponents:\n  x:\n    enum: [a, b]\n")
+    accepted = Finding("ENUM_ARRAY_EXTENDED", "#/components/x/enum", "more values", False)
+    refused = Finding(
+        "ENUM_ARRAY_NARROWED",
+        "#/components/x/enum",
+        "fewer values",
+        True,
+        direction=Direction.FORWARD,
+        witness="b",
+        has_witness=True,
+    )
+    both = Finding("TYPE_CHANGED", "#/components/x", "type", True, witness_note="n")
+    contract = Report(Level.BACKWARD, Policy.STRICT, (accepted, both))
+    payload = PayloadReport(
+        "orders.placed-value",
+        "orderPlaced",
+        registered=True,
+        unchanged=False,
+        report=Report(Level.FULL, Policy.STRICT, (accepted, refused, both)),
+    )
+    result = FileResult(
+        ContractFile(source, Path("orders.yaml")),
+        Status.incompatible,
+        "registry",
+        "orders",
+        contract,
+        source.read_text(),
+        payloads=(payload,),
+    )
+    rows = [r for r in summary_markdown([result], "registry").splitlines() if "❌ breaking" in r]
+    # the payload subject's own finding is listed, once, with its line and witness; the one the
+    # contract's subject reports already is not repeated
+    assert len(rows) == 2
+    (narrowed,) = [r for r in rows if "ENUM_ARRAY_NARROWED" in r]
+    assert "payload subject orders.placed-value: fewer values" in narrowed
+    assert "orders.yaml:4`" in narrowed
+    assert '`"b"`' in narrowed
