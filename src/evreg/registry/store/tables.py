@@ -137,8 +137,7 @@ class SubjectSummary(SQLModel, table=True):
     every version of the subject is soft-deleted. ``search_text`` is the ``str.casefold()`` of
     the subject name and of the latest schema's titles, names, channel addresses, summaries,
     descriptions and property names (``store.search_text``), so a case-insensitive search is
-    a substring match in SQL (``summaries.matches``) that agrees with Python's case folding
-    beyond ASCII.
+    a ``LIKE`` in SQL that agrees with Python's case folding beyond ASCII.
     """
 
     __tablename__ = "subject_summaries"
