@@ -202,10 +202,6 @@ def test_migration_0003_backfills_a_pre_existing_database(database_url: str) -> 
     _old_database(database_url)
     store = Store(database_url)  # upgrades to head, as the server does on start
     try:
-        with store.engine.connect() as connection:
-            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
-                "0003"
-            )
         svc = RegistryService(store)
         assert svc.list_subjects() == ["orders-value"]
         assert svc.list_subjects(deleted_only=True) == ["gone-value"]

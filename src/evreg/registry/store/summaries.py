@@ -39,6 +39,20 @@ def name_order(executor: Executor) -> ColumnElement[Any]:
     return column
 
 
+def matches(executor: Executor, folded: str) -> ColumnElement[bool]:
+    """The search text contains ``folded`` (a query case-folded by :func:`search_text.fold`).
+
+    PostgreSQL: ``strpos``, several times faster there than ``LIKE '%...%'`` on UTF-8 text.
+    SQLite: ``LIKE`` with ``%`` and ``_`` escaped (its ASCII case-insensitivity is moot: both
+    sides are case-folded).
+    """
+    column: ColumnElement[str] = summaries.c.search_text
+    bind = executor.get_bind() if isinstance(executor, Session) else executor
+    if bind.dialect.name == "postgresql":
+        return func.strpos(column, folded) > 0
+    return column.like(st.like_contains(folded), escape="\\")
+
+
 def _row(
     subject: str,
     live: int,
@@ -186,7 +200,7 @@ def search(session: Session, folded: str, *, limit: int) -> Sequence[Found]:
         )
         .where(
             summaries.c.version.is_not(None),
-            summaries.c.search_text.like(st.like_contains(folded), escape="\\"),
+            matches(session, folded),
         )
         .order_by(name_order(session))
         .limit(limit)

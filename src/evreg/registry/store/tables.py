@@ -137,7 +137,8 @@ class SubjectSummary(SQLModel, table=True):
     every version of the subject is soft-deleted. ``search_text`` is the ``str.casefold()`` of
     the subject name and of the latest schema's titles, names, channel addresses, summaries,
     descriptions and property names (``store.search_text``), so a case-insensitive search is
-    a ``LIKE`` in SQL that agrees with Python's case folding beyond ASCII.
+    a substring match in SQL (``summaries.matches``) that agrees with Python's case folding
+    beyond ASCII.
     """
 
     __tablename__ = "subject_summaries"
@@ -155,17 +156,3 @@ class SubjectSummary(SQLModel, table=True):
     changed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     title: str | None = Field(default=None, sa_type=Text)
     search_text: str = Field(default="", sa_type=Text)
-
-
-class ApplicationRow(SQLModel, table=True):
-    """The application an AsyncAPI contract version was pushed for (``?application=`` on
-    register): the map names the contract's application with it when the document names none
-    (no ``x-evreg-application``, no ``info.title``)."""
-
-    __tablename__ = "applications"
-
-    subject: str = Field(primary_key=True, sa_type=Text)
-    version: int = Field(primary_key=True)
-    schema_id: int  # the version's schema: a version re-created after a hard delete differs
-    name: str = Field(sa_type=Text)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

@@ -22,8 +22,8 @@ from evreg.registry.service import (
     AuditEntry,
     RegistryService,
 )
-from evreg.registry.store.search_text import fold, like_contains
-from evreg.registry.store.summaries import name_order, summaries
+from evreg.registry.store.search_text import fold
+from evreg.registry.store.summaries import matches, name_order, summaries
 from evreg.registry.store.tables import (
     GLOBAL,
     AuditEvent,
@@ -202,7 +202,7 @@ def list_subjects(
         policy = func.coalesce(_config.c.compatibility_policy, literal(global_policy))
         live: list[ColumnElement[bool]] = [s.c.version.is_not(None)]
         if needle:
-            live.append(s.c.search_text.like(like_contains(needle), escape="\\"))
+            live.append(matches(session, needle))
         columns: list[Any] = [
             s.c.subject,
             s.c.version,
