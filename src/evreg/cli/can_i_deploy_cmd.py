@@ -12,7 +12,7 @@ from rich.text import Text
 
 from evreg.cli import render
 from evreg.cli.files import expand, load
-from evreg.cli.options import RegistryOption, client, settings
+from evreg.cli.options import ApplicationOption, RegistryOption, client, settings
 from evreg.cli.render import OutputFormat
 from evreg.cli.sources import InputError
 
@@ -29,6 +29,7 @@ def can_i_deploy(
         OutputFormat,
         typer.Option("--format", "-f", case_sensitive=False, help="Output format."),
     ] = OutputFormat.text,
+    application: ApplicationOption = None,
 ) -> None:
     """Can every producer and consumer this contract's application talks to today still talk
     to it, once it is deployed?
@@ -57,7 +58,9 @@ def can_i_deploy(
             "channels an application sends and receives on)"
         )
     with client(current) as registry_client:
-        result: dict[str, Any] = registry_client.can_i_deploy(loaded.schema, loaded.schema_type)
+        result: dict[str, Any] = registry_client.can_i_deploy(
+            loaded.schema, loaded.schema_type, application=application
+        )
         url = registry_client.url
     findings = list(result.get("findings") or [])
     app = result.get("application") or loaded.file.display

@@ -21,6 +21,7 @@ from evreg.cli.files import ContractFile, LoadedContract, expand, load, subject_
 from evreg.cli.gitref import GitError, read_at_ref
 from evreg.cli.locate import line_of
 from evreg.cli.options import (
+    ApplicationOption,
     LevelOption,
     PolicyOption,
     RegistryOption,
@@ -132,9 +133,15 @@ class _Against:
     """Where the earlier version of each file comes from."""
 
     def __init__(
-        self, against: str, current: Settings, level_flag: bool, policy_flag: bool
+        self,
+        against: str,
+        current: Settings,
+        level_flag: bool,
+        policy_flag: bool,
+        application: str | None = None,
     ) -> None:
         self.spec = against
+        self.application = application
         self.settings = current
         self.level_flag, self.policy_flag = level_flag, policy_flag
         self.client: RegistryClient | None = None
@@ -190,7 +197,9 @@ class _Against:
             mode = "warn"
             if loaded.contract.is_asyncapi:
                 try:
-                    peers = self.client.consumer_check(subject, loaded.schema, loaded.schema_type)
+                    peers = self.client.consumer_check(
+                        subject, loaded.schema, loaded.schema_type, application=self.application
+                    )
                 except RegistryRefused as exc:
                     if exc.status != 404:  # a registry without the flow routes: skip
                         raise
@@ -452,6 +461,7 @@ def check(
             show_default=False,
         ),
     ] = None,
+    application: ApplicationOption = None,
 ) -> None:
     """Check contract changes before they merge: would they break a producer or a consumer?
 
@@ -487,7 +497,7 @@ def check(
         raise InputError(
             f"no contract files (*.yaml, *.yml, *.json) in {', '.join(map(str, targets))}"
         )
-    source = _Against(against, current, level is not None, policy is not None)
+    source = _Against(against, current, level is not None, policy is not None, application)
     try:
         results = [_check_one(file, source) for file in files]
     finally:

@@ -206,12 +206,16 @@ class RegistryClient:
             raise
         return _registered(data, subject)
 
-    def register(self, subject: str, schema: str, schema_type: str) -> int:
-        """Register a schema; its id. Raises :class:`Incompatible` on 409."""
+    def register(
+        self, subject: str, schema: str, schema_type: str, *, application: str | None = None
+    ) -> int:
+        """Register a schema; its id. Raises :class:`Incompatible` on 409. ``application``
+        names an AsyncAPI contract's application when the document does not."""
         response = self._request(
             "POST",
             f"/subjects/{_seg(subject)}/versions",
             body={"schema": schema, "schemaType": schema_type},
+            params=_application(application),
             ok_409=True,
         )
         if response.status_code == 409:
@@ -253,19 +257,27 @@ class RegistryClient:
         )
         return Checked(report_from_dict(data), payloads)
 
-    def consumer_check(self, subject: str, schema: str, schema_type: str) -> dict[str, Any]:
+    def consumer_check(
+        self, subject: str, schema: str, schema_type: str, *, application: str | None = None
+    ) -> dict[str, Any]:
         """Consumer-aware check: the peers on the contract's channels that could not read it."""
         data = self._json(
             "POST",
             f"/api/subjects/{_seg(subject)}/consumer-check",
             body={"schema": schema, "schemaType": schema_type},
+            params=_application(application),
         )
         return dict(data)
 
-    def can_i_deploy(self, schema: str, schema_type: str) -> dict[str, Any]:
+    def can_i_deploy(
+        self, schema: str, schema_type: str, *, application: str | None = None
+    ) -> dict[str, Any]:
         """Whether every producer and consumer this contract talks to can still talk to it."""
         data = self._json(
-            "POST", "/api/can-i-deploy", body={"schema": schema, "schemaType": schema_type}
+            "POST",
+            "/api/can-i-deploy",
+            body={"schema": schema, "schemaType": schema_type},
+            params=_application(application),
         )
         return dict(data)
 
@@ -483,3 +495,8 @@ def incompatible_subject(message: str) -> str | None:
     """The subject a 409 message names (a contract's payload subject may be the one refused)."""
     found = _SUBJECT.search(message)
     return found["subject"] if found else None
+
+
+def _application(name: str | None) -> dict[str, str | int] | None:
+    """``?application=`` when a name is given (evreg's flow map; Confluent ignores it)."""
+    return None if name is None else {"application": name}

@@ -30,6 +30,18 @@ RegistryOption = Annotated[
     ),
 ]
 
+ApplicationOption = Annotated[
+    str | None,
+    typer.Option(
+        "--application",
+        metavar="NAME",
+        help="The application an AsyncAPI contract belongs to on the registry's event-flow map "
+        "when the document names none (its `x-evreg-application`, else its `info.title`, "
+        "come first); sent as ?application=NAME.",
+        show_default=False,
+    ),
+]
+
 LevelOption = Annotated[
     Level | None,
     typer.Option(

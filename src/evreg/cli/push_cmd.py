@@ -16,6 +16,7 @@ from evreg.cli import render
 from evreg.cli.client import Incompatible, RegistryClient, RegistryRefused, incompatible_subject
 from evreg.cli.files import ContractFile, LoadedContract, expand, load, subject_for
 from evreg.cli.options import (
+    ApplicationOption,
     ListFormat,
     ListFormatOption,
     RegistryOption,
@@ -54,7 +55,11 @@ class PushResult:
 
 
 def _push_one(
-    loaded: LoadedContract, subject: str, registry: RegistryClient, dry_run: bool
+    loaded: LoadedContract,
+    subject: str,
+    registry: RegistryClient,
+    dry_run: bool,
+    application: str | None = None,
 ) -> PushResult:
     file = loaded.file
     existing = registry.lookup(subject, loaded.schema, loaded.schema_type)
@@ -72,7 +77,7 @@ def _push_one(
             )
         return PushResult(file, "compatible", subject, report=checked.report)
     try:
-        registry.register(subject, loaded.schema, loaded.schema_type)
+        registry.register(subject, loaded.schema, loaded.schema_type, application=application)
     except Incompatible as refused:
         # evreg's check route gives every finding with its witness and, for a payload subject,
         # with paths into the contract; the 409 only the breaking ones, as text
@@ -150,6 +155,7 @@ def push(
         typer.Option("--dry-run", help="Check each file against the registry; register nothing."),
     ] = False,
     output_format: ListFormatOption = ListFormat.text,
+    application: ApplicationOption = None,
 ) -> None:
     """Register contracts with the registry: one subject per file.
 
@@ -198,7 +204,7 @@ def push(
             try:
                 loaded = load(file)
                 subject = subject_for(loaded, current.subject_strategy)
-                result = _push_one(loaded, subject, registry_client, dry_run)
+                result = _push_one(loaded, subject, registry_client, dry_run, application)
             except (ContractError, InputError) as exc:
                 result = PushResult(file, "error", error=str(exc))
             except RegistryRefused as exc:

@@ -25,6 +25,7 @@ from sqlmodel import Session
 from evreg.contracts import Contract, ContractError, Finding, Policy
 from evreg.contracts.compat.check import check_reader
 from evreg.contracts.model import SchemaRef
+from evreg.registry import errors
 from evreg.registry.store import queries as q
 from evreg.registry.store.tables import SchemaRow
 
@@ -46,6 +47,27 @@ def application_of(contract: Contract, fallback: str) -> str:
     if isinstance(title, str) and title.strip():
         return title.strip()
     return fallback
+
+
+MAX_APPLICATION = 200  # characters
+
+
+def application_parameter(value: str | None) -> str | None:
+    """The ``application`` query parameter, checked: None when absent, else a name of 1 to 200
+    characters without control characters (surrounding blanks dropped)."""
+    if value is None:
+        return None
+    name = value.strip()
+    problem = None
+    if not name:
+        problem = "must not be empty"
+    elif len(name) > MAX_APPLICATION:
+        problem = f"is {len(name)} characters long, the limit is {MAX_APPLICATION}"
+    elif any(ord(c) < 32 or ord(c) == 127 for c in name):
+        problem = "must not contain control characters"
+    if problem:
+        raise errors.MalformedRequest(f"Query parameter application {problem}", status=422)
+    return name
 
 
 @dataclass(frozen=True, slots=True)

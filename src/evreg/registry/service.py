@@ -845,14 +845,17 @@ class RegistryService:
         actor: str = "anonymous",
         schema_id: int | None = None,
         version: int | None = None,
+        application: str | None = None,
     ) -> RegisteredVersion:
         """Register ``given`` under ``subject``; idempotent for a schema already live there.
 
         An AsyncAPI contract also registers, in the same transaction, the payload of each
         channel its application sends on as a JSON subject ``<channel address>-value``: either
-        the contract and all its payload subjects are registered, or none is.
+        the contract and all its payload subjects are registered, or none is. ``application``
+        (``?application=``) names the contract's application when the document does not.
         """
         _check_subject_name(subject)
+        application = flow.application_parameter(application)
         derived: list[PayloadSubject] = []
         if self.payload_subjects and (given.schema_type or "").upper() == "ASYNCAPI":
             with self._read() as session:
@@ -871,7 +874,9 @@ class RegistryService:
                 and registered.version not in before
                 and self._mode(session, subject) != "IMPORT"
             ):
-                self._block_on_consumers(session, subject, given, registered.version)
+                self._block_on_consumers(session, subject, given, registered.version, application)
+            if application is not None and registered.schema_type == "ASYNCAPI":
+                self._name_application(session, registered, application, actor)
             if derived and self._mode(session, subject) != "IMPORT":
                 for item in derived:
                     payload = SchemaInput(
@@ -907,12 +912,13 @@ class RegistryService:
         contract: Contract,
         version: int | None,
         mode: str,
+        application: str | None = None,
     ) -> flow.ConsumerCheck:
         if not contract.is_asyncapi:
             return flow.ConsumerCheck(mode, None)
         name = subject or "<contract>"
-        mine = flow.endpoints(contract, name, version)
-        app = flow.application_of(contract, name)
+        mine = flow.endpoints(contract, name, version, application)
+        app = flow.application_of(contract, application or name)
         if mode == "off":
             return flow.ConsumerCheck(mode, app)
         others = flow.live_endpoints(
@@ -920,51 +926,99 @@ class RegistryService:
             lambda row: self._stored_contract(session, row),
             self._endpoints,
             exclude=subject,
+            named=q.applications(session),
         )
         policy = self._effective(session, subject).policy
         found = flow.check_endpoints(mine, others, policy)
         return flow.ConsumerCheck(mode, app, tuple(found))
 
     def _block_on_consumers(
-        self, session: Session, subject: str, given: SchemaInput, version: int
+        self,
+        session: Session,
+        subject: str,
+        given: SchemaInput,
+        version: int,
+        application: str | None = None,
     ) -> None:
         mode = self._consumer_mode(session, subject)
         if mode != "block":
             return
         contract = self._prepare(session, given).contract
-        result = self._consumer_check(session, subject, contract, version, mode)
+        result = self._consumer_check(session, subject, contract, version, mode, application)
         if result.findings:
             details = [flow.describe_consumer_finding(f) for f in result.findings]
             details.append("{consumerChecks:'block'}")
             raise errors.IncompatibleSchema(subject, details, result)
 
-    def consumer_check(self, subject: str, given: SchemaInput) -> flow.ConsumerCheck:
-        """What registering ``given`` under ``subject`` would break for its peers."""
+    def consumer_check(
+        self, subject: str, given: SchemaInput, application: str | None = None
+    ) -> flow.ConsumerCheck:
+        """What registering ``given`` under ``subject`` would break for its peers.
+        ``application`` names its application when the document does not (else the one the
+        subject's latest version was pushed for, else the subject name)."""
         _known(subject, missing_ok=True)
+        application = flow.application_parameter(application)
         with self._read() as session:
             prepared = self._prepare(session, given)
             live = q.versions(session, subject)
             number = (live[-1].version + 1) if live else 1
+            if application is None and live:
+                application = q.applications(session).get((subject, live[-1].version))
             mode = self._consumer_mode(session, subject)
             return self._consumer_check(
-                session, subject, prepared.contract, number, "warn" if mode == "off" else mode
+                session,
+                subject,
+                prepared.contract,
+                number,
+                "warn" if mode == "off" else mode,
+                application,
             )
 
-    def can_i_deploy(self, given: SchemaInput) -> flow.ConsumerCheck:
+    def can_i_deploy(
+        self, given: SchemaInput, application: str | None = None
+    ) -> flow.ConsumerCheck:
         """Can every application that talks to this contract's application today still?"""
+        application = flow.application_parameter(application)
         with self._read() as session:
             prepared = self._prepare(session, given)
             mode = self._consumer_mode(session, None)
             return self._consumer_check(
-                session, None, prepared.contract, None, "warn" if mode == "off" else mode
+                session,
+                None,
+                prepared.contract,
+                None,
+                "warn" if mode == "off" else mode,
+                application,
             )
+
+    def _name_application(
+        self, session: Session, registered: RegisteredVersion, name: str, actor: str
+    ) -> None:
+        """Remember the application a contract version was pushed for (audited on change)."""
+        before = q.get_application(session, registered.subject, registered.version)
+        if before is not None and (before.name, before.schema_id) == (name, registered.id):
+            return
+        q.put_application(session, registered.subject, registered.version, registered.id, name)
+        q.audit(
+            session,
+            actor=actor,
+            action="application.set",
+            subject=registered.subject,
+            version=registered.version,
+            schema_id=registered.id,
+            before={"application": before.name} if before else None,
+            after={"application": name},
+        )
 
     def flow_map(self) -> flow.FlowMap:
         """The map, each edge checked: can the receiver read what the sender sends (under
         the receiver subject's policy)?"""
         with self._read() as session:
             found = flow.live_endpoints(
-                session, lambda row: self._stored_contract(session, row), self._endpoints
+                session,
+                lambda row: self._stored_contract(session, row),
+                self._endpoints,
+                named=q.applications(session),
             )
             policies: dict[str, Policy] = {}
 

@@ -321,7 +321,18 @@ async def list_versions(
         422,
     ),
 )
-async def register(request: Request, subject: str, normalize: Normalize = False) -> Response:
+async def register(
+    request: Request,
+    subject: str,
+    normalize: Normalize = False,
+    application: Annotated[
+        str | None,
+        Query(
+            description="evreg: the AsyncAPI contract's application when the document names "
+            "none (no x-evreg-application, no info.title): `evreg push --application`"
+        ),
+    ] = None,
+) -> Response:
     body = await body_of(request)
     given = schema_input(body)
     registered = await call(
@@ -331,6 +342,7 @@ async def register(request: Request, subject: str, normalize: Normalize = False)
         actor=actor(request),
         schema_id=optional_int(body, "id"),
         version=optional_int(body, "version"),
+        application=application,
     )
     return json_response(request, {"id": registered.id})
 

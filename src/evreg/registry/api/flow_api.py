@@ -4,9 +4,9 @@ peers, ``can-i-deploy``, and the ``consumerChecks`` mode (block, warn, off)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -23,6 +23,14 @@ from evreg.registry.api.confluent import (
 from evreg.registry.api.media import json_response
 
 router = APIRouter(prefix="/api", tags=["flow"])
+
+ApplicationParam = Annotated[
+    str | None,
+    Query(
+        description="The contract's application when the document names none (no "
+        "x-evreg-application, no info.title): `evreg check/can-i-deploy --application`"
+    ),
+]
 
 _CONTRACT_REF = {
     "type": "object",
@@ -165,9 +173,11 @@ async def application(request: Request, name: str) -> Response:
     openapi_extra=request_body(SCHEMA_BODY),
     responses=responses_with(_CONSUMER_CHECK, 400, 413, 422),
 )
-async def consumer_check(request: Request, subject: str) -> Response:
+async def consumer_check(
+    request: Request, subject: str, application: ApplicationParam = None
+) -> Response:
     given = schema_input(await body_of(request))
-    result = await call(service(request).consumer_check, subject, given)
+    result = await call(service(request).consumer_check, subject, given, application)
     return json_response(request, result.to_dict())
 
 
@@ -177,9 +187,9 @@ async def consumer_check(request: Request, subject: str) -> Response:
     openapi_extra=request_body(SCHEMA_BODY),
     responses=responses_with(_CONSUMER_CHECK, 400, 413, 422),
 )
-async def can_i_deploy(request: Request) -> Response:
+async def can_i_deploy(request: Request, application: ApplicationParam = None) -> Response:
     given = schema_input(await body_of(request))
-    result = await call(service(request).can_i_deploy, given)
+    result = await call(service(request).can_i_deploy, given, application)
     return json_response(request, result.to_dict())
 
 

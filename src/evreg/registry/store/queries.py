@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from evreg.registry.store.tables import (
     GLOBAL,
     ApiToken,
+    ApplicationRow,
     AuditEvent,
     ConfigRow,
     ConsumerChecksRow,
@@ -263,6 +264,39 @@ def delete_consumer_checks(session: Session, subject: str) -> ConsumerChecksRow 
         session.delete(row)
         session.flush()
     return row
+
+
+# ------------------------------------------------------------- applications (flow map)
+
+
+def get_application(session: Session, subject: str, version: int) -> ApplicationRow | None:
+    return session.get(ApplicationRow, (subject, version))
+
+
+def put_application(
+    session: Session, subject: str, version: int, schema_id: int, name: str
+) -> ApplicationRow:
+    row = session.get(ApplicationRow, (subject, version))
+    if row is None:
+        row = ApplicationRow(subject=subject, version=version, schema_id=schema_id, name=name)
+    row.schema_id, row.name, row.updated_at = schema_id, name, utcnow()
+    session.add(row)
+    session.flush()
+    return row
+
+
+def applications(session: Session) -> dict[tuple[str, int], str]:
+    """(subject, version) -> the application named at push, for versions whose schema is still
+    the one that was named (one query)."""
+    rows = session.exec(
+        select(ApplicationRow.subject, ApplicationRow.version, ApplicationRow.name).join(
+            SubjectVersion,
+            (col(SubjectVersion.subject) == col(ApplicationRow.subject))
+            & (col(SubjectVersion.version) == col(ApplicationRow.version))
+            & (col(SubjectVersion.schema_id) == col(ApplicationRow.schema_id)),
+        )
+    ).all()
+    return {(subject, version): name for subject, version, name in rows}
 
 
 # ------------------------------------------------------------- tokens, audit

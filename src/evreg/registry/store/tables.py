@@ -156,3 +156,17 @@ class SubjectSummary(SQLModel, table=True):
     changed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     title: str | None = Field(default=None, sa_type=Text)
     search_text: str = Field(default="", sa_type=Text)
+
+
+class ApplicationRow(SQLModel, table=True):
+    """The application an AsyncAPI contract version was pushed for (``?application=`` on
+    register): the map names the contract's application with it when the document names none
+    (no ``x-evreg-application``, no ``info.title``)."""
+
+    __tablename__ = "applications"
+
+    subject: str = Field(primary_key=True, sa_type=Text)
+    version: int = Field(primary_key=True)
+    schema_id: int  # the version's schema: a version re-created after a hard delete differs
+    name: str = Field(sa_type=Text)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
