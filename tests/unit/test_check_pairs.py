@@ -5,6 +5,7 @@ next)."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,20 @@ def test_a_long_history_sharing_sub_schemas(level: Level, policy: Policy) -> Non
     assert all(a.findings != b.findings for a, b in itertools.pairwise(reports))
     if level.checks_forward:
         assert not reports[-1].is_compatible
+
+
+def test_versions_number_the_findings() -> None:
+    history, new = _evolution()
+    numbers = [10 + k for k in range(len(history))]
+    reports = check_pairs(history, new, level=Level.FULL, versions=numbers)
+    alone = check_pairs(history, new, level=Level.FULL)
+    assert [r.findings for r in reports] == [
+        tuple(dataclasses.replace(f, version=n) for f in r.findings)
+        for r, n in zip(alone, numbers, strict=True)
+    ]
+    assert {f.version for r in reports for f in r.findings} == set(numbers)
+    with pytest.raises(ValueError, match="version numbers"):
+        check_pairs(history, new, versions=numbers[1:])
 
 
 def test_kinds_must_match_and_none_checks_nothing() -> None:

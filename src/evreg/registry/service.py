@@ -675,12 +675,12 @@ class RegistryService:
         newest_first = list(reversed(against))
         schemas = compat_cache.schema_rows(session, (row.schema_id for row in newest_first))
         comparable = [
-            schemas[row.schema_id]
+            (row.version, schemas[row.schema_id])
             for row in newest_first
             if row.schema_id in schemas and schemas[row.schema_id].schema_type == new.schema_type
         ]
-        reports = {
-            direction: compat_cache.pair_reports(
+        found = {
+            direction: compat_cache.pair_findings(
                 self._reports,
                 comparable,
                 lambda row: self._stored_contract(session, row),
@@ -695,34 +695,33 @@ class RegistryService:
         messages: list[str] = []
         seen: set[tuple[object, ...]] = set()
         for row in newest_first:
+            version = row.version
             old_row = schemas.get(row.schema_id)
             if old_row is None:  # pragma: no cover - foreign key
                 continue
             if old_row.schema_type != new.schema_type:
                 messages.append(
-                    f"{{errorType:'TYPE_MISMATCH', description:'version {row.version} of "
+                    f"{{errorType:'TYPE_MISMATCH', description:'version {version} of "
                     f"subject {subject} is a {old_row.schema_type} schema, this one is "
-                    f"{new.schema_type}', oldSchemaVersion:{row.version}}}"
+                    f"{new.schema_type}', oldSchemaVersion:{version}}}"
                 )
                 continue
             for direction in directions:
-                report = reports[direction][old_row.fingerprint]
-                for finding in report.findings:
-                    numbered = dataclasses.replace(finding, version=row.version)
+                for finding in found[direction][version]:  # numbered with this version
                     # FULL checks both directions: a change that breaks neither is listed once
                     key = (
-                        numbered.rule,
-                        numbered.path,
-                        numbered.version,
-                        numbered.breaking,
-                        numbered.direction if numbered.breaking else None,
+                        finding.rule,
+                        finding.path,
+                        version,
+                        finding.breaking,
+                        finding.direction if finding.breaking else None,
                     )
                     if key in seen:
                         continue
                     seen.add(key)
-                    findings.append(numbered)
-                    if numbered.breaking:
-                        messages.append(describe_finding(numbered))
+                    findings.append(finding)
+                    if finding.breaking:
+                        messages.append(describe_finding(finding))
         ok = not messages
         if not ok:
             messages.append(f"{{compatibility:'{level.value}', policy:'{policy.value}'}}")

@@ -64,9 +64,11 @@ def check_pairs(
     level: Level | str = "BACKWARD",
     policy: Policy | str = "STRICT",
     witnesses: bool = True,
+    versions: Sequence[int] | None = None,
 ) -> list[Report]:
     """One report per contract of ``previous``, in its order: for each, exactly the report of
-    ``check_compatibility(old, current, level, policy)`` (findings unnumbered).
+    ``check_compatibility(old, current, level, policy)``, its findings numbered with the
+    matching entry of ``versions`` if given (else unnumbered).
 
     Unlike a loop of such calls, the pairs share one :class:`DiffCache`: ``current`` is typed
     once, and a sub-schema written the same in several earlier versions is compared with it
@@ -76,6 +78,9 @@ def check_pairs(
     lvl = _enum(Level, level, "level")
     pol = _enum(Policy, policy, "policy")
     history = [_load(p) for p in previous]
+    numbers: Sequence[int | None] = [None] * len(history) if versions is None else versions
+    if len(numbers) != len(history):
+        raise ValueError(f"{len(history)} earlier versions but {len(numbers)} version numbers")
     new = _load(current)
     _same_kind(history, new)
     if lvl is Level.NONE:
@@ -83,8 +88,8 @@ def check_pairs(
     cache = DiffCache()
     # a fresh run per pair (what is reported once per check stays per pair), one shared cache
     return [
-        Report(lvl, pol, tuple(_Run(lvl, pol, witnesses, cache).pair(old, new, None)))
-        for old in history
+        Report(lvl, pol, tuple(_Run(lvl, pol, witnesses, cache).pair(old, new, number)))
+        for old, number in zip(history, numbers, strict=True)
     ]
 
 
