@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             ids_threads.shutdown(wait=False, cancel_futures=True)
+            service.schema_ids.close()
             store.close()
 
     app = FastAPI(

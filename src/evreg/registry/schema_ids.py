@@ -14,6 +14,7 @@ transaction (:meth:`SchemaIds.in_use`).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -39,6 +40,8 @@ class SchemaIds(Generic[T]):
         self._engine = engine
         self._data: OrderedDict[int, T] = OrderedDict()
         self._lock = threading.Lock()
+        self._own: Any = None  # in_use_many's connection (a detached pool connection)
+        self._own_lock = threading.Lock()
         self._mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
         self._table = SubjectVersion.__tablename__
         self._sql = f"SELECT 1 FROM {self._table} WHERE schema_id = {self._mark} LIMIT 1"
@@ -67,12 +70,53 @@ class SchemaIds(Generic[T]):
         return bool(self._query(self._sql, (schema_id,)))
 
     def in_use_many(self, schema_ids: Sequence[int]) -> set[int]:
-        """Those of the ids that a version uses, in one statement (at most ``MAX_BATCH``)."""
+        """Those of the ids that a version uses, in one statement (at most ``MAX_BATCH``).
+
+        It runs on a connection of its own, outside the pool and in autocommit mode: one
+        round trip (no pool ping, no BEGIN, no ROLLBACK). A connection found broken (the
+        database restarted) is replaced once, at once; a second failure is the store's."""
         if not schema_ids:
             return set()
         marks = ", ".join([self._mark] * len(schema_ids))
         sql = f"SELECT DISTINCT schema_id FROM {self._table} WHERE schema_id IN ({marks})"
-        return {int(row[0]) for row in self._query(sql, tuple(schema_ids))}
+        dbapi_error = self._engine.dialect.loaded_dbapi.Error
+        with self._own_lock:
+            for attempt in (1, 2):
+                fresh = self._own is None
+                try:
+                    cursor = self._own_connection().cursor()
+                    try:
+                        cursor.execute(sql, tuple(schema_ids))
+                        return {int(row[0]) for row in cursor.fetchall()}
+                    finally:
+                        cursor.close()
+                except (SQLAlchemyError, dbapi_error) as exc:
+                    self._close_own()
+                    if fresh or attempt == 2:
+                        raise _failure(exc) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _own_connection(self) -> Any:
+        if self._own is None:
+            fairy = self._engine.raw_connection()
+            fairy.detach()  # no longer the pool's: closing it closes the connection
+            dbapi: Any = fairy.dbapi_connection
+            if self._engine.dialect.name == "postgresql":
+                dbapi.rollback()
+                dbapi.autocommit = True
+            self._own = fairy
+        return self._own
+
+    def _close_own(self) -> None:
+        own, self._own = self._own, None
+        if own is not None:
+            with contextlib.suppress(Exception):  # already broken: nothing left to release
+                own.close()
+
+    def close(self) -> None:
+        """Close the connection of ``in_use_many`` (the app's shutdown)."""
+        with self._own_lock:
+            self._close_own()
 
     def _query(self, sql: str, parameters: tuple[int, ...]) -> list[tuple[Any, ...]]:
         dbapi_error = self._engine.dialect.loaded_dbapi.Error
