@@ -20,14 +20,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from evreg.contracts import Contract, ContractError, Finding, Policy
 from evreg.contracts.compat.check import check_reader
 from evreg.contracts.model import SchemaRef
 from evreg.registry import errors
 from evreg.registry.store import queries as q
-from evreg.registry.store.tables import SchemaRow
+from evreg.registry.store.tables import SchemaRow, SubjectSummary
 
 CONSUMER_CHECK_MODES = ("block", "warn", "off")
 DEFAULT_CONSUMER_CHECKS = "warn"
@@ -308,24 +308,32 @@ def live_endpoints(
     named: Mapping[tuple[str, int], str] | None = None,
 ) -> list[Endpoint]:
     """The endpoints of the latest live version of every AsyncAPI subject (but ``exclude``);
-    ``named`` holds the ``--application`` each (subject, version) was pushed with, if any."""
+    ``named`` holds the ``--application`` each (subject, version) was pushed with, if any.
+
+    One query (the subject summaries hold each subject's latest live version and its type);
+    a schema is read and parsed only when its endpoints are not cached yet (a schema id's
+    content never changes)."""
     out: list[Endpoint] = []
-    for subject in q.subjects(session):
-        if subject == exclude:
+    latest = session.exec(
+        select(SubjectSummary.subject, SubjectSummary.version, SubjectSummary.schema_id)
+        .where(col(SubjectSummary.schema_type) == "ASYNCAPI")
+        .where(col(SubjectSummary.version).is_not(None))
+        .order_by(col(SubjectSummary.subject))
+    ).all()
+    for subject, version, schema_id in latest:
+        if subject == exclude or version is None or schema_id is None:
             continue
-        live = q.versions(session, subject)
-        if not live:
-            continue
-        row = q.get_schema(session, live[-1].schema_id)
-        if row is None or row.schema_type != "ASYNCAPI":
-            continue
-        version = live[-1].version
         application = (named or {}).get((subject, version))
-        key = f"{row.fingerprint}:{subject}:{version}:{application or ''}"
+        key = f"{schema_id}:{subject}:{version}:{application or ''}"
         found = cache.get(key)
         if found is None:
+            row = q.get_schema(session, schema_id)
             try:
-                found = tuple(endpoints(load(row), subject, version, application))
+                found = (
+                    tuple(endpoints(load(row), subject, version, application))
+                    if row is not None
+                    else ()
+                )
             except ContractError:
                 found = ()
             if len(cache) > 4096:

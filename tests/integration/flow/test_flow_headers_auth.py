@@ -131,6 +131,17 @@ def test_the_map_marks_the_edge_once_the_header_is_gone(registry: httpx.Client) 
     assert [f["part"] for f in edge["findings"]] == ["headers"]
 
 
+def test_soft_deleting_the_version_puts_the_previous_one_back(registry: httpx.Client) -> None:
+    assert registry.delete("/subjects/orders/versions/2").status_code == 200
+    [edge] = registry.get("/api/flow").json()["edges"]
+    assert edge["fromContract"] == {"subject": "orders", "version": 1}
+    assert not edge["broken"]
+    assert registry.delete("/subjects/payments/versions/1").status_code == 200
+    graph = registry.get("/api/flow").json()
+    assert graph["edges"] == []
+    assert {a["name"] for a in graph["applications"]} == {"Orders service"}
+
+
 # ---------------------------------------------------------------- who may set the mode
 
 
