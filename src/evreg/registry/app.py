@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store,
         cache_size=settings.cache_size,
         payload_subjects=settings.payload_subjects,
+        payload_strategy=settings.payload_strategy,
         limits=Limits(settings.max_properties, settings.max_nodes),
     )
 

@@ -1,10 +1,22 @@
-"""AsyncAPI payloads as standalone JSON Schemas, one per channel: ``<channel address>-value``.
+"""AsyncAPI payloads as standalone JSON Schemas, named by a subject naming strategy.
 
 A payload sits inside an AsyncAPI document and its ``$ref``s point into that document
 (``#/components/schemas/Order``). To register it as a JSON subject that Kafka serializers can use,
 every local ``$ref`` it reaches is copied under ``$defs`` (``definitions`` before 2019-09) and the
-``$ref`` rewritten to point there. A channel that carries several messages gets an ``anyOf`` of
-their payloads.
+``$ref`` rewritten to point there.
+
+The strategies are those of Confluent's Kafka serializers (``value.subject.name.strategy``):
+
+- ``topic-name`` (the default): ``<channel address>-value``, one subject per channel the
+  application sends on; a channel that carries several messages gets an ``anyOf`` of their
+  payloads.
+- ``record-name``: ``<record name>``, one subject per sent message, holding that message's
+  payload only.
+- ``topic-record-name``: ``<channel address>-<record name>``, one per (channel, message).
+
+The *record name* of a message is its payload schema's ``title`` (after a bare ``$ref`` is
+followed: what Confluent's JSON Schema serializer takes as the record name), else the message's
+``name``, else its key (its key under ``components/messages``, or its id in the channel).
 
 The same derivation serves registering and checking (``POST /api/subjects/{s}/check``), and
 :func:`contract_path` maps a finding's pointer in a payload subject back into the contract, so
@@ -14,33 +26,53 @@ that a finding names the line of the contract file where the changed node sits.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from evreg.contracts import Contract
+from evreg.contracts import Contract, ContractError
 from evreg.contracts.bundle import standalone
+from evreg.contracts.model import Message
 
 SUBJECT_SUFFIX = "-value"
+TOPIC_NAME, RECORD_NAME, TOPIC_RECORD_NAME = "topic-name", "record-name", "topic-record-name"
+STRATEGIES = (TOPIC_NAME, RECORD_NAME, TOPIC_RECORD_NAME)
+DEFAULT_STRATEGY = TOPIC_NAME
 _BRANCH = re.compile(r"^#/anyOf/(?P<index>\d+)(?P<rest>/.*)?$")
 
 
 @dataclass(frozen=True, slots=True)
 class PayloadSubject:
     subject: str
-    channel: str
+    channel: str  # the channel key (for record-name: the first channel that sends the message)
     messages: tuple[str, ...]
     schema: dict[str, Any]
     # (message, where its payload sits in the contract), one per payload in ``anyOf`` order
     sources: tuple[tuple[str, str], ...] = ()
+    address: str = ""  # the channel's address
+    channels: tuple[str, ...] = ()  # every channel key it is sent on (record-name: maybe several)
 
 
-def payload_subjects(contract: Contract) -> list[PayloadSubject]:
-    """``<address>-value`` for each channel the contract's application *sends* on.
+def parse_strategy(value: str | None, where: str) -> str:
+    """``value`` as one of :data:`STRATEGIES` (any case; None: the default), or a ValueError
+    naming ``where`` it was set."""
+    if value is None:
+        return DEFAULT_STRATEGY
+    name = value.strip().lower()
+    if name not in STRATEGIES:
+        raise ValueError(f"{where}={value!r}: choose from {', '.join(STRATEGIES)}")
+    return name
 
-    Only the producing side defines what flows on a channel: a consumer's view of someone
-    else's channel is not registered (it would become a bogus new version of the producer's
-    subject).
-    """
+
+def record_name(message: Message, schema: dict[str, Any]) -> str:
+    """The payload schema's ``title``, else the message's ``name``, else its key."""
+    for candidate in (schema.get("title"), message.name):
+        if isinstance(candidate, str) and candidate.strip():
+            return candidate.strip()
+    return message.key
+
+
+def _sent(contract: Contract) -> dict[str, list[str]]:
+    """Channel key -> the messages the contract's application sends on it, in order."""
     sent: dict[str, list[str]] = {}
     for operation in contract.operations.values():
         if operation.action != "send":
@@ -51,7 +83,22 @@ def payload_subjects(contract: Contract) -> list[PayloadSubject]:
         for name in candidates:
             if name not in names:
                 names.append(name)
-    out: list[PayloadSubject] = []
+    return sent
+
+
+def payload_subjects(contract: Contract, strategy: str = DEFAULT_STRATEGY) -> list[PayloadSubject]:
+    """The payload subjects of the channels the contract's application *sends* on, named by
+    ``strategy`` (one of :data:`STRATEGIES`), by subject name.
+
+    Only the producing side defines what flows on a channel: a consumer's view of someone
+    else's channel is not registered (it would become a bogus new version of the producer's
+    subject). Under ``record-name`` a message sent on several channels gives one subject; two
+    messages whose different payloads share a record name are a ContractError naming both.
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown payload subject strategy {strategy!r}")
+    sent = _sent(contract)
+    out: dict[str, PayloadSubject] = {}
     for key in sorted(sent):
         channel = contract.channels.get(key)
         if channel is None or not channel.address:
@@ -63,16 +110,52 @@ def payload_subjects(contract: Contract) -> list[PayloadSubject]:
         ]
         if not carried:
             continue
-        out.append(
-            PayloadSubject(
-                subject=f"{channel.address}{SUBJECT_SUFFIX}",
+        if strategy == TOPIC_NAME:
+            name = f"{channel.address}{SUBJECT_SUFFIX}"
+            out[name] = PayloadSubject(
+                subject=name,
                 channel=key,
                 messages=tuple(m for m in sent[key] if m in contract.messages),
                 schema=standalone([payload for _, payload in carried]),
                 sources=tuple((m, payload.pointer) for m, payload in carried),
+                address=channel.address,
+                channels=(key,),
             )
-        )
-    return out
+            continue
+        for message, payload in carried:
+            schema = standalone([payload])
+            record = record_name(contract.messages[message], schema)
+            name = record if strategy == RECORD_NAME else f"{channel.address}-{record}"
+            item = PayloadSubject(
+                subject=name,
+                channel=key,
+                messages=(message,),
+                schema=schema,
+                sources=((message, payload.pointer),),
+                address=channel.address,
+                channels=(key,),
+            )
+            earlier = out.get(name)
+            if earlier is None:
+                out[name] = item
+            elif earlier.schema == schema:  # the same payload again (another channel)
+                out[name] = replace(
+                    earlier,
+                    channels=_plus(earlier.channels, key),
+                    messages=_plus(earlier.messages, message),
+                )
+            else:
+                raise ContractError(
+                    f"the {strategy} payload subject strategy names two different payloads "
+                    f"{name!r}: message {earlier.messages[0]!r} ({earlier.sources[0][1]}) and "
+                    f"message {message!r}; give their payload schemas different titles",
+                    pointer=payload.pointer,
+                )
+    return [out[k] for k in sorted(out)]
+
+
+def _plus(names: tuple[str, ...], name: str) -> tuple[str, ...]:
+    return names if name in names else (*names, name)
 
 
 def contract_path(item: PayloadSubject, path: str) -> tuple[str, str | None]:

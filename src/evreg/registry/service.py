@@ -37,9 +37,10 @@ from evreg.contracts.limits import DEFAULT_LIMITS, UNLIMITED, Limits
 from evreg.registry import compat_cache, errors, flow
 from evreg.registry.compat_cache import LRU as LRU  # re-exported: observability reads its counters
 from evreg.registry.payloads import (
-    SUBJECT_SUFFIX,
+    DEFAULT_STRATEGY,
     PayloadSubject,
     contract_path,
+    parse_strategy,
     payload_subjects,
 )
 from evreg.registry.schema_ids import SchemaIds
@@ -222,10 +223,13 @@ class RegistryService:
         *,
         cache_size: int = 4096,
         payload_subjects: bool = True,
+        payload_strategy: str = DEFAULT_STRATEGY,
         limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.store = store
         self.payload_subjects = payload_subjects
+        # how payload subjects are named when a push does not say (?payloadSubjectStrategy=)
+        self.payload_strategy = parse_strategy(payload_strategy, "payload_strategy")
         self.limits = limits  # bounds on a new schema's size (stored ones load unbounded)
         self._contracts: LRU[str, Contract] = LRU(cache_size)
         self._reports: LRU[tuple[str, str, str, str], Report] = LRU(cache_size)
@@ -751,10 +755,13 @@ class RegistryService:
         *,
         level: str | None = None,
         policy: str | None = None,
+        payload_strategy: str | None = None,
     ) -> ContractCheck:
         """Like :meth:`test_compatibility` with an explicit level and policy (evreg's /api);
-        an AsyncAPI contract's payload subjects are checked too, as :meth:`register` would."""
+        an AsyncAPI contract's payload subjects are checked too, as :meth:`register` would
+        (named by ``payload_strategy``, else the registry's default)."""
         _known(subject, missing_ok=True)
+        strategy = self.payload_strategy_of(payload_strategy)
         with self._read() as session:
             eff = self._effective(session, subject)
             lvl = parse_level(level) if level else eff.level
@@ -763,7 +770,7 @@ class RegistryService:
             prepared = self._prepare(session, given)
             against = live if lvl.transitive else live[-1:]
             result = self._check(session, subject, prepared, against, lvl, pol)
-            payloads = self._check_payloads(session, subject, prepared, level, policy)
+            payloads = self._check_payloads(session, subject, prepared, level, policy, strategy)
             return ContractCheck(
                 result.is_compatible,
                 result.level,
@@ -780,9 +787,11 @@ class RegistryService:
         contract: _Prepared,
         level: str | None,
         policy: str | None,
+        strategy: str = DEFAULT_STRATEGY,
     ) -> tuple[PayloadCheck, ...]:
-        """The payload subjects :meth:`register` would derive from ``contract``, each checked
-        against its own live versions under its own config (or ``level`` / ``policy``)."""
+        """The payload subjects :meth:`register` would derive from ``contract`` (named by
+        ``strategy``), each checked against its own live versions under its own config (or
+        ``level`` / ``policy``)."""
         if (
             not self.payload_subjects
             or contract.schema_type != "ASYNCAPI"
@@ -790,7 +799,7 @@ class RegistryService:
         ):
             return ()
         try:
-            derived = payload_subjects(contract.contract)
+            derived = payload_subjects(contract.contract, strategy)
         except ContractError as exc:
             raise errors.InvalidSchema(f"Invalid schema: {exc}") from None
         out: list[PayloadCheck] = []
@@ -810,7 +819,7 @@ class RegistryService:
             else:
                 against = live if lvl.transitive else live[-1:]
                 result = self._check(session, item.subject, payload, against, lvl, pol)
-            address = item.subject.removesuffix(SUBJECT_SUFFIX)
+            address = item.address
             findings = []
             for finding in result.findings:
                 path, message = contract_path(item, finding.path)
@@ -834,6 +843,16 @@ class RegistryService:
             )
         return tuple(out)
 
+    def payload_strategy_of(self, value: str | None) -> str:
+        """``?payloadSubjectStrategy=`` as a strategy name (None: the registry's default);
+        422 naming the parameter for an unknown one."""
+        if value is None:
+            return self.payload_strategy
+        try:
+            return parse_strategy(value, "payloadSubjectStrategy")
+        except ValueError as exc:
+            raise errors.MalformedRequest(f"Invalid query parameter {exc}", status=422) from None
+
     # ------------------------------------------------------------ writes
 
     def register(
@@ -845,24 +864,30 @@ class RegistryService:
         schema_id: int | None = None,
         version: int | None = None,
         application: str | None = None,
+        payload_strategy: str | None = None,
     ) -> RegisteredVersion:
         """Register ``given`` under ``subject``; idempotent for a schema already live there.
 
         An AsyncAPI contract also registers, in the same transaction, the payload of each
-        channel its application sends on as a JSON subject ``<channel address>-value``: either
-        the contract and all its payload subjects are registered, or none is. ``application``
-        (``?application=``) names the contract's application when the document does not.
+        message its application sends as a JSON subject named by ``payload_strategy``
+        (``?payloadSubjectStrategy=``, else the registry's default; see
+        :mod:`evreg.registry.payloads`): either the contract and all its payload subjects are
+        registered, or none is. ``application`` (``?application=``) names the contract's
+        application when the document does not.
         """
         _check_subject_name(subject)
         application = flow.application_parameter(application)
+        strategy = self.payload_strategy_of(payload_strategy)
         derived: list[PayloadSubject] = []
         if self.payload_subjects and (given.schema_type or "").upper() == "ASYNCAPI":
             with self._read() as session:
                 contract = self._prepare(session, given).contract
             try:
-                derived = payload_subjects(contract)
+                derived = payload_subjects(contract, strategy)
             except ContractError as exc:
                 raise errors.InvalidSchema(f"Invalid schema: {exc}") from None
+            for item in derived:
+                _check_subject_name(item.subject)
         with self._write(subject, *(d.subject for d in derived)) as session:
             before = {row.version for row in q.versions(session, subject)}
             registered = self._register_locked(
@@ -891,6 +916,7 @@ class RegistryService:
                             "version": registered.version,
                             "channel": item.channel,
                             "messages": list(item.messages),
+                            "strategy": strategy,
                         },
                     )
             return registered
@@ -1463,11 +1489,19 @@ class Views:
             raise errors.InvalidSchema(f"Cannot compare: {exc}") from None
 
     def check(
-        self, subject: str, given: SchemaInput, *, level: str | None, policy: str | None
+        self,
+        subject: str,
+        given: SchemaInput,
+        *,
+        level: str | None,
+        policy: str | None,
+        payload_strategy: str | None = None,
     ) -> ContractCheck:
         """Would ``given`` be accepted on ``subject`` (and, for an AsyncAPI contract, on each
         payload subject a push would register)? Every finding, with witnesses."""
-        return self.service.check_against(subject, given, level=level, policy=policy)
+        return self.service.check_against(
+            subject, given, level=level, policy=policy, payload_strategy=payload_strategy
+        )
 
     def asyncapi(self, subject: str, version: VersionSpec) -> dict[str, Any]:
         """Channels, operations and messages of an AsyncAPI version, payloads by pointer."""
@@ -1484,6 +1518,13 @@ class Views:
                     "schema, not an AsyncAPI contract"
                 )
             contract = svc._stored_contract(session, schema)
+        payloads: dict[str, list[str]] = {}  # channel key -> payload subjects (default strategy)
+        try:
+            for item in payload_subjects(contract, svc.payload_strategy):
+                for key in item.channels:
+                    payloads.setdefault(key, []).append(item.subject)
+        except ContractError:  # record names that clash: a push under this strategy fails
+            payloads = {}
         return {
             "subject": subject,
             "version": row.version,
@@ -1496,7 +1537,10 @@ class Views:
                     "address": c.address,
                     "description": c.description,
                     "messages": list(c.messages),
-                    "payloadSubject": f"{c.address}-value" if c.address else None,
+                    "payloadSubject": (
+                        payloads[c.key][0] if len(payloads.get(c.key, ())) == 1 else None
+                    ),
+                    "payloadSubjects": payloads.get(c.key, []),
                 }
                 for c in contract.channels.values()
             ],

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from evreg.contracts.limits import DEFAULT_MAX_NODES, DEFAULT_MAX_PROPERTIES
+from evreg.registry.payloads import DEFAULT_STRATEGY, STRATEGIES
 from evreg.registry.store import DEFAULT_URL
 
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -25,7 +26,10 @@ class Settings:
     - ``load_dir``: ``EVREG_LOAD_DIR``: push every contract in this folder at start.
     - ``cache_size``: ``EVREG_CACHE_SIZE``: entries in the contract and report caches.
     - ``payload_subjects``: ``EVREG_PAYLOAD_SUBJECTS`` (``true``): pushing an AsyncAPI contract
-      also registers each sent payload as ``<channel address>-value``.
+      also registers each sent payload as a JSON subject;
+      ``payload_strategy``: ``EVREG_PAYLOAD_SUBJECT_STRATEGY`` (``topic-name``): how those are
+      named when a push does not say: ``topic-name`` (``<channel address>-value``),
+      ``record-name`` or ``topic-record-name`` (see :mod:`evreg.registry.payloads`).
     - ``auth``: ``EVREG_AUTH``: ``auto`` (writes open until an admin token exists) or
       ``required``; ``auth_reads``: ``EVREG_AUTH_READS``: ``open`` or ``token``.
     - ``bootstrap_token``: ``EVREG_BOOTSTRAP_TOKEN``: stored as an admin token at start.
@@ -42,6 +46,7 @@ class Settings:
     load_dir: str | None = None
     cache_size: int = 4096
     payload_subjects: bool = True
+    payload_strategy: str = DEFAULT_STRATEGY
     auth: str = "auto"
     auth_reads: str = "open"
     bootstrap_token: str | None = None
@@ -62,6 +67,7 @@ class Settings:
             cache_size=int(env.get("EVREG_CACHE_SIZE") or 4096),
             payload_subjects=(env.get("EVREG_PAYLOAD_SUBJECTS") or "true").lower()
             not in ("0", "false", "no", "off"),
+            payload_strategy=_choice(env, "EVREG_PAYLOAD_SUBJECT_STRATEGY", STRATEGIES),
             auth=_choice(env, "EVREG_AUTH", ("auto", "required")),
             auth_reads=_choice(env, "EVREG_AUTH_READS", ("open", "token")),
             bootstrap_token=env.get("EVREG_BOOTSTRAP_TOKEN") or None,

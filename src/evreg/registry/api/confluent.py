@@ -42,6 +42,15 @@ Verbose = Annotated[bool, Query(description="Explain an incompatible verdict in 
 Normalize = Annotated[
     bool, Query(description="Accepted for compatibility; evreg always stores the canonical form")
 ]
+PayloadStrategy = Annotated[
+    str | None,
+    Query(
+        alias="payloadSubjectStrategy",
+        description="evreg: how an AsyncAPI contract's payload subjects are named: topic-name "
+        "(<channel address>-value), record-name or topic-record-name (default: the registry's "
+        "EVREG_PAYLOAD_SUBJECT_STRATEGY): `evreg push --payload-subject-strategy`",
+    ),
+]
 DefaultToGlobal = Annotated[
     bool, Query(alias="defaultToGlobal", description="Fall back to the global setting")
 ]
@@ -332,6 +341,7 @@ async def register(
             "none (no x-evreg-application, no info.title): `evreg push --application`"
         ),
     ] = None,
+    payload_strategy: PayloadStrategy = None,
 ) -> Response:
     body = await body_of(request)
     given = schema_input(body)
@@ -343,6 +353,7 @@ async def register(
         schema_id=optional_int(body, "id"),
         version=optional_int(body, "version"),
         application=application,
+        payload_strategy=payload_strategy,
     )
     return json_response(request, {"id": registered.id})
 

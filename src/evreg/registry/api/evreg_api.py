@@ -14,6 +14,7 @@ from starlette.responses import Response, StreamingResponse
 from evreg.registry.api.bodies import optional_str, schema_input
 from evreg.registry.api.confluent import (
     SCHEMA_BODY,
+    PayloadStrategy,
     actor,
     body_of,
     call,
@@ -132,13 +133,24 @@ def _report(result: CompatibilityResult) -> dict[str, Any]:
     responses=responses_with(_CHECK, 400, 413, 422),
 )
 async def check(
-    request: Request, subject: str, level: LevelQuery = None, policy: PolicyQuery = None
+    request: Request,
+    subject: str,
+    level: LevelQuery = None,
+    policy: PolicyQuery = None,
+    payload_strategy: PayloadStrategy = None,
 ) -> Response:
     """The report of the contract's subject; for an AsyncAPI contract, ``payload_subjects``
     adds one report per payload subject a push would register (findings' paths point into the
     contract). A push succeeds only if all of them are compatible."""
     given = schema_input(await body_of(request))
-    result = await call(views(request).check, subject, given, level=level, policy=policy)
+    result = await call(
+        views(request).check,
+        subject,
+        given,
+        level=level,
+        policy=policy,
+        payload_strategy=payload_strategy,
+    )
     body = _report(result)
     if result.payloads:
         body["payload_subjects"] = [

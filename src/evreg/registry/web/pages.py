@@ -8,15 +8,15 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from evreg.contracts import Contract, Level, Report
+from evreg.contracts import Contract, ContractError, Level, Report
 from evreg.registry import errors
+from evreg.registry.payloads import PayloadSubject, payload_subjects
 from evreg.registry.service import RegistryService, VersionSpec, Views, parse_level
 from evreg.registry.store import queries as q
 from evreg.registry.web import queries
 from evreg.registry.web.highlight import pretty
 from evreg.registry.web.schema_table import property_rows
 
-PAYLOAD_SUFFIX = "-value"
 CONTEXT_LINES = 3
 
 
@@ -43,21 +43,22 @@ def _table(ref: Any) -> dict[str, Any] | None:
     return {"pointer": ref.pointer, "rows": [r.to_dict() for r in rows], "truncated": truncated}
 
 
-def sent_payload_subjects(contract: Contract) -> list[dict[str, Any]]:
-    """``<address>-value`` for each channel the contract's application sends on."""
-    out: dict[str, dict[str, Any]] = {}
-    for operation in contract.operations.values():
-        if operation.action != "send":
-            continue
-        channel = contract.channels.get(operation.channel)
-        if channel is None or not channel.address:
-            continue
-        name = f"{channel.address}{PAYLOAD_SUFFIX}"
-        entry = out.setdefault(name, {"subject": name, "channel": channel.key, "messages": []})
-        for message in operation.messages or channel.messages:
-            if message not in entry["messages"]:
-                entry["messages"].append(message)
-    return [out[k] for k in sorted(out)]
+def _derived(contract: Contract, strategy: str) -> list[PayloadSubject]:
+    """The payload subjects a push of ``contract`` registers, named by ``strategy`` (the
+    registry's default: a version pushed with another ``?payloadSubjectStrategy=`` made others).
+    """
+    try:
+        return payload_subjects(contract, strategy)
+    except ContractError:  # record names that clash: a push under this strategy is refused
+        return []
+
+
+def sent_payload_subjects(contract: Contract, strategy: str) -> list[dict[str, Any]]:
+    """The payload subjects a push of ``contract`` registers, with channel and messages."""
+    return [
+        {"subject": p.subject, "channel": p.channel, "messages": list(p.messages)}
+        for p in _derived(contract, strategy)
+    ]
 
 
 # ---------------------------------------------------------------- subject
@@ -72,7 +73,7 @@ def subject_view(service: RegistryService, subject: str) -> dict[str, Any]:
     if latest.schema_type == "ASYNCAPI":
         contract = _contract(service, latest.id)
         title = contract.title
-        payloads = sent_payload_subjects(contract)
+        payloads = sent_payload_subjects(contract, service.payload_strategy)
         existing = queries.live_subjects(service, [p["subject"] for p in payloads])
         for entry in payloads:
             entry["registered"] = entry["subject"] in existing
@@ -155,14 +156,20 @@ def version_view(service: RegistryService, subject: str, spec: VersionSpec) -> d
         "document": json.loads(registered.schema),
     }
     if contract.is_asyncapi:
-        payloads = {p["channel"]: p["subject"] for p in sent_payload_subjects(contract)}
+        payloads: dict[str, list[str]] = {}
+        for p in _derived(contract, service.payload_strategy):
+            for key in p.channels:
+                payloads.setdefault(key, []).append(p.subject)
         view["channels"] = [
             {
                 "key": c.key,
                 "address": c.address,
                 "description": c.description,
                 "messages": list(c.messages),
-                "payloadSubject": payloads.get(c.key),
+                "payloadSubject": (
+                    payloads[c.key][0] if len(payloads.get(c.key, ())) == 1 else None
+                ),
+                "payloadSubjects": payloads.get(c.key, []),
             }
             for c in contract.channels.values()
         ]
