@@ -11,7 +11,11 @@
    (baseline / evreg) is printed next to the req/s ratio: it depends far less on other load.
 2. Registering into one subject with BACKWARD_TRANSITIVE: 100 versions through the API (each
    checked against all earlier ones), then 20 more timed (versions per second), then one more
-   after a restart (the compatibility cache is empty), on SQLite and on PostgreSQL.
+   after a restart (the compatibility cache is empty), then one checked first
+   (``POST /compatibility/...``) and registered after (every pair cached), on SQLite and on
+   PostgreSQL. ``--compare-src DIR`` (the ``src`` folder of a checkout of an earlier commit,
+   repeatable) runs each of these first on a server that imports evreg from DIR: a baseline
+   measured in the same run, under the same load.
 3. 10,000 subjects x 5 versions loaded through the store in bulk (``bench_ui.populate``), then
    list, search, latest and lookup. The figures are the server's own time: the
    ``duration_ms`` of evreg's access log (its middleware, around the whole app), next to the
@@ -227,11 +231,32 @@ def _register(client: httpx.Client, subject: str, doc: dict[str, Any]) -> float:
     return elapsed
 
 
-def part2(url: str, label: str, folder: Path) -> list[list[str]]:
+def _check(client: httpx.Client, subject: str, doc: dict[str, Any]) -> float:
+    body = {"schema": json.dumps(doc), "schemaType": "JSON"}
+    started = time.perf_counter()
+    answer = client.post(f"/compatibility/subjects/{subject}/versions", json=body)
+    elapsed = time.perf_counter() - started
+    assert answer.status_code == 200 and answer.json()["is_compatible"], answer.text[:500]
+    return elapsed
+
+
+@contextmanager
+def part2_database(backend: str, folder: Path, name: str, pg_url: str) -> Iterator[str]:
+    if backend == "SQLite":
+        yield f"sqlite:///{folder / f'part2-{name}.db'}"
+    else:
+        with pg_database(pg_url) as url:
+            yield url
+
+
+def part2(url: str, label: str, folder: Path, src: str | None = None) -> list[list[str]]:
+    """``src``: import evreg from this folder in the server (a baseline), else the work tree."""
     subject = "bench.transitive-value"
     log = folder / f"part2-{label}.log"
+    command = [str(EVREG), "serve", "--host", HOST, "--database-url", url]
+    env = {"PYTHONPATH": src} if src else None
     times: list[float] = []
-    with evreg_server(url, log) as (base, pid), httpx.Client(base_url=base, timeout=120) as c:
+    with server(command, log, env) as (base, pid), httpx.Client(base_url=base, timeout=120) as c:
         answer = c.put(f"/config/{subject}", json={"compatibility": "BACKWARD_TRANSITIVE"})
         assert answer.status_code == 200, answer.text
         cpu0 = _cpu_seconds(pid)
@@ -241,11 +266,18 @@ def part2(url: str, label: str, folder: Path) -> list[list[str]]:
         cpu0 = _cpu_seconds(pid)
         more = [_register(c, subject, _json_schema(1, v)) for v in range(101, 121)]
         cpu_more = _cpu_seconds(pid) - cpu0
-    with evreg_server(url, log) as (base, pid), httpx.Client(base_url=base, timeout=120) as c:
+    with server(command, log, env) as (base, pid), httpx.Client(base_url=base, timeout=120) as c:
         cpu0 = _cpu_seconds(pid)
         cold = _register(c, subject, _json_schema(1, 121))
         cpu_cold = _cpu_seconds(pid) - cpu0
+        cpu0 = _cpu_seconds(pid)
+        check = _check(c, subject, _json_schema(1, 122))
+        cpu_check = _cpu_seconds(pid) - cpu0
+        cpu0 = _cpu_seconds(pid)
+        after = _register(c, subject, _json_schema(1, 122))
+        cpu_after = _cpu_seconds(pid) - cpu0
     ms = timing.ms
+    print(f"  {label}: done, load avg {timing.load()}", flush=True)
     return [
         [f"{label}: versions 1-100", f"{100 / sum(times):.1f}", ms(statistics.median(times)),
          ms(times[-1]), f"{cpu_first * 10:.1f}"],
@@ -253,6 +285,9 @@ def part2(url: str, label: str, folder: Path) -> list[list[str]]:
          ms(statistics.median(more)), ms(max(more)), f"{cpu_more * 50:.1f}"],
         [f"{label}: version 121 after a restart", f"{1 / cold:.1f}", ms(cold), ms(cold),
          f"{cpu_cold * 1000:.1f}"],
+        [f"{label}: version 122, its check", "-", ms(check), ms(check), f"{cpu_check * 1000:.1f}"],
+        [f"{label}: version 122 registered after it", f"{1 / after:.1f}", ms(after), ms(after),
+         f"{cpu_after * 1000:.1f}"],
     ]  # fmt: skip
 
 
@@ -340,6 +375,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--subjects", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument(
+        "--compare-src",
+        action="append",
+        default=[],
+        help="part 2: also run a server importing evreg from this src folder (repeatable)",
+    )
     parser.add_argument("--baseline-server", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -355,10 +396,17 @@ def main() -> int:
             part1(folder, args.seconds, None if args.no_pg else args.pg_url)
         if "2" in parts:
             print("## 2. registering, BACKWARD_TRANSITIVE, one subject (client wall time)\n")
-            rows = part2(f"sqlite:///{folder / 'part2.db'}", "SQLite", folder)
-            if not args.no_pg:
-                with pg_database(args.pg_url) as url:
-                    rows += part2(url, "PostgreSQL", folder)
+            baselines = [(Path(src).resolve().parent.name, src) for src in args.compare_src]
+            for name, src in baselines:
+                print(f"baseline {name}: evreg imported from {src}")
+            rows = []
+            backends = ["SQLite"] if args.no_pg else ["SQLite", "PostgreSQL"]
+            for backend in backends:
+                for name, src in [*baselines, ("work tree", None)]:
+                    label = f"{backend}, {name}" if args.compare_src else backend
+                    with part2_database(backend, folder, name, args.pg_url) as url:
+                        rows += part2(url, label, folder, src)
+            print()
             timing.table(["registering", "versions/s", "median ms", "last/max ms",
                           "server cpu ms/version"], rows)  # fmt: skip
         if "3" in parts:
