@@ -54,8 +54,11 @@ PayloadStrategy = Annotated[
 DefaultToGlobal = Annotated[
     bool, Query(alias="defaultToGlobal", description="Fall back to the global setting")
 ]
-Offset = Annotated[int, Query(ge=0)]
-Limit = Annotated[int, Query(ge=-1)]
+# Java ints in Confluent's registry; larger values are refused (422) rather than reaching SQL,
+# where SQLite cannot bind them.
+JAVA_INT_MAX = 2**31 - 1
+Offset = Annotated[int, Query(ge=0, le=JAVA_INT_MAX)]
+Limit = Annotated[int, Query(ge=-1, le=JAVA_INT_MAX)]
 
 _REFERENCE = {
     "type": "object",
