@@ -55,9 +55,11 @@ def _channel(ctx: Context, table: MessageTable, key: str, channel: Target) -> Ch
     if not isinstance(messages, dict):
         raise ContractError("messages must be an object", pointer=at)
     keys: list[str] = []
+    local: list[tuple[str, str]] = []
     for name, message in messages.items():
         occurrence = ctx.refs.within(channel, message, pointer.join(at, name))
         message_key = table.add(occurrence, first=name)
+        local.append((name, message_key))
         if message_key not in keys:
             keys.append(message_key)
     return Channel(
@@ -66,6 +68,7 @@ def _channel(ctx: Context, table: MessageTable, key: str, channel: Target) -> Ch
         description=optional_text(node, "description", channel.pointer),
         messages=tuple(keys),
         pointer=channel.pointer,
+        local_keys=tuple(local),
     )
 
 

@@ -63,6 +63,11 @@ class Channel:
     description: str | None
     messages: tuple[str, ...]  # Message.key of every message that may flow on it
     pointer: str
+    # 3.0: (key under the channel's `messages`, Message.key) in order. Those keys are local to
+    # the channel: two channels may both write `M` for different messages, and Message.key then
+    # tells them apart (the later one is keyed by its pointer), while a diff matches a channel's
+    # messages by name, else by this local key. 2.x channels have no such keys: ().
+    local_keys: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

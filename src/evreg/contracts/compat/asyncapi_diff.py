@@ -1,7 +1,8 @@
 """Document-level differences between two AsyncAPI contracts, named for the evolution old -> new.
 
-Channels are matched by address, operations by id/key and messages by name (falling back to
-their key). Payload and header schemas of matched messages are compared by the JSON Schema
+Channels are matched by address, operations by id/key and messages on each channel by name
+(falling back to the channel's own key for the message, then to Message.key); see
+``message_pairs``. Payload and header schemas of matched messages are compared by the JSON Schema
 engine (see ``check.py``); this module finds the pairs and the structural changes.
 """
 
@@ -33,14 +34,26 @@ def _by_address(contract: Contract) -> dict[str, Channel]:
     return {_address(ch): ch for ch in contract.channels.values()}
 
 
+def _local_keys(channel: Channel) -> dict[str, str]:
+    """Message.key -> the first key the channel's `messages` map gives it (3.0; else empty)."""
+    local: dict[str, str] = {}
+    for written, key in channel.local_keys:
+        local.setdefault(key, written)
+    return local
+
+
 def _channel_messages(contract: Contract, channel: Channel) -> dict[str, Message]:
+    """The channel's messages by their identity on it: the name, else the channel's own key
+    for the message (3.0), else Message.key."""
+    local = _local_keys(channel)
     found = (contract.messages.get(key) for key in channel.messages)
-    return {_name(m): m for m in found if m is not None}
+    return {m.name or local.get(m.key, m.key): m for m in found if m is not None}
 
 
-def _message_pointer(contract: Contract, channel: Channel, message: Message) -> str:
-    if contract.version.startswith("3"):
-        return f"{channel.pointer}/messages/{escape(message.key)}"
+def _message_pointer(channel: Channel, message: Message) -> str:
+    local = _local_keys(channel).get(message.key)
+    if local is not None:
+        return f"{channel.pointer}/messages/{escape(local)}"
     return message.pointer
 
 
@@ -74,7 +87,7 @@ def diff_documents(old: Contract, new: Contract) -> list[Change]:
                 out.append(
                     Change(
                         "MESSAGE_REMOVED",
-                        _message_pointer(old, channel, message),
+                        _message_pointer(channel, message),
                         name,
                         None,
                         f"Message `{name}` no longer flows on channel `{address}`",
@@ -87,7 +100,7 @@ def diff_documents(old: Contract, new: Contract) -> list[Change]:
                 out.append(
                     Change(
                         "MESSAGE_ADDED",
-                        _message_pointer(new, new_channel, message),
+                        _message_pointer(new_channel, message),
                         None,
                         name,
                         f"Message `{name}` now flows on channel `{address}`",
@@ -272,17 +285,51 @@ def _messages(old: Contract, new: Contract, out: list[Change]) -> None:
 
 
 def message_pairs(old: Contract, new: Contract) -> list[MessagePair]:
-    """Messages present in both versions, matched by name, each pair once."""
-    new_by_name = {_name(m): m for m in new.messages.values()}
+    """Messages present in both versions, each pair once.
+
+    A message is matched on each channel both versions carry (by address), by its identity on
+    that channel (name, else its key there): a channel's message keys are its own, so two
+    channels' messages of one name are two messages. A message no such channel pairs is matched
+    by name across the document, if that name picks one message in each version.
+    """
+    pairs: dict[tuple[str, str], MessagePair] = {}
+    new_channels = _by_address(new)
+    for channel in old.channels.values():
+        address = _address(channel)
+        new_channel = new_channels.get(address)
+        if new_channel is None:
+            continue
+        new_msgs = _channel_messages(new, new_channel)
+        for name, message in _channel_messages(old, channel).items():
+            match = new_msgs.get(name)
+            if match is not None:
+                pairs.setdefault((message.key, match.key), MessagePair(message, match, address))
+    paired_old = {key for key, _ in pairs}
+    paired_new = {key for _, key in pairs}
+    old_by_name = _unique_names(old)
+    new_by_name = _unique_names(new)
+    where = _first_channels(new)
+    for name, message in old_by_name.items():
+        match = new_by_name.get(name)
+        if match is None or message.key in paired_old or match.key in paired_new:
+            continue
+        pairs[(message.key, match.key)] = MessagePair(message, match, where.get(match.key))
+    order = {key: i for i, key in enumerate(old.messages)}  # the document's order, as before
+    return sorted(pairs.values(), key=lambda pair: order[pair.old.key])
+
+
+def _unique_names(contract: Contract) -> dict[str, Message]:
+    """Messages by name, for the names that only one message of the document carries."""
+    by_name: dict[str, list[Message]] = {}
+    for message in contract.messages.values():
+        by_name.setdefault(_name(message), []).append(message)
+    return {name: found[0] for name, found in by_name.items() if len(found) == 1}
+
+
+def _first_channels(contract: Contract) -> dict[str, str]:
+    """Message.key -> the address of the first channel it flows on."""
     where: dict[str, str] = {}
-    for channel in new.channels.values():
+    for channel in contract.channels.values():
         for key in channel.messages:
-            message = new.messages.get(key)
-            if message is not None:
-                where.setdefault(_name(message), _address(channel))
-    pairs = []
-    for message in old.messages.values():
-        match = new_by_name.get(_name(message))
-        if match is not None:
-            pairs.append(MessagePair(message, match, where.get(_name(match))))
-    return pairs
+            where.setdefault(key, _address(channel))
+    return where
