@@ -19,7 +19,14 @@ from typing import Any
 
 import httpx
 import pytest
-from test_cli_helpers import Registry, annotations, fresh_database, line_containing, run
+from test_cli_helpers import (
+    Registry,
+    annotations,
+    clean_env,
+    fresh_database,
+    line_containing,
+    run,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 ENUM = "enum: [EUR, USD, GBP]"
@@ -158,3 +165,119 @@ def test_dry_run_agrees_with_push(
     assert real.returncode == 0, real.stdout + real.stderr
     assert json.loads(real.stdout)[0]["outcome"] == "registered"
     assert versions(registry, name) == [1, 2]
+
+
+# ---------------------------------------------------------------- payload subject strategies
+
+
+def named(tmp: Path, folder: str, suffix: str, *, old: str = "", new: str = "") -> Path:
+    """The orders contract on ``orders-<suffix>.placed`` whose message is named
+    ``OrderPlaced<suffix>`` (its payload has no title, so that is its record name)."""
+    path = contract(tmp / folder, f"orders_{suffix}", f"orders-{suffix}.placed", old=old, new=new)
+    text = path.read_text(encoding="utf-8")
+    assert text.count("      name: OrderPlaced\n") == 1
+    path.write_text(text.replace("      name: OrderPlaced\n", f"      name: OrderPlaced{suffix}\n"))
+    return path
+
+
+def subjects(registry: Registry) -> set[str]:
+    return set(httpx.get(f"{registry.url}/subjects").json())
+
+
+def test_the_strategy_flag_reaches_check_and_push(registry: Registry, tmp_path: Path) -> None:
+    suffix = uuid.uuid4().hex[:8]
+    record, topic = f"OrderPlaced{suffix}", f"orders-{suffix}.placed-value"
+    v1 = named(tmp_path, "v1", suffix)
+    flag = ("--payload-subject-strategy", "record-name")
+
+    checked = run("check", v1, "-r", registry.url, "--format", "json", *flag)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    (entry,) = json.loads(checked.stdout)["files"]
+    assert entry["status"] == "new"  # nothing registered yet: no payload subject to check
+
+    done = run("push", v1, "-r", registry.url, *flag)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"payload subject {record}  version 1" in done.stdout
+    assert record in subjects(registry) and topic not in subjects(registry)
+    assert run("config", record, "--level", "FULL", "-r", registry.url).returncode == 0
+
+    # a change only the record-name payload subject (FULL) refuses: check, dry run and push
+    # all name it, and nothing is stored
+    v2 = named(tmp_path, "v2", suffix, old=ENUM, new="enum: [EUR, USD, GBP, CHF]")
+    checked = run("check", v2, "-r", registry.url, "--format", "json", *flag)
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    (entry,) = json.loads(checked.stdout)["files"]
+    (payload,) = entry["payload_subjects"]
+    assert (payload["subject"], payload["is_compatible"]) == (record, False)
+    enum = "#/components/messages/OrderPlaced/payload/properties/currency/enum"
+    assert breaking(payload["findings"]) == [("ENUM_ARRAY_NARROWED", enum)]
+    for extra in (("--dry-run",), ()):
+        pushed = run("push", v2, "-r", registry.url, "--format", "json", *flag, *extra)
+        assert pushed.returncode == 1, pushed.stdout + pushed.stderr
+        (result,) = json.loads(pushed.stdout)
+        assert (result["outcome"], result["refused_subject"]) == ("incompatible", record)
+    assert versions(registry, f"orders_{suffix}") == [1]
+    assert versions(registry, record) == [1]
+    assert topic not in subjects(registry)
+
+
+def test_the_strategy_from_evreg_toml_and_the_environment(
+    registry: Registry, tmp_path: Path
+) -> None:
+    suffix = uuid.uuid4().hex[:8]
+    address = f"orders-{suffix}.placed"
+    project = tmp_path / "project"
+    v1 = named(project, "contracts", suffix)
+    (project / "evreg.toml").write_text(
+        f'registry = "{registry.url}"\npayload_subject_strategy = "topic-record-name"\n'
+    )
+    done = run("push", v1, cwd=project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"payload subject {address}-OrderPlaced{suffix}  version 1" in done.stdout
+    assert f"{address}-value" not in subjects(registry)
+
+    # EVREG_PAYLOAD_SUBJECT_STRATEGY overrides the file, and the flag overrides both
+    env = clean_env(EVREG_PAYLOAD_SUBJECT_STRATEGY="topic-name")
+    checked = run("check", v1, "--format", "json", cwd=project, env=env)
+    (entry,) = json.loads(checked.stdout)["files"]
+    assert [p["subject"] for p in entry["payload_subjects"]] == [f"{address}-value"]
+    flagged = run(
+        "check",
+        v1,
+        "--format",
+        "json",
+        "--payload-subject-strategy",
+        "record-name",
+        cwd=project,
+        env=env,
+    )
+    (entry,) = json.loads(flagged.stdout)["files"]
+    assert [p["subject"] for p in entry["payload_subjects"]] == [f"OrderPlaced{suffix}"]
+
+
+def test_bad_strategy_names_are_refused_where_they_were_set(
+    registry: Registry, tmp_path: Path
+) -> None:
+    suffix = uuid.uuid4().hex[:8]
+    project = tmp_path / "project"
+    v1 = named(project, "contracts", suffix)
+    flag = run("push", v1, "-r", registry.url, "--payload-subject-strategy", "topic")
+    assert flag.returncode == 2
+    assert "--payload-subject-strategy" in flag.stderr
+    env = run("push", v1, "-r", registry.url, env=clean_env(EVREG_PAYLOAD_SUBJECT_STRATEGY="x"))
+    assert env.returncode == 2
+    assert "EVREG_PAYLOAD_SUBJECT_STRATEGY: 'x' is not one of" in env.stderr
+    (project / "evreg.toml").write_text('payload_subject_strategy = "record"\n')
+    toml = run("check", v1, "-r", registry.url, cwd=project)
+    assert toml.returncode == 2
+    assert "evreg.toml: payload_subject_strategy: 'record' is not one of" in toml.stderr
+
+    # the registry itself refuses an unknown strategy, naming the parameter, and stores nothing
+    body = {"schema": v1.read_text(encoding="utf-8"), "schemaType": "ASYNCAPI"}
+    for path in (f"/subjects/orders_{suffix}/versions", f"/api/subjects/orders_{suffix}/check"):
+        response = httpx.post(
+            f"{registry.url}{path}", json=body, params={"payloadSubjectStrategy": "topic"}
+        )
+        assert response.status_code == 422, response.text
+        assert "payloadSubjectStrategy='topic'" in response.json()["message"]
+    assert f"orders_{suffix}" not in subjects(registry)

@@ -23,6 +23,7 @@ from evreg.cli.locate import line_of
 from evreg.cli.options import (
     ApplicationOption,
     LevelOption,
+    PayloadStrategyOption,
     PolicyOption,
     RegistryOption,
     StrategyOption,
@@ -190,6 +191,11 @@ class _Against:
                 loaded.schema_type,
                 level=self.settings.level if self.level_flag else None,
                 policy=self.settings.policy if self.policy_flag else None,
+                payload_strategy=(
+                    strategy.value
+                    if (strategy := self.settings.payload_subject_strategy) is not None
+                    else None
+                ),
             )
             report = checked.report
             against = f"{self.client.url} subject {subject}"
@@ -462,6 +468,7 @@ def check(
         ),
     ] = None,
     application: ApplicationOption = None,
+    payload_subject_strategy: PayloadStrategyOption = None,
 ) -> None:
     """Check contract changes before they merge: would they break a producer or a consumer?
 
@@ -484,7 +491,11 @@ def check(
         evreg check contracts/order_placed.yaml --registry http://127.0.0.1:8081
     """
     current = settings(
-        registry=registry, level=level, policy=policy, subject_strategy=subject_strategy
+        registry=registry,
+        level=level,
+        policy=policy,
+        subject_strategy=subject_strategy,
+        payload_subject_strategy=payload_subject_strategy,
     )
     targets = list(paths) if paths else [current.contracts]
     if not paths and not current.contracts.exists():

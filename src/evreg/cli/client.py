@@ -207,15 +207,25 @@ class RegistryClient:
         return _registered(data, subject)
 
     def register(
-        self, subject: str, schema: str, schema_type: str, *, application: str | None = None
+        self,
+        subject: str,
+        schema: str,
+        schema_type: str,
+        *,
+        application: str | None = None,
+        payload_strategy: str | None = None,
     ) -> int:
         """Register a schema; its id. Raises :class:`Incompatible` on 409. ``application``
-        names an AsyncAPI contract's application when the document does not."""
+        names an AsyncAPI contract's application when the document does not;
+        ``payload_strategy`` how its payload subjects are named (None: the registry's)."""
+        params = dict(_application(application) or {})
+        if payload_strategy is not None:
+            params["payloadSubjectStrategy"] = payload_strategy
         response = self._request(
             "POST",
             f"/subjects/{_seg(subject)}/versions",
             body={"schema": schema, "schemaType": schema_type},
-            params=_application(application),
+            params=params or None,
             ok_409=True,
         )
         if response.status_code == 409:
@@ -231,10 +241,14 @@ class RegistryClient:
         *,
         level: Level | None = None,
         policy: Policy | None = None,
+        payload_strategy: str | None = None,
     ) -> Checked:
         """evreg's structured check: every finding against the subject's live versions, and,
-        for an AsyncAPI contract, against those of each payload subject a push registers."""
+        for an AsyncAPI contract, against those of each payload subject a push registers
+        (named by ``payload_strategy``, None: the registry's default)."""
         params: dict[str, str | int] = {}
+        if payload_strategy is not None:
+            params["payloadSubjectStrategy"] = payload_strategy
         if level is not None:
             params["level"] = level.value
         if policy is not None:

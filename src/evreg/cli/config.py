@@ -31,6 +31,15 @@ class SubjectStrategy(StrEnum):
     TITLE = "title"  # the document's title (info.title for AsyncAPI), else the file name
 
 
+class PayloadSubjectStrategy(StrEnum):
+    """How the registry names the payload subjects of a pushed AsyncAPI contract (sent as
+    ``?payloadSubjectStrategy=``; unset: the registry's ``EVREG_PAYLOAD_SUBJECT_STRATEGY``)."""
+
+    TOPIC_NAME = "topic-name"  # <channel address>-value (Kafka's TopicNameStrategy)
+    RECORD_NAME = "record-name"  # <record name>: payload title, else message name, else key
+    TOPIC_RECORD_NAME = "topic-record-name"  # <channel address>-<record name>
+
+
 @dataclass(frozen=True, slots=True)
 class GenerateSettings:
     """``[generate]``: what ``evreg generate`` writes when its flags do not say.
@@ -54,6 +63,7 @@ class Settings:
     token: str | None = None
     contracts: Path = Path("contracts")
     subject_strategy: SubjectStrategy = SubjectStrategy.FILE
+    payload_subject_strategy: PayloadSubjectStrategy | None = None  # None: the registry's
     # For comparisons made here (git:REF, DIR, two files). A check against a registry uses the
     # subject's level and policy there unless --level / --policy are given on the command line.
     level: Level = Level.BACKWARD
@@ -68,6 +78,7 @@ class Settings:
         level: Level | None = None,
         policy: Policy | None = None,
         subject_strategy: SubjectStrategy | None = None,
+        payload_subject_strategy: PayloadSubjectStrategy | None = None,
     ) -> Settings:
         """These settings with the command-line flags that were given applied."""
         out = self
@@ -79,6 +90,8 @@ class Settings:
             out = replace(out, policy=policy)
         if subject_strategy is not None:
             out = replace(out, subject_strategy=subject_strategy)
+        if payload_subject_strategy is not None:
+            out = replace(out, payload_subject_strategy=payload_subject_strategy)
         return out
 
 
@@ -135,7 +148,15 @@ def load_settings(cwd: Path | None = None, environ: Mapping[str, str] | None = N
     return _apply_env(settings, env)
 
 
-_KNOWN_KEYS = {"registry", "contracts", "subject_strategy", "level", "policy", "generate"}
+_KNOWN_KEYS = {
+    "registry",
+    "contracts",
+    "subject_strategy",
+    "payload_subject_strategy",
+    "level",
+    "policy",
+    "generate",
+}
 
 
 def _apply_table(settings: Settings, path: Path, table: Mapping[str, Any]) -> Settings:
@@ -156,6 +177,10 @@ def _apply_table(settings: Settings, path: Path, table: Mapping[str, Any]) -> Se
     if "subject_strategy" in table:
         strategy = _enum(SubjectStrategy, table["subject_strategy"], f"{where}: subject_strategy")
         out = replace(out, subject_strategy=strategy)
+    if "payload_subject_strategy" in table:
+        where_key = f"{where}: payload_subject_strategy"
+        payloads = _enum(PayloadSubjectStrategy, table["payload_subject_strategy"], where_key)
+        out = replace(out, payload_subject_strategy=payloads)
     if "level" in table:
         out = replace(out, level=_enum(Level, table["level"], f"{where}: level"))
     if "policy" in table:
@@ -197,6 +222,10 @@ def _apply_env(settings: Settings, env: Mapping[str, str]) -> Settings:
     if env.get("EVREG_SUBJECT_STRATEGY"):
         strategy = _enum(SubjectStrategy, env["EVREG_SUBJECT_STRATEGY"], "EVREG_SUBJECT_STRATEGY")
         out = replace(out, subject_strategy=strategy)
+    if env.get("EVREG_PAYLOAD_SUBJECT_STRATEGY", "").strip():
+        name = "EVREG_PAYLOAD_SUBJECT_STRATEGY"
+        payloads = _enum(PayloadSubjectStrategy, env[name], name)
+        out = replace(out, payload_subject_strategy=payloads)
     if env.get("EVREG_LEVEL"):
         out = replace(out, level=_enum(Level, env["EVREG_LEVEL"], "EVREG_LEVEL"))
     if env.get("EVREG_POLICY"):

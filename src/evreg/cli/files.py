@@ -72,19 +72,6 @@ class LoadedContract:
         """What is sent to the registry: the canonical JSON text (YAML is not JSON)."""
         return self.contract.canonical
 
-    def payload_subjects(self) -> list[str]:
-        """``<address>-value`` for each channel the contract's application sends on: the
-        subjects the registry derives from an AsyncAPI contract (docs/api.md)."""
-        if not self.contract.is_asyncapi:
-            return []
-        sent = {op.channel for op in self.contract.operations.values() if op.action == "send"}
-        out = []
-        for key in sent:
-            channel = self.contract.channels.get(key)
-            if channel is not None and channel.address:
-                out.append(f"{channel.address}-value")
-        return sorted(set(out))
-
 
 def load(file: ContractFile) -> LoadedContract:
     text = read_source(file.path)

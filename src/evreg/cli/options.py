@@ -9,7 +9,7 @@ import typer
 
 from evreg.cli.client import RegistryClient
 from evreg.cli.compat_cmd import _parse_level, _parse_policy
-from evreg.cli.config import Settings, SubjectStrategy, load_settings
+from evreg.cli.config import PayloadSubjectStrategy, Settings, SubjectStrategy, load_settings
 from evreg.contracts import Level, Policy
 
 
@@ -78,6 +78,21 @@ StrategyOption = Annotated[
     ),
 ]
 
+PayloadStrategyOption = Annotated[
+    PayloadSubjectStrategy | None,
+    typer.Option(
+        "--payload-subject-strategy",
+        case_sensitive=False,
+        metavar="STRATEGY",
+        help="How the registry names an AsyncAPI contract's payload subjects: topic-name "
+        "(ADDRESS-value), record-name (RECORD: the payload schema's title, else the message "
+        "name, else its key) or topic-record-name (ADDRESS-RECORD); sent as "
+        "?payloadSubjectStrategy= (default: evreg.toml, then EVREG_PAYLOAD_SUBJECT_STRATEGY, "
+        "then the registry's).",
+        show_default=False,
+    ),
+]
+
 ListFormatOption = Annotated[
     ListFormat,
     typer.Option("--format", "-f", case_sensitive=False, help="Output format."),
@@ -90,10 +105,15 @@ def settings(
     level: Level | None = None,
     policy: Policy | None = None,
     subject_strategy: SubjectStrategy | None = None,
+    payload_subject_strategy: PayloadSubjectStrategy | None = None,
 ) -> Settings:
     """The settings in force: config file, then environment, then these flags."""
     return load_settings().with_flags(
-        registry=registry, level=level, policy=policy, subject_strategy=subject_strategy
+        registry=registry,
+        level=level,
+        policy=policy,
+        subject_strategy=subject_strategy,
+        payload_subject_strategy=payload_subject_strategy,
     )
 
 

@@ -19,6 +19,7 @@ from evreg.cli.options import (
     ApplicationOption,
     ListFormat,
     ListFormatOption,
+    PayloadStrategyOption,
     RegistryOption,
     StrategyOption,
     client,
@@ -60,6 +61,7 @@ def _push_one(
     registry: RegistryClient,
     dry_run: bool,
     application: str | None = None,
+    payload_strategy: str | None = None,
 ) -> PushResult:
     file = loaded.file
     existing = registry.lookup(subject, loaded.schema, loaded.schema_type)
@@ -67,7 +69,9 @@ def _push_one(
         return PushResult(file, "unchanged", subject, existing.version, existing.id)
     if dry_run:
         # what a push would do: the subject first, then each payload subject in turn
-        checked = registry.check(subject, loaded.schema, loaded.schema_type)
+        checked = registry.check(
+            subject, loaded.schema, loaded.schema_type, payload_strategy=payload_strategy
+        )
         if not checked.report.is_compatible:
             return PushResult(file, "incompatible", subject, report=checked.report)
         if checked.refusing:
@@ -77,12 +81,20 @@ def _push_one(
             )
         return PushResult(file, "compatible", subject, report=checked.report)
     try:
-        registry.register(subject, loaded.schema, loaded.schema_type, application=application)
+        registry.register(
+            subject,
+            loaded.schema,
+            loaded.schema_type,
+            application=application,
+            payload_strategy=payload_strategy,
+        )
     except Incompatible as refused:
         # evreg's check route gives every finding with its witness and, for a payload subject,
         # with paths into the contract; the 409 only the breaking ones, as text
         named = incompatible_subject(refused.message) or subject
-        checked = registry.check(subject, loaded.schema, loaded.schema_type)
+        checked = registry.check(
+            subject, loaded.schema, loaded.schema_type, payload_strategy=payload_strategy
+        )
         if named == subject:
             report = checked.report if not checked.report.is_compatible else refused.report
             return PushResult(file, "incompatible", subject, report=report)
@@ -93,7 +105,13 @@ def _push_one(
     if registered is None:  # deleted in between: say what we know
         return PushResult(file, "registered", subject)
     result = PushResult(file, "registered", subject, registered.version, registered.id)
-    for payload_subject in loaded.payload_subjects():
+    if not loaded.contract.is_asyncapi:
+        return result
+    # the payload subjects as the registry derived them (its strategy, or the one sent)
+    derived = registry.check(
+        subject, loaded.schema, loaded.schema_type, payload_strategy=payload_strategy
+    ).payloads
+    for payload_subject in sorted(p.subject for p in derived):
         try:
             latest = registry.version(payload_subject)
         except RegistryRefused:
@@ -156,14 +174,16 @@ def push(
     ] = False,
     output_format: ListFormatOption = ListFormat.text,
     application: ApplicationOption = None,
+    payload_subject_strategy: PayloadStrategyOption = None,
 ) -> None:
     """Register contracts with the registry: one subject per file.
 
     The subject is the file's `x-evreg-subject`, else its name before the first dot
     (contracts/order_placed.yaml -> order_placed; see --subject-strategy). Registering an
-    AsyncAPI contract also registers the payload of each channel it sends on as
-    `<address>-value`. A change the subject's compatibility rules refuse is not registered:
-    the findings that block it are printed, each with its witness.
+    AsyncAPI contract also registers the payload of each message it sends as a JSON subject,
+    `<address>-value` by default (see --payload-subject-strategy). A change the subject's
+    compatibility rules refuse is not registered: the findings that block it are printed,
+    each with its witness.
 
     Exit codes: 0 all registered (or unchanged), 1 some refused as incompatible, 2 invalid
     input, 3 registry unreachable.
@@ -176,7 +196,13 @@ def push(
 
         evreg push contracts/ --dry-run
     """
-    current = settings(registry=registry, subject_strategy=subject_strategy)
+    current = settings(
+        registry=registry,
+        subject_strategy=subject_strategy,
+        payload_subject_strategy=payload_subject_strategy,
+    )
+    strategy = current.payload_subject_strategy
+    payload_strategy = strategy.value if strategy is not None else None
     targets = list(paths) if paths else [current.contracts]
     files = expand(targets)
     if not files:
@@ -204,7 +230,9 @@ def push(
             try:
                 loaded = load(file)
                 subject = subject_for(loaded, current.subject_strategy)
-                result = _push_one(loaded, subject, registry_client, dry_run, application)
+                result = _push_one(
+                    loaded, subject, registry_client, dry_run, application, payload_strategy
+                )
             except (ContractError, InputError) as exc:
                 result = PushResult(file, "error", error=str(exc))
             except RegistryRefused as exc:
