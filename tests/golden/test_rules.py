@@ -6,6 +6,10 @@ BACKWARD) and a ``policy`` (default STRICT), and what the engine must report:
 
 ``expected.compatible``
     the verdict (``Report.is_compatible``).
+``check``
+    ``reader`` (JSON Schema cases only): ask the direct reader question
+    (``check_reader(writer=old, reader=new)``, as consumer-aware checks do) instead of a
+    version check; for rules only that question reports.
 ``expected.changes``
     the exact set of ``"RULE #/pointer"`` findings; or ``expected.rules``, the exact set of rule
     ids, where a case does not pin the pointers (some AsyncAPI document-level rules).
@@ -44,6 +48,7 @@ from referencing.jsonschema import DRAFT7
 
 import evreg
 from evreg.contracts.compat import RULES, Direction, Finding, Level, Policy, Report
+from evreg.contracts.compat.check import check_reader
 from evreg.contracts.compat.rules import is_breaking
 
 RULES_DIR = Path(__file__).parent / "rules"
@@ -59,7 +64,7 @@ SKIPPED = frozenset(
     }
 )
 
-CASE_KEYS = frozenset({"description", "old", "new", "level", "policy", "expected"})
+CASE_KEYS = frozenset({"description", "old", "new", "level", "policy", "check", "expected"})
 EXPECTED_KEYS = frozenset(
     {
         "compatible",
@@ -248,6 +253,9 @@ def test_case_is_well_formed(folder: Path) -> None:
     assert isinstance(case["description"], str) and case["description"].strip()
     assert _rule_of(folder) in RULES, f"folder {folder.name} is not named after a rule id"
     level, policy = _level(case), _policy(case)
+    if "check" in case:
+        assert case["check"] == "reader" and not asyncapi and "level" not in case
+        assert not isinstance(case["old"], list), "a reader check compares two schemas"
 
     for doc in [*_versions(case["old"]), case["new"]]:
         if asyncapi:
@@ -332,7 +340,13 @@ def test_engine_matches_golden_case(folder: Path) -> None:
     level, policy = _level(case), _policy(case)
     expected = case["expected"]
 
-    report = evreg.check_compatibility(case["old"], case["new"], level=level, policy=policy)
+    if case.get("check") == "reader":
+        writer, reader = evreg.load_contract(case["old"]), evreg.load_contract(case["new"])
+        assert writer.schema is not None and reader.schema is not None
+        findings = check_reader(writer.schema, reader.schema, policy)
+        report = Report(level, policy, tuple(findings))
+    else:
+        report = evreg.check_compatibility(case["old"], case["new"], level=level, policy=policy)
     shown = _describe(report)
 
     if "changes" in expected:

@@ -129,9 +129,15 @@ class _Run:
     """One check: the level, the policy, and the schema views shared by all its pairs."""
 
     def __init__(
-        self, level: Level, policy: Policy, witnesses: bool, cache: DiffCache | None = None
+        self,
+        level: Level,
+        policy: Policy,
+        witnesses: bool,
+        cache: DiffCache | None = None,
+        undeclared_required: bool = False,
     ) -> None:
         self.level = level
+        self.undeclared_required = undeclared_required
         self.policy = policy
         self.witnesses = witnesses
         self.directions = _directions(level)
@@ -157,7 +163,9 @@ class _Run:
         findings: list[Finding] = []
         for direction in self.directions:
             writer, reader = (older, newer) if direction is Direction.BACKWARD else (newer, older)
-            changes = diff_schemas(writer, reader, self.policy, prefix, self.cache)
+            changes = diff_schemas(
+                writer, reader, self.policy, prefix, self.cache, self.undeclared_required
+            )
             finder = WitnessFinder(writer, reader) if self.witnesses else None
             for change in changes:
                 breaking = not RULES[change.rule].accepted(self.policy)
@@ -248,7 +256,9 @@ def check_reader(
 
     The direct reader/writer question (one consumer against one producer), as BACKWARD asks
     it of two versions: breaking findings carry a witness that ``writer`` accepts and
-    ``reader`` rejects.
+    ``reader`` rejects. Unlike the version checks (which follow the Confluent registry), it
+    also reports ``REQUIRED_UNDECLARED_PROPERTY_ADDED``: the reader requires a name that no
+    ``properties`` declares and the writer does not require.
     """
-    run = _Run(Level.BACKWARD, _enum(Policy, policy, "policy"), witnesses)
+    run = _Run(Level.BACKWARD, _enum(Policy, policy, "policy"), witnesses, undeclared_required=True)
     return run.schemas(writer, reader, None, prefix)

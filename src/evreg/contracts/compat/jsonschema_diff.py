@@ -40,7 +40,9 @@ class DiffCache:
 
     def __init__(self) -> None:
         self.views: dict[int, SchemaView] = {}
-        self.by_content: dict[tuple[str, str, str, Policy], tuple[Path, IPath, list[Change]]] = {}
+        self.by_content: dict[
+            tuple[str, str, str, Policy, bool], tuple[Path, IPath, list[Change]]
+        ] = {}
 
     def view(self, ref: SchemaRef) -> SchemaView:
         found = self.views.get(id(ref))
@@ -55,23 +57,29 @@ def diff_schemas(
     policy: Policy = Policy.STRICT,
     prefix: str = "",
     cache: DiffCache | None = None,
+    undeclared_required: bool = False,
 ) -> list[Change]:
     """Every change from ``writer`` to ``reader``; paths start with ``prefix`` (a pointer).
+
+    ``undeclared_required`` also reports ``REQUIRED_UNDECLARED_PROPERTY_ADDED`` (a name no
+    ``properties`` of either side declares became required), which the Confluent-compatible
+    version checks leave out; direct reader checks ask for it.
 
     ``cache`` is shared by the calls of one check (the caller keeps the SchemaRefs alive, since
     views are keyed by their ``id``): a transitive check types the new version once and compares
     each unchanged sub-schema of the older versions once.
     """
     shared = DiffCache() if cache is None else cache
-    differ = _Differ(policy, shared)
+    differ = _Differ(policy, shared, undeclared_required)
     return differ.compare(
         shared.view(writer).root(), shared.view(reader).root(), prefix.rstrip("/"), ()
     )
 
 
 class _Differ:
-    def __init__(self, policy: Policy, cache: DiffCache) -> None:
+    def __init__(self, policy: Policy, cache: DiffCache, undeclared_required: bool) -> None:
         self.policy = policy
+        self.undeclared_required = undeclared_required
         self.cache = cache
         self.accepted = STRICT_ACCEPTS if policy is Policy.STRICT else LENIENT_ACCEPTS
         self.memo: dict[tuple[int, int], tuple[Path, IPath, list[Change]]] = {}
@@ -102,7 +110,7 @@ class _Differ:
         o_text, u_text = o.view.text(o_raw), u.view.text(u_raw)
         if o_text is None or u_text is None:
             return self.compare(o.child(o_raw, *segments), u.child(u_raw, *segments), path, ip)
-        key = (o_text, u_text, draft, self.policy)
+        key = (o_text, u_text, draft, self.policy, self.undeclared_required)
         memo = self.cache.by_content.get(key)
         if memo is not None:
             return _rebase(memo, path, ip)
@@ -422,6 +430,23 @@ class _Differ:
                     else "REQUIRED_ATTRIBUTE_ADDED"
                 )
                 out.append(_ch(rule, f"{path}/required/{escape(name)}", o, u, ip, None, name))
+            elif (
+                self.undeclared_required
+                and name not in o_required
+                and name not in o_props
+                and name not in u_props
+            ):
+                out.append(
+                    _ch(
+                        "REQUIRED_UNDECLARED_PROPERTY_ADDED",
+                        f"{path}/required/{escape(name)}",
+                        o,
+                        u,
+                        ip,
+                        None,
+                        name,
+                    )
+                )
         for name in o_required:
             if name not in u_required:
                 out.append(

@@ -1,7 +1,8 @@
 """The rule catalogue: every change type evreg reports, what it means, and which policy accepts it.
 
 Rule ids are public and stable: never rename one. JSON Schema rule ids are the Confluent Schema
-Registry's JSON Schema change types; AsyncAPI rule ids are evreg's own. Whether a change breaks
+Registry's JSON Schema change types (except REQUIRED_UNDECLARED_PROPERTY_ADDED, evreg's own,
+which only direct reader checks report); AsyncAPI rule ids are evreg's own. Whether a change breaks
 is decided here, by the policy, never inside the code that detects the change.
 """
 
@@ -77,6 +78,7 @@ _JSON_RULES: dict[str, str] = {
     "REQUIRED_ATTRIBUTE_ADDED": "a property became required",
     "REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED": "a property with a default became required",
     "REQUIRED_ATTRIBUTE_REMOVED": "a property is no longer required",
+    "REQUIRED_UNDECLARED_PROPERTY_ADDED": "a name no `properties` declares became required (reader checks only)",
     **_bounds("MAX_PROPERTIES", "maxProperties"),
     **_bounds("MIN_PROPERTIES", "minProperties"),
     **_ext("ADDITIONAL_PROPERTIES", "additionalProperties"),
