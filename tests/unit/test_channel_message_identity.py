@@ -128,3 +128,49 @@ def test_a_shared_component_is_one_message_on_every_channel() -> None:
     assert [(f.rule, f.path) for f in report.findings] == [
         ("TYPE_CHANGED", "#/components/messages/E/payload/properties/x")
     ]
+
+
+def _identical_on_two_v2_channels() -> dict[str, Any]:
+    message = {"name": "Event", "payload": _obj(x="string")}
+    return {
+        "asyncapi": "2.6.0",
+        "info": INFO,
+        "channels": {
+            "a": {"subscribe": {"message": copy.deepcopy(message)}},
+            "b": {"subscribe": {"message": copy.deepcopy(message)}},
+        },
+    }
+
+
+def test_identical_inline_messages_on_two_channels_are_two_messages() -> None:
+    message = {"name": "Event", "payload": _obj(x="string")}
+    v3 = _v3(("a", {"M": copy.deepcopy(message)}), ("b", {"M": copy.deepcopy(message)}))
+    for doc, at in ((v3, "messages/M"), (_identical_on_two_v2_channels(), "subscribe/message")):
+        contract = load_contract(doc)
+        a, b = contract.channels["a"].messages, contract.channels["b"].messages
+        assert len(contract.messages) == 2 and a != b
+        assert contract.messages[b[0]].pointer == f"#/channels/b/{at}"
+        # either way round, a change to b's message is reported at b's message
+        changed = copy.deepcopy(doc)
+        node = changed["channels"]["b"]
+        node = node["messages"]["M"] if "messages" in node else node["subscribe"]["message"]
+        node["payload"]["properties"]["x"]["type"] = "integer"
+        for old, new in ((doc, changed), (changed, doc)):
+            assert _rules(old, new, "BACKWARD") == {
+                ("TYPE_CHANGED", f"#/channels/b/{at}/payload/properties/x")
+            }
+
+
+def test_dereferenced_operation_message_is_its_own_channels_message() -> None:
+    message = {"name": "Event", "payload": _obj(x="string")}
+    doc = _v3(("a", {"M": copy.deepcopy(message)}), ("b", {"M": copy.deepcopy(message)}))
+    doc["operations"] = {
+        "sendB": {
+            "action": "send",
+            "channel": copy.deepcopy(doc["channels"]["b"]),
+            "messages": [copy.deepcopy(message)],
+        }
+    }
+    contract = load_contract(doc)
+    assert contract.operations["sendB"].channel == "b"
+    assert contract.operations["sendB"].messages == contract.channels["b"].messages

@@ -49,8 +49,12 @@ class MessageTable:
     The key is the component name when the message is (a ``$ref`` to)
     ``#/components/messages/X``; else the first of ``candidates`` (the caller passes
     ``messageId``/``name`` for 2.x, the channel's map key/``name`` for 3.0); else the pointer of
-    the message. A copy of a known message (a dereferenced document repeats each component under
-    channels and operations) is matched by content, then by a name equal to a component key.
+    the message (so a later message whose candidate key is taken is keyed by where it sits, e.g.
+    ``#/channels/b/messages/M``). A copy of a known message (a dereferenced document repeats each
+    component under channels and operations) is matched by content, then by a name equal to a
+    component key. A message written inline on a channel is that channel's own (3.0 channel
+    message keys are local): it matches a component or the same channel's messages by content,
+    never another channel's message.
     """
 
     def __init__(self, ctx: Context) -> None:
@@ -75,11 +79,20 @@ class MessageTable:
             self._components.add(key)
 
     def add(
-        self, occurrence: Target, *, first: str | None = None, fields: Sequence[str] = ("name",)
+        self,
+        occurrence: Target,
+        *,
+        first: str | None = None,
+        fields: Sequence[str] = ("name",),
+        channel_local: bool = False,
+        prefer: Sequence[str] = (),
     ) -> str:
         """Register the message written at ``occurrence`` (maybe a ``$ref``); return its key.
 
         Key candidates, after the component name: ``first``, then the message's ``fields``.
+        ``channel_local``: a message written on a channel, matched by content only with
+        components and ``prefer``. ``prefer``: keys a copy is matched with first (the messages
+        of the same channel).
         """
         target = self.ctx.refs.deref(occurrence)
         key = self._by_node.get(id(target.contents))
@@ -87,7 +100,7 @@ class MessageTable:
             return key
         node = target.contents
         candidates = [first, *(node.get(f) for f in fields)] if isinstance(node, dict) else []
-        key = _component_key(target.pointer) or self._match(node, candidates)
+        key = _component_key(target.pointer) or self._match(node, candidates, channel_local, prefer)
         if key is None or key not in self.messages:
             key = key or self._fresh_key(target, candidates)
             self.messages[key] = self._build(target, key)
@@ -95,9 +108,17 @@ class MessageTable:
         self._by_node[id(node)] = key
         return key
 
-    def _match(self, node: JSONValue, candidates: Sequence[object]) -> str | None:
-        for known, key in self._known:
-            if known == node:
+    def _match(
+        self,
+        node: JSONValue,
+        candidates: Sequence[object],
+        channel_local: bool = False,
+        prefer: Sequence[str] = (),
+    ) -> str | None:
+        preferred = [(known, key) for known, key in self._known if key in prefer]
+        for known, key in [*preferred, *self._known]:
+            allowed = not channel_local or key in self._components or key in prefer
+            if known == node and allowed:
                 return key
         first = next((c for c in candidates if isinstance(c, str) and c), None)
         return first if first in self._components else None

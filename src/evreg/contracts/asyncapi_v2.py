@@ -36,7 +36,8 @@ def read_v2(ctx: Context, table: MessageTable) -> tuple[dict[str, Channel], dict
             if verb not in _ACTIONS:
                 continue
             at = pointer.join(channel.pointer, verb)
-            operation = _operation(ctx, table, key, verb, ctx.refs.within(channel, value, at))
+            written_op = ctx.refs.within(channel, value, at)
+            operation = _operation(ctx, table, key, verb, written_op, keys)
             if operation.key in operations:
                 raise ContractError(
                     f"operationId {operation.key!r} is used twice", pointer=operation.pointer
@@ -54,7 +55,12 @@ def read_v2(ctx: Context, table: MessageTable) -> tuple[dict[str, Channel], dict
 
 
 def _operation(
-    ctx: Context, table: MessageTable, channel_key: str, verb: str, target: Target
+    ctx: Context,
+    table: MessageTable,
+    channel_key: str,
+    verb: str,
+    target: Target,
+    on_channel: list[str],
 ) -> Operation:
     if not isinstance(target.contents, dict):
         raise ContractError(f"{verb} must be an object", pointer=target.pointer)
@@ -64,13 +70,16 @@ def _operation(
         key=optional_text(fields, "operationId", target.pointer) or f"{channel_key}/{verb}",
         action=_ACTIONS[verb],
         channel=channel_key,
-        messages=_messages(ctx, table, target),
+        messages=_messages(ctx, table, target, on_channel),
         description=optional_text(fields, "description", target.pointer),
         pointer=target.pointer,
     )
 
 
-def _messages(ctx: Context, table: MessageTable, operation: Target) -> tuple[str, ...]:
+def _messages(
+    ctx: Context, table: MessageTable, operation: Target, on_channel: list[str]
+) -> tuple[str, ...]:
+    """The operation's messages; ``on_channel``: the keys the channel's other operation has."""
     message = operation.contents.get("message")
     if message is None:
         return ()
@@ -87,7 +96,8 @@ def _messages(ctx: Context, table: MessageTable, operation: Target) -> tuple[str
         ]
     keys: list[str] = []
     for occurrence in occurrences:
-        key = table.add(occurrence, fields=_ID_FIELDS)
+        prefer = [*on_channel, *keys]
+        key = table.add(occurrence, fields=_ID_FIELDS, channel_local=True, prefer=prefer)
         if key not in keys:
             keys.append(key)
     return tuple(keys)

@@ -58,7 +58,7 @@ def _channel(ctx: Context, table: MessageTable, key: str, channel: Target) -> Ch
     local: list[tuple[str, str]] = []
     for name, message in messages.items():
         occurrence = ctx.refs.within(channel, message, pointer.join(at, name))
-        message_key = table.add(occurrence, first=name)
+        message_key = table.add(occurrence, first=name, channel_local=True, prefer=keys)
         local.append((name, message_key))
         if message_key not in keys:
             keys.append(message_key)
@@ -92,9 +92,10 @@ def _operation(
     if messages is None:
         keys = found.channels[channel_key].messages
     elif isinstance(messages, list):
+        own = found.channels[channel_key].messages
         keys = tuple(
             dict.fromkeys(
-                table.add(ctx.refs.within(target, m, pointer.join(at, i)))
+                table.add(ctx.refs.within(target, m, pointer.join(at, i)), prefer=own)
                 for i, m in enumerate(messages)
             )
         )
