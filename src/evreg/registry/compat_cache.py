@@ -24,12 +24,14 @@ from operator import attrgetter
 from typing import Generic, TypeVar
 
 from sqlalchemy.orm import defer
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from evreg.contracts import Contract, ContractError, Finding, Level, Policy, Report
 from evreg.contracts.compat.check import check_pairs
 from evreg.registry import errors
-from evreg.registry.store.tables import SchemaRow
+from evreg.registry.store import Reference
+from evreg.registry.store.tables import SchemaReference, SchemaRow
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -79,6 +81,11 @@ class LRU(Generic[K, V]):
         self.put(key, value)
         return value
 
+    def __contains__(self, key: object) -> bool:
+        """Is ``key`` cached? (Not counted as a hit or a miss.)"""
+        with self._lock:
+            return key in self._data
+
     def __len__(self) -> int:
         return len(self._data)
 
@@ -99,10 +106,33 @@ def schema_rows(session: Session, schema_ids: Iterable[int]) -> dict[int, Schema
     return out
 
 
+def prefetch(session: Session, rows: Sequence[SchemaRow]) -> dict[int, list[Reference]]:
+    """Read the text and the references of ``rows`` in two queries per 500 rows (instead of two
+    per row): what loading their contracts needs. Returns id -> references, in order."""
+    ids = [int(row.id or 0) for row in rows]
+    texts: dict[int, str] = {}
+    references: dict[int, list[Reference]] = {schema_id: [] for schema_id in ids}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        for schema_id, text in session.exec(
+            select(SchemaRow.id, SchemaRow.canonical).where(col(SchemaRow.id).in_(chunk))
+        ):
+            texts[int(schema_id or 0)] = text
+        for ref in session.exec(
+            select(SchemaReference)
+            .where(col(SchemaReference.schema_id).in_(chunk))
+            .order_by(col(SchemaReference.schema_id), col(SchemaReference.position))
+        ):
+            references[ref.schema_id].append(Reference(ref.name, ref.subject, ref.version))
+    for row in rows:
+        set_committed_value(row, "canonical", texts[int(row.id or 0)])
+    return references
+
+
 def pair_findings(
     reports: LRU[PairKey, Report],
     earlier: Sequence[tuple[int, SchemaRow]],
-    load: Callable[[SchemaRow], Contract],
+    load: Callable[[Sequence[SchemaRow]], list[Contract]],
     new_fingerprint: str,
     new: Contract,
     direction: Level,
@@ -111,7 +141,7 @@ def pair_findings(
     """Version -> the findings of ``new`` after that version's schema, in one ``direction``
     (BACKWARD or FORWARD), numbered with the version. ``earlier`` holds (version, schema row)
     pairs. From the cache, and for the pairs it lacks from one engine run whose reports are then
-    cached; ``load`` is called only for the earlier schemas of those pairs. A report is cached
+    cached; ``load`` is called once, with the earlier schemas of those pairs. A report is cached
     numbered with the version it was computed for, so checking the same pair again at the same
     version (a check, then the registration) copies nothing."""
     out: dict[int, tuple[Finding, ...]] = {}
@@ -130,7 +160,7 @@ def pair_findings(
             out[version] = _at(found.findings, version)
     if not missing:
         return out
-    contracts = [load(row) for row in rows.values()]
+    contracts = load(list(rows.values()))
     first = [versions[0] for versions in missing.values()]
     try:
         computed = check_pairs(contracts, new, level=direction, policy=policy, versions=first)

@@ -338,9 +338,14 @@ class RegistryService:
             )
         return row
 
-    def _stored_contract(self, session: Session, row: SchemaRow) -> Contract:
+    def _stored_contract(
+        self, session: Session, row: SchemaRow, references: Sequence[Reference] | None = None
+    ) -> Contract:
+        """The contract of a stored schema, from the cache or loaded from its text; its
+        ``references`` if the caller has read them already."""
+
         def load() -> Contract:
-            refs = q.get_references(session, int(row.id or 0))
+            refs = q.get_references(session, int(row.id or 0)) if references is None else references
             resources = self._resolve_references(session, refs)
             return load_contract(
                 row.canonical, name=f"schema {row.id}", references=resources, limits=UNLIMITED
@@ -683,11 +688,21 @@ class RegistryService:
             for row in newest_first
             if row.schema_id in schemas and schemas[row.schema_id].schema_type == new.schema_type
         ]
+
+        def load(rows: Sequence[SchemaRow]) -> list[Contract]:
+            # the texts and references of the contracts to load, in two queries for them all
+            unloaded = [row for row in rows if row.fingerprint not in self._contracts]
+            references = compat_cache.prefetch(session, unloaded)
+            return [
+                self._stored_contract(session, row, references.get(int(row.id or 0)))
+                for row in rows
+            ]
+
         found = {
             direction: compat_cache.pair_findings(
                 self._reports,
                 comparable,
-                lambda row: self._stored_contract(session, row),
+                load,
                 new.fingerprint,
                 new.contract,
                 direction,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -159,4 +160,23 @@ def test_a_cached_check_reads_the_same_rows_whatever_the_history(store: Store) -
         counts.append(
             statements(svc, lambda s=subject, n=versions: svc.test_compatibility(s, version(n + 1)))
         )
+    assert counts[0] == counts[1]
+
+
+def test_a_cold_check_reads_the_earlier_schemas_in_a_constant_number_of_statements(
+    store: Store,
+) -> None:
+    """With nothing cached (a restarted process), the earlier contracts' texts and references
+    are read together: the statements do not grow with the number of earlier versions."""
+    counts = []
+    for subject, versions in (("short-value", 3), ("long-value", 12)):
+        writer = RegistryService(store)
+        writer.set_config(subject, "BACKWARD_TRANSITIVE")
+        for n in range(1, versions + 1):
+            writer.register(subject, version(n))
+        fresh = RegistryService(store)
+        check = partial(fresh.test_compatibility, subject, version(versions + 1))
+        counts.append(statements(fresh, check))
+        # every pair computed, every earlier contract loaded, once
+        assert work(fresh) == (versions, versions)
     assert counts[0] == counts[1]
