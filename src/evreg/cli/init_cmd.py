@@ -28,6 +28,12 @@ contracts = "{contracts}"
 #   "title"      the document's title (info.title for AsyncAPI)
 subject_strategy = "{strategy}"
 
+# The JSON subjects a pushed AsyncAPI contract's payloads are registered under (the registry's
+# EVREG_PAYLOAD_SUBJECT_STRATEGY when unset): "topic-name" (<channel address>-value),
+# "record-name" (the payload's title, else the message name) or "topic-record-name"
+# (<channel address>-<record name>).
+# payload_subject_strategy = "topic-name"
+
 # Level and policy of comparisons made here (`check --against git:REF` or a folder, `diff` of
 # two files). Checks against the registry use each subject's config there.
 # Levels: BACKWARD, FORWARD, FULL, *_TRANSITIVE, NONE. Policies: STRICT, LENIENT.
