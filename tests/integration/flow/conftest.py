@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from web.conftest import CHROMIUM, CHROMIUM_ARGS, Registry, _unavailable
+from web.conftest import Registry
+from web.conftest import browser as browser  # the web UI tests' Chromium fixture
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "flow"
 NOTIFICATIONS = (FIXTURES / "notifications.asyncapi.yaml").read_text()
@@ -34,21 +34,3 @@ def flow_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is missing: pip install -e '.[dev]'")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
