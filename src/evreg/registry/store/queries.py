@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
@@ -212,12 +212,33 @@ def put_config(session: Session, subject: str, level: str | None, policy: str | 
     return row
 
 
-def delete_config(session: Session, subject: str) -> ConfigRow | None:
-    row = session.get(ConfigRow, subject)
+_Keyed = TypeVar("_Keyed", ConfigRow, ModeRow, ConsumerChecksRow)
+_ModeKeyed = TypeVar("_ModeKeyed", ModeRow, ConsumerChecksRow)
+
+
+def _delete_keyed(session: Session, table: type[_Keyed], subject: str) -> _Keyed | None:
+    """Delete the row of ``subject`` (a per-subject setting); the deleted row, or None."""
+    row = session.get(table, subject)
     if row is not None:
         session.delete(row)
         session.flush()
     return row
+
+
+def _put_mode_row(session: Session, table: type[_ModeKeyed], subject: str, mode: str) -> _ModeKeyed:
+    """Insert or update the ``mode`` of ``subject`` in a mode-like settings table."""
+    row = session.get(table, subject)
+    if row is None:
+        row = table(subject=subject, mode=mode)
+    row.mode = mode
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    return row
+
+
+def delete_config(session: Session, subject: str) -> ConfigRow | None:
+    return _delete_keyed(session, ConfigRow, subject)
 
 
 def get_mode(session: Session, subject: str = GLOBAL) -> ModeRow | None:
@@ -225,22 +246,11 @@ def get_mode(session: Session, subject: str = GLOBAL) -> ModeRow | None:
 
 
 def put_mode(session: Session, subject: str, mode: str) -> ModeRow:
-    row = session.get(ModeRow, subject)
-    if row is None:
-        row = ModeRow(subject=subject, mode=mode)
-    row.mode = mode
-    row.updated_at = utcnow()
-    session.add(row)
-    session.flush()
-    return row
+    return _put_mode_row(session, ModeRow, subject, mode)
 
 
 def delete_mode(session: Session, subject: str) -> ModeRow | None:
-    row = session.get(ModeRow, subject)
-    if row is not None:
-        session.delete(row)
-        session.flush()
-    return row
+    return _delete_keyed(session, ModeRow, subject)
 
 
 def get_consumer_checks(session: Session, subject: str = GLOBAL) -> ConsumerChecksRow | None:
@@ -248,22 +258,11 @@ def get_consumer_checks(session: Session, subject: str = GLOBAL) -> ConsumerChec
 
 
 def put_consumer_checks(session: Session, subject: str, mode: str) -> ConsumerChecksRow:
-    row = session.get(ConsumerChecksRow, subject)
-    if row is None:
-        row = ConsumerChecksRow(subject=subject, mode=mode)
-    row.mode = mode
-    row.updated_at = utcnow()
-    session.add(row)
-    session.flush()
-    return row
+    return _put_mode_row(session, ConsumerChecksRow, subject, mode)
 
 
 def delete_consumer_checks(session: Session, subject: str) -> ConsumerChecksRow | None:
-    row = session.get(ConsumerChecksRow, subject)
-    if row is not None:
-        session.delete(row)
-        session.flush()
-    return row
+    return _delete_keyed(session, ConsumerChecksRow, subject)
 
 
 # ------------------------------------------------------------- applications (flow map)
