@@ -143,7 +143,10 @@ class SubjectSummary(SQLModel, table=True):
 
     __tablename__ = "subject_summaries"
     __table_args__ = (
-        # covers the name listing (live ones: version not null) without reading the table
+        # covers the name listing (live ones: version not null) without reading the table, in
+        # code-point order: on PostgreSQL migration 0005 builds it as (subject COLLATE "C",
+        # version), the order of `summaries.name_order` (Alembic's comparison does not see an
+        # index column's collation; tests/integration/registry/test_subject_list_order.py does)
         Index("ix_subject_summaries_subject_version", "subject", "version"),
         Index("ix_subject_summaries_changed_at", "changed_at"),
     )
