@@ -45,8 +45,11 @@ def asyncapi_major(document: Mapping[str, Any]) -> int:
     return 3 if found.group("v3") else 2
 
 
-def read_asyncapi(document: dict[str, Any], *, references: Mapping[str, JSONValue]) -> AsyncApiView:
-    """Extract the view and check every payload and headers schema it uses."""
+def read_asyncapi(
+    document: dict[str, Any], *, references: Mapping[str, JSONValue], check: bool = True
+) -> AsyncApiView:
+    """Extract the view and (unless ``check`` is false: a document checked when it was
+    stored) check every payload and headers schema it uses."""
     major = asyncapi_major(document)
     info = document.get("info", {})
     if not isinstance(info, dict):
@@ -62,9 +65,10 @@ def read_asyncapi(document: dict[str, Any], *, references: Mapping[str, JSONValu
     table = MessageTable(ctx)
     table.add_components()
     channels, operations = (read_v3 if major == 3 else read_v2)(ctx, table)
-    checker = SchemaChecker(refs)
-    for target, draft in table.schemas:
-        checker.check(target, draft)
+    if check:
+        checker = SchemaChecker(refs)
+        for target, draft in table.schemas:
+            checker.check(target, draft)
     return AsyncApiView(
         version=document["asyncapi"],
         title=optional_text(info, "title", "#/info"),

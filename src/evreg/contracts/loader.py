@@ -7,6 +7,7 @@ problem is a ``ContractError`` naming the source and a line/column or a JSON poi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -53,6 +54,41 @@ def load_contract(
         raise ContractError(message, source=where) from None
 
 
+def load_stored(
+    canonical: str,
+    *,
+    name: str | None = None,
+    references: Mapping[str, Any] | None = None,
+) -> Contract:
+    """Load a contract from text that :func:`load_contract` accepted before and that was kept
+    as its ``canonical`` text (a registry's stored schema), with its references as they were.
+
+    What new input must pass (text checks, nesting depth, size limits, meta-schema and
+    ``$ref`` checks) was passed when the text was stored, so it is not done again: the text is
+    parsed as plain JSON and is its own canonical form. The contract is the one
+    :func:`load_contract` gives for that text. Never use this for input from outside.
+    """
+    where = name or "<input>"
+    try:
+        document = json.loads(canonical)
+        resources = {
+            key: value.document if isinstance(value, Contract) else _stored(key, value)
+            for key, value in (references or {}).items()
+        }
+        return _contract(document, resources, name, canonical=canonical, check=False)
+    except ContractError as error:
+        raise (error if error.source else error.with_source(where)) from None
+    except (ValueError, RecursionError) as error:  # not what load_contract wrote
+        raise ContractError(f"stored text is not a contract: {error}", source=where) from None
+
+
+def _stored(key: str, value: Any) -> JSONValue:
+    if isinstance(value, str | bytes):
+        parsed: JSONValue = json.loads(value)
+        return parsed
+    return value
+
+
 def read_value(source: object) -> JSONValue:
     """Text, bytes or a parsed value -> a checked JSON value (without a source name on errors)."""
     if isinstance(source, str | bytes):
@@ -73,8 +109,16 @@ def _reference(key: object, value: object, limits: Limits) -> JSONValue:
         raise error.with_source(key) from None
 
 
-def _contract(document: JSONValue, resources: dict[str, JSONValue], name: str | None) -> Contract:
-    canonical = canonical_json(document)
+def _contract(
+    document: JSONValue,
+    resources: dict[str, JSONValue],
+    name: str | None,
+    *,
+    canonical: str | None = None,
+    check: bool = True,
+) -> Contract:
+    if canonical is None:
+        canonical = canonical_json(document)
     common: dict[str, Any] = {
         "document": document,
         "canonical": canonical,
@@ -83,7 +127,7 @@ def _contract(document: JSONValue, resources: dict[str, JSONValue], name: str | 
         "resources": resources,
     }
     if isinstance(document, dict) and "asyncapi" in document:
-        view = read_asyncapi(document, references=resources)
+        view = read_asyncapi(document, references=resources, check=check)
         return Contract(
             kind=ContractKind.ASYNCAPI,
             version=view.version,
@@ -100,8 +144,9 @@ def _contract(document: JSONValue, resources: dict[str, JSONValue], name: str | 
             pointer="#",
         )
     draft = detect_draft(document)
-    refs = RefResolver(document, references=resources, draft=draft)
-    SchemaChecker(refs).check(refs.root, draft, canonical=canonical)
+    if check:
+        refs = RefResolver(document, references=resources, draft=draft)
+        SchemaChecker(refs).check(refs.root, draft, canonical=canonical)
     title = document.get("title") if isinstance(document, dict) else None
     return Contract(
         kind=ContractKind.JSON,

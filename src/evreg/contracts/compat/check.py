@@ -65,10 +65,19 @@ def check_pairs(
     policy: Policy | str = "STRICT",
     witnesses: bool = True,
     versions: Sequence[int] | None = None,
+    breaking_only: bool = False,
 ) -> list[Report]:
     """One report per contract of ``previous``, in its order: for each, exactly the report of
     ``check_compatibility(old, current, level, policy)``, its findings numbered with the
     matching entry of ``versions`` if given (else unnumbered).
+
+    ``breaking_only``: each report holds only the breaking findings of that report, the same
+    ones (witnesses included) in the same order, so the verdict is the same. A pair is first
+    diffed keeping only the changes the policy refuses; when there is none (the common case:
+    a new version that adds optional fields) its report is empty, and what a full report adds
+    (every accepted change, and the witness searches for those that may reject an event) is
+    never computed. Otherwise the pair is checked in full and its breaking findings kept,
+    since the witness searches for breaking findings share a bound with the others.
 
     Unlike a loop of such calls, the pairs share one :class:`DiffCache`: ``current`` is typed
     once, and a sub-schema written the same in several earlier versions is compared with it
@@ -87,10 +96,16 @@ def check_pairs(
         return [Report(lvl, pol, ()) for _ in history]
     cache = DiffCache()
     # a fresh run per pair (what is reported once per check stays per pair), one shared cache
-    return [
-        Report(lvl, pol, tuple(_Run(lvl, pol, witnesses, cache).pair(old, new, number)))
-        for old, number in zip(history, numbers, strict=True)
-    ]
+    reports = []
+    for old, number in zip(history, numbers, strict=True):
+        if breaking_only and not _Run(lvl, pol, False, cache).breaks(old, new):
+            reports.append(Report(lvl, pol, ()))
+            continue
+        findings = _Run(lvl, pol, witnesses, cache).pair(old, new, number)
+        if breaking_only:
+            findings = [f for f in findings if f.breaking]
+        reports.append(Report(lvl, pol, tuple(findings)))
+    return reports
 
 
 def _same_kind(history: Sequence[Contract], new: Contract) -> None:
@@ -143,6 +158,35 @@ class _Run:
         self.directions = _directions(level)
         self.cache = DiffCache() if cache is None else cache
         self.accepted_seen: set[tuple[str, str, Direction]] = set()
+
+    def breaks(self, old: Contract, new: Contract) -> bool:
+        """Would :meth:`pair` report a breaking finding? Without building any finding, and
+        with the diffs keeping only the changes the policy refuses."""
+        if new.kind is ContractKind.JSON:
+            assert old.schema is not None and new.schema is not None
+            return self._schemas_break(old.schema, new.schema, "")
+        for change in diff_documents(old, new):
+            if any(d in RULES[change.rule].breaks_in for d in self.directions):
+                return True
+        for pair in message_pairs(old, new):
+            for part in ("payload", "headers"):
+                before: SchemaRef | None = getattr(pair.old, part)
+                after: SchemaRef | None = getattr(pair.new, part)
+                if (
+                    before is not None
+                    and after is not None
+                    and self._schemas_break(before, after, after.pointer[1:])
+                ):
+                    return True
+        return False
+
+    def _schemas_break(self, older: SchemaRef, newer: SchemaRef, prefix: str) -> bool:
+        for direction in self.directions:
+            writer, reader = (older, newer) if direction is Direction.BACKWARD else (newer, older)
+            cache, undeclared = self.cache, self.undeclared_required
+            if diff_schemas(writer, reader, self.policy, prefix, cache, undeclared, True):
+                return True
+        return False
 
     def pair(self, old: Contract, new: Contract, version: int | None) -> list[Finding]:
         """The findings of ``new`` after ``old`` (two contracts of the same kind)."""

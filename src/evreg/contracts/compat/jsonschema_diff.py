@@ -7,6 +7,13 @@ consults the policy where the change *type* depends on whether a sub-comparison 
 (combinator matching, properties covered by a partially open content model).
 
 Sub-schema pairs are memoised, so shared and recursive ``$ref``s are compared once.
+
+``breaking_only=True`` returns exactly the changes of the full diff that ``policy`` does not
+accept, in the same order, without building the accepted ones where the walk can tell cheaply
+(a property added to or removed from an object): a caller that only needs the verdict does not
+pay for listing every accepted change. The walk's own decisions only ever ask whether a
+sub-comparison holds a change the policy refuses (``_Differ.ok``), which dropping accepted
+changes does not alter.
 """
 
 from __future__ import annotations
@@ -30,6 +37,29 @@ _MISSING: Any = object()  # instance key standing for "some undeclared property"
 
 _EMPTYISH = (Kind.EMPTY,)
 
+# The rules a property added to (removed from) an object can give without a sub-comparison:
+# when the policy accepts all of them, a breaking_only walk skips the property unseen.
+_ADDED_OPEN = frozenset(
+    {
+        "PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL",
+        "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
+    }
+)
+_ADDED_OPEN_REQUIRED = frozenset(
+    {
+        "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL",
+        "REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
+    }
+)
+_ADDED_CLOSED = frozenset({"OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL"})
+_ADDED_CLOSED_REQUIRED = frozenset(
+    {
+        "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL",
+        "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL",
+    }
+)
+_REMOVED_OPEN = frozenset({"PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL"})
+
 
 class DiffCache:
     """What the pairs of one check share: typed views of each schema, and the changes found
@@ -40,8 +70,9 @@ class DiffCache:
 
     def __init__(self) -> None:
         self.views: dict[int, SchemaView] = {}
+        # (writer text, reader text, draft, policy, undeclared_required, breaking_only)
         self.by_content: dict[
-            tuple[str, str, str, Policy, bool], tuple[Path, IPath, list[Change]]
+            tuple[str, str, str, Policy, bool, bool], tuple[Path, IPath, list[Change]]
         ] = {}
 
     def view(self, ref: SchemaRef) -> SchemaView:
@@ -58,6 +89,7 @@ def diff_schemas(
     prefix: str = "",
     cache: DiffCache | None = None,
     undeclared_required: bool = False,
+    breaking_only: bool = False,
 ) -> list[Change]:
     """Every change from ``writer`` to ``reader``; paths start with ``prefix`` (a pointer).
 
@@ -68,20 +100,36 @@ def diff_schemas(
     ``cache`` is shared by the calls of one check (the caller keeps the SchemaRefs alive, since
     views are keyed by their ``id``): a transitive check types the new version once and compares
     each unchanged sub-schema of the older versions once.
+
+    ``breaking_only`` keeps only the changes ``policy`` does not accept (see the module note).
     """
     shared = DiffCache() if cache is None else cache
-    differ = _Differ(policy, shared, undeclared_required)
+    differ = _Differ(policy, shared, undeclared_required, breaking_only)
     return differ.compare(
         shared.view(writer).root(), shared.view(reader).root(), prefix.rstrip("/"), ()
     )
 
 
 class _Differ:
-    def __init__(self, policy: Policy, cache: DiffCache, undeclared_required: bool) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        cache: DiffCache,
+        undeclared_required: bool,
+        breaking_only: bool = False,
+    ) -> None:
         self.policy = policy
         self.undeclared_required = undeclared_required
+        self.breaking_only = breaking_only
         self.cache = cache
         self.accepted = STRICT_ACCEPTS if policy is Policy.STRICT else LENIENT_ACCEPTS
+        accepted = self.accepted
+        # breaking_only: may an added (removed) property be skipped without looking at it?
+        self.skip_added_open = breaking_only and accepted >= _ADDED_OPEN
+        self.skip_added_open_required = breaking_only and accepted >= _ADDED_OPEN_REQUIRED
+        self.skip_added_closed = breaking_only and accepted >= _ADDED_CLOSED
+        self.skip_added_closed_required = breaking_only and accepted >= _ADDED_CLOSED_REQUIRED
+        self.skip_removed_open = breaking_only and accepted >= _REMOVED_OPEN
         self.memo: dict[tuple[int, int], tuple[Path, IPath, list[Change]]] = {}
         self.active: set[tuple[int, int]] = set()
 
@@ -110,7 +158,7 @@ class _Differ:
         o_text, u_text = o.view.text(o_raw), u.view.text(u_raw)
         if o_text is None or u_text is None:
             return self.compare(o.child(o_raw, *segments), u.child(u_raw, *segments), path, ip)
-        key = (o_text, u_text, draft, self.policy, self.undeclared_required)
+        key = (o_text, u_text, draft, self.policy, self.undeclared_required, self.breaking_only)
         memo = self.cache.by_content.get(key)
         if memo is not None:
             return _rebase(memo, path, ip)
@@ -119,10 +167,13 @@ class _Differ:
         return out
 
     def compare(self, o: Node | None, u: Node | None, path: Path, ip: IPath) -> list[Change]:
-        if o is None:
-            return [] if u is None else [_ch("SCHEMA_ADDED", path, None, u, ip)]
-        if u is None:
-            return [_ch("SCHEMA_REMOVED", path, o, None, ip)]
+        if o is None or u is None:
+            if o is None and u is None:
+                return []
+            rule = "SCHEMA_ADDED" if o is None else "SCHEMA_REMOVED"
+            if self.breaking_only and rule in self.accepted:
+                return []
+            return [_ch(rule, path, o, u, ip)]
         key = (id(o), id(u))
         if key in self.active:  # a recursive schema met itself: assume compatible
             return []
@@ -134,6 +185,9 @@ class _Differ:
             out = self._nodes(o, u, path, ip)
         finally:
             self.active.discard(key)
+        if self.breaking_only:
+            accepted = self.accepted
+            out = [c for c in out if c.rule not in accepted]
         self.memo[key] = (path, ip, out)
         return out
 
@@ -395,13 +449,28 @@ class _Differ:
         u_required = _strings(u_raw.get("required"))
         o_required = _strings(o_raw.get("required"))
         same_draft = o.view.draft == u.view.draft
+        skip_optional = skip_required = skip_removed = False
+        required_set: frozenset[str] = frozenset()
+        if self.breaking_only:  # which added/removed properties can only give accepted rules
+            if _is_open(o):
+                skip_optional, skip_required = self.skip_added_open, self.skip_added_open_required
+            elif _is_closed(o):
+                skip_optional = self.skip_added_closed
+                skip_required = self.skip_added_closed_required
+            skip_removed = self.skip_removed_open and _is_open(u)
+            required_set = frozenset(u_required)
         for name in _union(o_props, u_props):
-            if name in o_props and name in u_props:
-                before, after = o_props[name], u_props[name]
-                if same_draft and before == after and _unchanged(o, u, after):
-                    continue  # the common case in a large schema: nothing to type or compare
-                p = f"{path}/properties/{escape(name)}"
-                out.extend(self.pair(o, before, u, after, ("properties", name), p, (*ip, name)))
+            if name in o_props:
+                if name in u_props:
+                    before, after = o_props[name], u_props[name]
+                    if same_draft and before == after and _unchanged(o, u, after):
+                        continue  # the common case in a large schema: nothing to type or compare
+                    p = f"{path}/properties/{escape(name)}"
+                    out.extend(self.pair(o, before, u, after, ("properties", name), p, (*ip, name)))
+                    continue
+                if skip_removed:
+                    continue
+            elif skip_required if name in required_set else skip_optional:
                 continue
             p = f"{path}/properties/{escape(name)}"
             child_ip = (*ip, name)
@@ -1012,6 +1081,17 @@ def _is_open(node: Node) -> bool:
         if value is False or _extra_schema(value) is not None:
             return False
     return True
+
+
+def _is_closed(node: Node) -> bool:
+    """No undeclared property is allowed: :func:`_covering_schema` is None for every name."""
+    raw = node.raw
+    if raw.get("patternProperties"):
+        return False
+    extra = raw.get("additionalProperties")
+    if extra is None and "additionalProperties" not in raw:
+        extra = raw.get("unevaluatedProperties")
+    return extra is False
 
 
 def _covering_schema(node: Node, name: str) -> Node | None:
