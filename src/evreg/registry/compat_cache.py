@@ -5,8 +5,12 @@ never stale whichever registry process wrote the rows, and nothing is persisted:
 
 - parsed contracts by a stored schema's identity fingerprint (type, canonical text, pinned
   references): an earlier version is loaded and typed once per process, not once per check;
-- the report of each (earlier schema, new schema, direction, policy) pair: a schema checked
-  before it is registered, or checked again, costs no engine work for the pairs seen before.
+- the report of each (earlier schema, new schema, direction, policy, kind) pair: a schema
+  checked before it is registered, or checked again, costs no engine work for the pairs seen
+  before. The kind is ``full`` (every finding: what ``/api/subjects/{s}/check`` shows) or
+  ``breaking`` (only the breaking findings: all a registration or a Confluent compatibility
+  test needs, the verdict and the messages, computed without listing accepted changes; see
+  :func:`check_pairs`); a ``breaking`` lookup is also answered by a cached ``full`` report.
 
 The pairs not in the cache are compared in one engine run (:func:`check_pairs`), which types
 the new schema once and compares each sub-schema the earlier versions share with it once.
@@ -36,8 +40,10 @@ from evreg.registry.store.tables import SchemaReference, SchemaRow
 K = TypeVar("K")
 V = TypeVar("V")
 
-# (earlier schema's fingerprint, new schema's fingerprint, direction, policy)
-PairKey = tuple[str, str, str, str]
+# (earlier schema's fingerprint, new schema's fingerprint, direction, policy, kind)
+PairKey = tuple[str, str, str, str, str]
+FULL = "full"
+BREAKING = "breaking"
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(Finding))
 _VERSION = _FIELDS.index("version")
@@ -72,6 +78,17 @@ class LRU(Generic[K, V]):
             self._data.move_to_end(key)
             while len(self._data) > self.size:
                 self._data.popitem(last=False)
+
+    def get_first(self, keys: Sequence[K]) -> tuple[int, V] | None:
+        """(index, value) of the first of ``keys`` cached; one hit or one miss in all."""
+        with self._lock:
+            for index, key in enumerate(keys):
+                if key in self._data:
+                    self._data.move_to_end(key)
+                    self.hits += 1
+                    return index, self._data[key]
+            self.misses += 1
+            return None
 
     def get_or_compute(self, key: K, compute: Callable[[], V]) -> V:
         found = self.get(key)
@@ -137,40 +154,66 @@ def pair_findings(
     new: Contract,
     direction: Level,
     policy: Policy,
+    breaking_only: bool = False,
 ) -> dict[int, tuple[Finding, ...]]:
     """Version -> the findings of ``new`` after that version's schema, in one ``direction``
-    (BACKWARD or FORWARD), numbered with the version. ``earlier`` holds (version, schema row)
-    pairs. From the cache, and for the pairs it lacks from one engine run whose reports are then
-    cached; ``load`` is called once, with the earlier schemas of those pairs. A report is cached
-    numbered with the version it was computed for, so checking the same pair again at the same
-    version (a check, then the registration) copies nothing."""
+    (BACKWARD or FORWARD), numbered with the version; with ``breaking_only``, only the breaking
+    ones. ``earlier`` holds (version, schema row) pairs. From the cache, and for the pairs it
+    lacks from one engine run whose reports are then cached; ``load`` is called once, with the
+    earlier schemas of those pairs. A report is cached numbered with the version it was
+    computed for, so checking the same pair again at the same version (a check, then the
+    registration) copies nothing."""
     out: dict[int, tuple[Finding, ...]] = {}
     missing: dict[str, list[int]] = {}
     rows: dict[str, SchemaRow] = {}
+    kind = BREAKING if breaking_only else FULL
+    # a breaking-only answer is also in a full report
+    kinds = (BREAKING, FULL) if breaking_only else (FULL,)
     for version, row in earlier:
         fingerprint = row.fingerprint
         if fingerprint in missing:
             missing[fingerprint].append(version)
             continue
-        found = reports.get((fingerprint, new_fingerprint, direction.value, policy.value))
+        base = (fingerprint, new_fingerprint, direction.value, policy.value)
+        found = reports.get_first([(*base, k) for k in kinds])
         if found is None:
             missing[fingerprint] = [version]
             rows[fingerprint] = row
-        else:
-            out[version] = _at(found.findings, version)
+            continue
+        index, report = found
+        if kinds[index] != kind:  # the breaking findings of a cached full report
+            report = _breaking(report)
+            reports.put((*base, kind), report)
+        out[version] = _at(report.findings, version)
     if not missing:
         return out
     contracts = load(list(rows.values()))
     first = [versions[0] for versions in missing.values()]
     try:
-        computed = check_pairs(contracts, new, level=direction, policy=policy, versions=first)
+        computed = check_pairs(
+            contracts,
+            new,
+            level=direction,
+            policy=policy,
+            versions=first,
+            breaking_only=breaking_only,
+        )
     except ContractError as exc:
         raise errors.InvalidSchema(f"Invalid schema: {exc}") from None
     for (fingerprint, versions), report in zip(missing.items(), computed, strict=True):
-        reports.put((fingerprint, new_fingerprint, direction.value, policy.value), report)
+        reports.put((fingerprint, new_fingerprint, direction.value, policy.value, kind), report)
         for version in versions:
             out[version] = _at(report.findings, version)
     return out
+
+
+def _breaking(report: Report) -> Report:
+    breaking = tuple(f for f in report.findings if f.breaking)
+    return (
+        report
+        if len(breaking) == len(report.findings)
+        else Report(report.level, report.policy, breaking)
+    )
 
 
 def _at(findings: tuple[Finding, ...], version: int) -> tuple[Finding, ...]:

@@ -33,7 +33,8 @@ from evreg.contracts import (
     check_compatibility,
     load_contract,
 )
-from evreg.contracts.limits import DEFAULT_LIMITS, UNLIMITED, Limits
+from evreg.contracts.limits import DEFAULT_LIMITS, Limits
+from evreg.contracts.loader import load_stored
 from evreg.registry import compat_cache, errors, flow
 from evreg.registry.compat_cache import LRU as LRU  # re-exported: observability reads its counters
 from evreg.registry.payloads import (
@@ -232,7 +233,7 @@ class RegistryService:
         self.payload_strategy = parse_strategy(payload_strategy, "payload_strategy")
         self.limits = limits  # bounds on a new schema's size (stored ones load unbounded)
         self._contracts: LRU[str, Contract] = LRU(cache_size)
-        self._reports: LRU[tuple[str, str, str, str], Report] = LRU(cache_size)
+        self._reports: LRU[compat_cache.PairKey, Report] = LRU(cache_size)
         self.schema_ids: SchemaIds[StoredSchema] = SchemaIds(store.engine, cache_size)
         self._endpoints: dict[str, tuple[flow.Endpoint, ...]] = {}
 
@@ -342,14 +343,15 @@ class RegistryService:
         self, session: Session, row: SchemaRow, references: Sequence[Reference] | None = None
     ) -> Contract:
         """The contract of a stored schema, from the cache or loaded from its text; its
-        ``references`` if the caller has read them already."""
+        ``references`` if the caller has read them already. Stored text was checked (and
+        made canonical) by ``load_contract`` when it was registered: ``load_stored`` trusts it
+        (no meta-schema, ``$ref`` or size checks again), which is most of the cost of loading
+        a long history after a restart."""
 
         def load() -> Contract:
             refs = q.get_references(session, int(row.id or 0)) if references is None else references
             resources = self._resolve_references(session, refs)
-            return load_contract(
-                row.canonical, name=f"schema {row.id}", references=resources, limits=UNLIMITED
-            )
+            return load_stored(row.canonical, name=f"schema {row.id}", references=resources)
 
         return self._contracts.get_or_compute(row.fingerprint, load)
 
@@ -677,7 +679,12 @@ class RegistryService:
         against: Sequence[SubjectVersion],
         level: Level,
         policy: Policy,
+        *,
+        breaking_only: bool = False,
     ) -> CompatibilityResult:
+        """``breaking_only``: the result's findings are only the breaking ones (its verdict and
+        messages are the same): all a registration or a Confluent compatibility test shows,
+        and far cheaper against a long history (no accepted change is listed)."""
         if level is Level.NONE or not against:
             return CompatibilityResult(True, level, policy)
         directions = [d for d in (Level.BACKWARD, Level.FORWARD) if _checks(level, d)]
@@ -707,6 +714,7 @@ class RegistryService:
                 new.contract,
                 direction,
                 policy,
+                breaking_only,
             )
             for direction in directions
         }
@@ -747,9 +755,15 @@ class RegistryService:
         return CompatibilityResult(ok, level, policy, tuple(findings), tuple(messages))
 
     def test_compatibility(
-        self, subject: str, given: SchemaInput, version: VersionSpec | None = None
+        self,
+        subject: str,
+        given: SchemaInput,
+        version: VersionSpec | None = None,
+        *,
+        breaking_only: bool = False,
     ) -> CompatibilityResult:
-        """Would ``given`` be accepted after ``version`` (or after the live versions)?"""
+        """Would ``given`` be accepted after ``version`` (or after the live versions)?
+        ``breaking_only``: list only the breaking findings (what the Confluent API shows)."""
         _known(subject, missing_ok=True)
         with self._read() as session:
             eff = self._effective(session, subject)
@@ -761,7 +775,15 @@ class RegistryService:
                 row = self._version_row(session, subject, version, deleted=False)
                 prepared = self._prepare(session, given)
                 against = [row]
-            return self._check(session, subject, prepared, against, eff.level, eff.policy)
+            return self._check(
+                session,
+                subject,
+                prepared,
+                against,
+                eff.level,
+                eff.policy,
+                breaking_only=breaking_only,
+            )
 
     def check_against(
         self,
@@ -1143,7 +1165,9 @@ class RegistryService:
         if not importing:
             eff = self._effective(session, subject)
             against = live if eff.level.transitive else live[-1:]
-            result = self._check(session, subject, prepared, against, eff.level, eff.policy)
+            result = self._check(
+                session, subject, prepared, against, eff.level, eff.policy, breaking_only=True
+            )
             if not result.is_compatible:
                 raise errors.IncompatibleSchema(subject, result.messages, result)
         new_id = self._insert_schema(session, prepared, schema_id if importing else None)

@@ -535,7 +535,9 @@ async def test_compatibility_version(
 ) -> Response:
     spec = parse_version(version)
     given = schema_input(await body_of(request))
-    result = await call(service(request).test_compatibility, subject, given, spec)
+    result = await call(
+        service(request).test_compatibility, subject, given, spec, breaking_only=True
+    )
     return json_response(request, compat_dict(result, verbose))
 
 
@@ -549,7 +551,9 @@ async def test_compatibility_all(
     request: Request, subject: str, verbose: Verbose = False, normalize: Normalize = False
 ) -> Response:
     given = schema_input(await body_of(request))
-    result = await call(service(request).test_compatibility, subject, given, None)
+    result = await call(
+        service(request).test_compatibility, subject, given, None, breaking_only=True
+    )
     return json_response(request, compat_dict(result, verbose))
 
 
