@@ -3,17 +3,23 @@
 Tests that need PostgreSQL, NATS or RabbitMQ take the ``postgres_url`` / ``nats_url`` /
 ``amqp_url`` fixtures (or call ``require_service``): the service is skipped with a reason when it
 is down, and fails the test instead when ``EVREG_REQUIRE_SERVICES=1`` (as CI sets it).
+
+``registry_process`` starts registries in child processes (``tests/servers.py``) and stops them
+at the end of the test.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+
+from servers import RegistryProcess
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,3 +80,21 @@ def nats_url() -> str:
 def amqp_url() -> str:
     url = os.environ.get("EVREG_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
     return require_service("rabbitmq", url)
+
+
+@pytest.fixture
+def registry_process(tmp_path: Path) -> Iterator[Callable[..., RegistryProcess]]:
+    """Start a registry in a child process: ``registry_process(database_url, **options)`` takes
+    ``RegistryProcess``'s options (``log_path`` defaults to a new file in ``tmp_path``) and
+    returns it running (``GET /health`` answered 200). Each one is stopped after the test."""
+    started: list[RegistryProcess] = []
+
+    def start(database_url: str, log_path: Path | None = None, **options: Any) -> RegistryProcess:
+        path = log_path or tmp_path / f"registry-{len(started) + 1}.log"
+        server = RegistryProcess(database_url, path, **options)
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in reversed(started):
+        server.stop()

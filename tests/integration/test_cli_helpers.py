@@ -11,8 +11,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,15 +18,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
 import pytest
 
+from servers import RegistryProcess, evreg_command
+from servers import free_port as free_port  # for the test_cli_* modules
+
 POSTGRES_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def evreg_command() -> list[str]:
-    script = Path(sys.executable).with_name("evreg")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "evreg.cli.main"]
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -58,66 +53,13 @@ def run(
     )
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Registry:
-    """``evreg serve`` in a child process on a free port."""
+class Registry(RegistryProcess):
+    """``evreg serve`` in a child process on a free port, with ``clean_env()``
+    (tests/servers.py)."""
 
     def __init__(self, database_url: str, log_dir: Path) -> None:
-        self.database_url = database_url
-        self.log_path = log_dir / f"serve-{uuid.uuid4().hex[:8]}.log"
-        self.port = 0
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 90.0) -> Registry:
-        self.port = free_port()
-        command = [
-            *evreg_command(),
-            "serve",
-            "--port",
-            str(self.port),
-            "--database-url",
-            self.database_url,
-            "--log-level",
-            "warning",
-        ]
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                command,
-                env=clean_env(),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1.0).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"evreg serve did not start:\n{self.log_path.read_text()}")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        log_path = log_dir / f"serve-{uuid.uuid4().hex[:8]}.log"
+        super().__init__(database_url, log_path, env=clean_env())
 
 
 def postgres_server_url() -> str:

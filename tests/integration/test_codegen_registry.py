@@ -4,10 +4,8 @@ generated contract test that checks the local contract against the registry's la
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,15 +13,9 @@ import httpx
 import pytest
 
 from evreg.cli.main import main
+from servers import running_registry
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "codegen"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
@@ -34,29 +26,9 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     load = root / "contracts"
     load.mkdir()
     (load / "orders.asyncapi.yaml").write_bytes((FIXTURES / "orders.asyncapi.yaml").read_bytes())
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVREG_")}
-    command = [sys.executable, "-m", "evreg.cli.main", "serve", "--port", str(port)]
-    command += ["--database-url", f"sqlite:///{root / 'evreg.db'}", "--load", str(load)]
-    command += ["--log-level", "warning"]
-    log = root / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                if httpx.get(f"{url}/subjects", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"evreg serve did not start:\n{log.read_text()}")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    database = f"sqlite:///{root / 'evreg.db'}"
+    with running_registry(database, root / "serve.log", load=load) as server:
+        yield server.url
 
 
 def test_generate_from_the_registry(registry: str, tmp_path: Path) -> None:

@@ -9,21 +9,19 @@ PostgreSQL case skips when the server is down, or fails with ``EVREG_REQUIRE_SER
 from __future__ import annotations
 
 import os
-import signal
 import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from servers import RegistryProcess
+from servers import free_port as free_port  # tests/adversarial/conftest.py takes it from here
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -57,71 +55,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 POSTGRES_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Server:
-    """A registry in a child process (uvicorn + the app factory), on a free port."""
+class Server(RegistryProcess):
+    """A registry in a child process (uvicorn + the app factory), on a free port; the extra
+    ``env`` on top of this process's environment (tests/servers.py)."""
 
     def __init__(self, database_url: str, log_dir: Path, **env: str) -> None:
-        self.database_url = database_url
-        self.log_path = log_dir / f"server-{uuid.uuid4().hex[:8]}.log"
-        self.env = env
-        self.port = 0
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 90.0) -> Server:
-        self.port = free_port()
-        env = {**os.environ, "EVREG_DATABASE_URL": self.database_url, **self.env}
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "evreg.registry.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--log-level",
-            "warning",
-        ]
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1.0).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"registry did not start:\n{self.log_path.read_text()}")
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown hooks, no flush: what a crash looks like."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        log_path = log_dir / f"server-{uuid.uuid4().hex[:8]}.log"
+        super().__init__(database_url, log_path, env={**os.environ, **env}, via="uvicorn")
 
 
 def _postgres_or_skip() -> str:

@@ -2,59 +2,29 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
 from evreg.cli.main import main
-
-from .conftest import free_port
+from servers import RegistryProcess
 
 REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
-def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    port = free_port()
-    log = tmp_path / "serve.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVREG_")}
-    command = [
-        sys.executable,
-        "-m",
-        "evreg.cli.main",
-        "serve",
-        "--port",
-        str(port),
-        "--database-url",
-        database_url,
-        "--load",
-        str(REPO / "contracts"),
-        "--log-level",
-        "warning",
-    ]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"evreg serve did not start:\n{log.read_text()}")
-        yield url, log
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+def served(
+    database_url: str, tmp_path: Path, registry_process: Callable[..., RegistryProcess]
+) -> tuple[str, Path]:
+    """``evreg serve --load contracts/`` running on the test's database: its URL and log."""
+    server = registry_process(
+        database_url, log_path=tmp_path / "serve.log", load=REPO / "contracts"
+    )
+    return server.url, server.log_path
 
 
 def test_serve_loads_the_contracts_folder(served: tuple[str, Path]) -> None:

@@ -12,10 +12,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +22,8 @@ import pytest
 import yaml
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from servers import RegistryProcess
 
 REPO = Path(__file__).resolve().parents[3]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -39,12 +37,6 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _unavailable(reason: str) -> None:
@@ -72,52 +64,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         admin.dispose()
 
 
-class Registry:
-    """``evreg serve`` in a child process on a SQLite file, with the example contracts."""
+class Registry(RegistryProcess):
+    """``evreg serve`` in a child process on a SQLite file, with the example contracts
+    (tests/servers.py)."""
 
     def __init__(self, folder: Path) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = folder / "serve.log"
-        self.database = folder / "evreg.db"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> Registry:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("EVREG_")}
-        command = [
-            sys.executable,
-            "-m",
-            "evreg.cli.main",
-            "serve",
-            "--port",
-            str(self.port),
-            "--database-url",
-            f"sqlite:///{self.database}",
-            "--load",
-            str(REPO / "contracts"),
-            "--log-level",
-            "warning",
-        ]
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"evreg serve did not start:\n{self.log.read_text()}")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        database = f"sqlite:///{folder / 'evreg.db'}"
+        super().__init__(database, folder / "serve.log", load=REPO / "contracts")
 
 
 @pytest.fixture(scope="module")
