@@ -99,8 +99,8 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def http(runs: int) -> None:
-    sys.path.insert(0, str(timing.REPO / "tests/integration/registry"))
-    from conftest import free_port  # the test suite's helper
+    sys.path.insert(0, str(timing.REPO / "tests"))
+    from servers import free_port  # the test suite's helper
 
     rows: list[list[str]] = []
     with tempfile.TemporaryDirectory() as tmp:
