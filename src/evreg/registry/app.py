@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service.schema_ids.watch.start()  # ids found in use are served from memory until a change
         if settings.load_dir:
             await run_in_threadpool(
                 load_directory, service, settings.load_dir, actor="evreg serve --load"

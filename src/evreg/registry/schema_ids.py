@@ -6,10 +6,11 @@ the same content again, even after a permanent delete, gives the same id back), 
 
 What can change is whether the id is still served: once the last version that uses it, live or
 soft-deleted, is deleted permanently, the registry answers 40403. Several registry processes may
-share one database, and a cache must never serve an id that another process deleted
-permanently, so that question goes to the database on every request: one indexed
-``SELECT 1 ... LIMIT 1`` on a pooled DBAPI connection, without an ORM session or an explicit
-transaction (:meth:`SchemaIds.in_use`).
+share one database. The database is asked (one indexed statement on a connection of its own,
+:meth:`SchemaIds.in_use_many`) when an id is first read and again after anything that may have
+deleted a version; in between, an id found in use is served from memory. What "anything that may
+have deleted a version" means is the watch's token (:mod:`evreg.registry.id_watch`): SQLite's
+``data_version``, PostgreSQL notifications, and this process's own permanent deletes.
 """
 
 from __future__ import annotations
@@ -17,28 +18,34 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from evreg.registry import errors
+from evreg.registry.id_watch import Watch, watch_for
 from evreg.registry.store.tables import SubjectVersion
 
 T = TypeVar("T")
 MAX_BATCH = 500  # ids per ``in_use_many`` statement
+Token = tuple[int, int]  # (this process's own permanent deletes, the watch's token)
 
 
 class SchemaIds(Generic[T]):
-    """Content by id (bounded LRU, thread-safe) and the per-request existence check."""
+    """Content by id (bounded LRU, thread-safe), the existence check, and the ids found in use
+    since the last change the watch saw."""
 
-    def __init__(self, engine: Engine, size: int) -> None:
+    def __init__(self, engine: Engine, size: int, watch: Watch | None = None) -> None:
         self.size = max(size, 1)
         self.hits = 0
         self.misses = 0
+        self.watch = watch or watch_for(engine)
         self._engine = engine
         self._data: OrderedDict[int, T] = OrderedDict()
+        self._verified: dict[int, Token] = {}  # id -> the token under which it was in use
+        self._deletes = 0  # this process's committed permanent deletes
         self._lock = threading.Lock()
         self._own: Any = None  # in_use_many's connection (a detached pool connection)
         self._own_lock = threading.Lock()
@@ -63,7 +70,42 @@ class SchemaIds(Generic[T]):
             self._data[schema_id] = value
             self._data.move_to_end(schema_id)
             while len(self._data) > self.size:
-                self._data.popitem(last=False)
+                evicted, _ = self._data.popitem(last=False)
+                self._verified.pop(evicted, None)
+
+    def token(self) -> Token | None:
+        """What the database's state is known as now; None: unknown (ask the database)."""
+        watched = self.watch.token()
+        return None if watched is None else (self._deletes, watched)
+
+    def fresh(self, schema_id: int) -> T | None:
+        """The content of the id if it was found in use under the current token: nothing can
+        have deleted its versions since. None: ask the database (:meth:`in_use_many`)."""
+        token = self.token()
+        if token is None:
+            return None
+        with self._lock:
+            if self._verified.get(schema_id) != token:
+                return None
+            value = self._data.get(schema_id)
+            if value is not None:
+                self._data.move_to_end(schema_id)
+                self.hits += 1
+            return value
+
+    def found_in_use(self, schema_ids: Iterable[int], token: Token | None) -> None:
+        """These ids were found in use by a statement that started after ``token`` was read."""
+        if token is None:
+            return
+        with self._lock:
+            for schema_id in schema_ids:
+                if schema_id in self._data:
+                    self._verified[schema_id] = token
+
+    def deleted(self) -> None:
+        """This process committed a permanent delete: nothing found in use before is fresh."""
+        with self._lock:
+            self._deletes += 1
 
     def in_use(self, schema_id: int) -> bool:
         """Whether a version (live or soft-deleted) uses the id, asked of the database now."""
@@ -114,7 +156,8 @@ class SchemaIds(Generic[T]):
                 own.close()
 
     def close(self) -> None:
-        """Close the connection of ``in_use_many`` (the app's shutdown)."""
+        """Close the connection of ``in_use_many`` and stop the watch (the app's shutdown)."""
+        self.watch.close()
         with self._own_lock:
             self._close_own()
 

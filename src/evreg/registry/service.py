@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
@@ -35,7 +35,7 @@ from evreg.contracts import (
 )
 from evreg.contracts.limits import DEFAULT_LIMITS, Limits
 from evreg.contracts.loader import load_stored
-from evreg.registry import compat_cache, errors, flow
+from evreg.registry import compat_cache, errors, flow, id_watch
 from evreg.registry.compat_cache import LRU as LRU  # re-exported: observability reads its counters
 from evreg.registry.payloads import (
     DEFAULT_STRATEGY,
@@ -45,6 +45,7 @@ from evreg.registry.payloads import (
     payload_subjects,
 )
 from evreg.registry.schema_ids import SchemaIds
+from evreg.registry.stats import Stats
 from evreg.registry.store import Reference, Store, search_text, summaries
 from evreg.registry.store import queries as q
 from evreg.registry.store.tables import GLOBAL, SchemaReference, SchemaRow, SubjectVersion
@@ -235,6 +236,7 @@ class RegistryService:
         self._contracts: LRU[str, Contract] = LRU(cache_size)
         self._reports: LRU[compat_cache.PairKey, Report] = LRU(cache_size)
         self.schema_ids: SchemaIds[StoredSchema] = SchemaIds(store.engine, cache_size)
+        self.stats = Stats()  # counted for /metrics
         self._endpoints: dict[str, tuple[flow.Endpoint, ...]] = {}
 
     # ------------------------------------------------------------ plumbing
@@ -775,7 +777,7 @@ class RegistryService:
                 row = self._version_row(session, subject, version, deleted=False)
                 prepared = self._prepare(session, given)
                 against = [row]
-            return self._check(
+            result = self._check(
                 session,
                 subject,
                 prepared,
@@ -784,6 +786,9 @@ class RegistryService:
                 eff.policy,
                 breaking_only=breaking_only,
             )
+        if not result.is_compatible:
+            self.stats.incompatible("check")
+        return result
 
     def check_against(
         self,
@@ -808,6 +813,8 @@ class RegistryService:
             against = live if lvl.transitive else live[-1:]
             result = self._check(session, subject, prepared, against, lvl, pol)
             payloads = self._check_payloads(session, subject, prepared, level, policy, strategy)
+            if not (result.is_compatible and all(p.result.is_compatible for p in payloads)):
+                self.stats.incompatible("check")
             return ContractCheck(
                 result.is_compatible,
                 result.level,
@@ -1169,6 +1176,7 @@ class RegistryService:
                 session, subject, prepared, against, eff.level, eff.policy, breaking_only=True
             )
             if not result.is_compatible:
+                self.stats.incompatible("register")
                 raise errors.IncompatibleSchema(subject, result.messages, result)
         new_id = self._insert_schema(session, prepared, schema_id if importing else None)
         number = self._next_version(session, subject, version if importing else None)
@@ -1190,6 +1198,7 @@ class RegistryService:
             schema_id=new_id,
             after=after,
         )
+        event.listen(session, "after_commit", lambda _: self.stats.registered(), once=True)
         return RegisteredVersion(
             subject=subject,
             version=number,
@@ -1274,6 +1283,7 @@ class RegistryService:
             if permanent:
                 if live:
                     raise errors.SubjectNotSoftDeleted(subject)
+                self._ids_change_on_commit(session)
                 for row in every:
                     q.delete_version_row(session, row)
                 q.delete_config(session, subject)
@@ -1326,6 +1336,7 @@ class RegistryService:
                 if not row.deleted:
                     raise errors.VersionNotSoftDeleted(subject, row.version)
                 self._refuse_if_referenced(session, subject, row.version)
+                self._ids_change_on_commit(session)
                 q.delete_version_row(session, row)
                 action = "version.delete.permanent"
             else:
@@ -1346,6 +1357,12 @@ class RegistryService:
                 schema_id=row.schema_id,
             )
             return row.version
+
+    def _ids_change_on_commit(self, session: Session) -> None:
+        """A permanent delete: once it commits, no id is served from memory before the database
+        is asked again, in this process (at once) and in the others (their watches)."""
+        id_watch.announce_delete(session)
+        event.listen(session, "after_commit", lambda _: self.schema_ids.deleted(), once=True)
 
     @staticmethod
     def _refuse_if_referenced(session: Session, subject: str, version: int) -> None:

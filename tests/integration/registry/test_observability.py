@@ -62,3 +62,51 @@ def test_metrics(http: httpx.Client, subject: str) -> None:
     )
     assert "evreg_http_request_duration_seconds_bucket" in text
     assert "evreg_reports_cache_misses" in text
+
+
+def _sample(text: str, name: str) -> float:
+    [line] = [x for x in text.splitlines() if x.startswith(name + " ")]
+    return float(line.rsplit(" ", 1)[1])
+
+
+def test_metrics_count_registrations_and_compatibility_failures(
+    http: httpx.Client, subject: str
+) -> None:
+    def metrics() -> dict[str, float]:
+        text = http.get("/metrics").text
+        return {
+            "registered": _sample(text, "evreg_registrations_total"),
+            "refused": _sample(text, 'evreg_compatibility_failures_total{operation="register"}'),
+            "checked": _sample(text, 'evreg_compatibility_failures_total{operation="check"}'),
+        }
+
+    closed = {
+        "type": "object",
+        "properties": {"a": {"type": "string"}},
+        "additionalProperties": False,
+    }
+    narrower = {**closed, "properties": {"a": {"type": "integer"}}}
+    before = metrics()
+    versions = f"/subjects/{subject}/versions"
+    r = http.post(versions, json={"schema": json.dumps(closed), "schemaType": "JSON"})
+    assert r.status_code == 200
+    # the same schema again is no new version
+    assert http.post(versions, json={"schema": json.dumps(closed), "schemaType": "JSON"}).is_success
+    refused = http.post(versions, json={"schema": json.dumps(narrower), "schemaType": "JSON"})
+    assert refused.status_code == 409
+    check = http.post(
+        f"/compatibility/subjects/{subject}/versions/latest",
+        json={"schema": json.dumps(narrower), "schemaType": "JSON"},
+    )
+    assert check.json()["is_compatible"] is False
+    ok = http.post(
+        f"/compatibility/subjects/{subject}/versions/latest",
+        json={"schema": json.dumps(closed), "schemaType": "JSON"},
+    )
+    assert ok.json()["is_compatible"] is True
+    after = metrics()
+    assert {k: after[k] - before[k] for k in before} == {
+        "registered": 1,
+        "refused": 1,
+        "checked": 1,
+    }

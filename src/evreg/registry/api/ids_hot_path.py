@@ -3,10 +3,13 @@
 A pure ASGI middleware, placed inside the request-id, metrics and access-log middleware and
 inside authentication, so that every request still gets its id, its log line, its metrics (under
 the route template ``/schemas/ids/{schema_id}``) and its auth check. It handles a plain
-``GET /schemas/ids/<digits>`` (the query string is ignored, as the route ignores ``subject``):
-the service's :meth:`~evreg.registry.service.RegistryService.get_schema` runs in a small thread
-pool of its own, and the body is exactly what the route in ``confluent.py`` answers; a domain
-error gets the same error body as the route's handler. Anything else, or an unexpected
+``GET /schemas/ids/<digits>`` (the query string is ignored, as the route ignores ``subject``).
+An id found in use since the last change the watch saw (:meth:`SchemaIds.fresh`) is answered
+from memory, on the event loop; otherwise the database is asked, in a small thread pool of its
+own (the first read of an id: the service's
+:meth:`~evreg.registry.service.RegistryService.get_schema`; later reads: a coalesced existence
+check). The body is exactly what the route in ``confluent.py`` answers; a domain error gets
+the same error body as the route's handler. Anything else, or an unexpected
 exception, goes to the router and its documented route, which then answers as it always did.
 
 What this skips, per request, is FastAPI's route matching over every route, its parameter and
@@ -31,7 +34,7 @@ from evreg.registry import errors
 from evreg.registry.api.confluent import schema_dict
 from evreg.registry.api.errors import error_response, status_and_code
 from evreg.registry.api.media import negotiate
-from evreg.registry.schema_ids import MAX_BATCH, SchemaIds
+from evreg.registry.schema_ids import MAX_BATCH, SchemaIds, Token
 from evreg.registry.service import RegistryService
 
 PATH = re.compile(r"/schemas/ids/([0-9]{1,10})")
@@ -73,26 +76,30 @@ class ExistenceBatches:
     def _start(self, loop: asyncio.AbstractEventLoop) -> None:
         ids = list(itertools.islice(self._waiting, MAX_BATCH))
         batch = {schema_id: self._waiting.pop(schema_id) for schema_id in ids}
+        token = self._schema_ids.token()  # read before the statement starts
         try:
             running = loop.run_in_executor(self._executor, self._schema_ids.in_use_many, ids)
         except RuntimeError as exc:  # the executor is shut down: the app is stopping
             _settle(batch, errors.StoreFailure(f"The registry is stopping: {exc}"), set())
             return
         self._running = True
-        running.add_done_callback(lambda done: self._finish(loop, done, batch))
+        running.add_done_callback(lambda done: self._finish(loop, done, batch, token))
 
     def _finish(
         self,
         loop: asyncio.AbstractEventLoop,
         done: asyncio.Future[set[int]],
         batch: dict[int, list[asyncio.Future[bool]]],
+        token: Token | None,
     ) -> None:
         if done.cancelled():
             _settle(batch, errors.StoreFailure("The registry is stopping"), set())
         elif (error := done.exception()) is not None:
             _settle(batch, error, set())
         else:
-            _settle(batch, None, done.result())
+            used = done.result()
+            self._schema_ids.found_in_use(used, token)
+            _settle(batch, None, used)
         if loop is self._loop:
             self._running = False
             if self._waiting:
@@ -122,6 +129,7 @@ class SchemaByIdHotPath:
         self.executor = executor
         self.batches = ExistenceBatches(service.schema_ids, executor)
         self._media: dict[bytes, bytes] = {}
+        self._bodies: dict[int, bytes] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         schema_id = _schema_id(scope)
@@ -131,16 +139,10 @@ class SchemaByIdHotPath:
 
     async def _answer(self, schema_id: int, scope: Scope, receive: Receive, send: Send) -> bool:
         """Answer the request; False (nothing sent) to leave it to the router."""
-        found = self.service.schema_ids.cached(schema_id, count_miss=False)
+        found = self.service.schema_ids.fresh(schema_id)  # nothing deleted since: no database
         try:
-            if found is None:  # first read of this id: the service loads and remembers it
-                loop = asyncio.get_running_loop()
-                context = contextvars.copy_context()  # the request id, for the service's logs
-                found = await loop.run_in_executor(
-                    self.executor, context.run, self.service.get_schema, schema_id
-                )
-            elif not await self.batches.in_use(schema_id):
-                raise errors.SchemaNotFound()
+            if found is None:
+                found = await self._checked(schema_id)
         except errors.RegistryError as exc:
             scope["route"] = self.route
             status, code = status_and_code(exc)
@@ -149,7 +151,11 @@ class SchemaByIdHotPath:
         except Exception:
             return False
         scope["route"] = self.route
-        content = orjson.dumps(schema_dict(found))
+        content = self._bodies.get(schema_id)
+        if content is None:  # what an id names never changes: its body neither
+            if len(self._bodies) >= self.service.schema_ids.size:
+                self._bodies.clear()
+            content = self._bodies[schema_id] = orjson.dumps(schema_dict(found))
         await send(
             {
                 "type": "http.response.start",
@@ -162,6 +168,22 @@ class SchemaByIdHotPath:
         )
         await send({"type": "http.response.body", "body": content})
         return True
+
+    async def _checked(self, schema_id: int) -> Any:
+        """The content of the id, after asking the database whether a version uses it."""
+        ids = self.service.schema_ids
+        found = ids.cached(schema_id, count_miss=False)
+        if found is None:  # first read of this id: the service loads and remembers it
+            loop = asyncio.get_running_loop()
+            context = contextvars.copy_context()  # the request id, for the service's logs
+            token = ids.token()
+            found = await loop.run_in_executor(
+                self.executor, context.run, self.service.get_schema, schema_id
+            )
+            ids.found_in_use((schema_id,), token)
+        elif not await self.batches.in_use(schema_id):
+            raise errors.SchemaNotFound()
+        return found
 
     def _media_type(self, scope: Scope) -> bytes:
         accept = b""

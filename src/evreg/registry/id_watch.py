@@ -1,0 +1,172 @@
+"""Whether the database may have changed since a schema id was last found in use.
+
+An id stops being served only when a permanent delete removes the last version that uses it,
+possibly in another registry process sharing the database. Instead of asking the database on
+every ``GET /schemas/ids/{id}``, the hot path remembers the *token* under which it last saw an
+id in use, and serves the id from memory while the token is unchanged. A token is ``None``
+when the watch cannot tell (not started, or its connection is down): then every request asks
+the database, as before.
+
+- SQLite: the token is ``PRAGMA data_version`` on a connection of the watch's own, which
+  changes whenever any other connection, in this process or another, commits. Reading it takes
+  microseconds and needs no thread, so a delete committed anywhere is seen by the next request.
+- PostgreSQL: every permanent delete sends ``NOTIFY evreg_schema_ids`` in its transaction; a
+  thread of the watch ``LISTEN``\\ s on a connection of its own and counts what arrives. A delete
+  is seen by the process that made it at once (the service also counts its own commits), and by
+  other processes when the notification reaches them (milliseconds on a LAN). While that
+  connection is down, the token is ``None``, and after it is back the count has moved on, so
+  nothing deleted meanwhile is served.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from typing import Any, Protocol
+
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+CHANNEL = "evreg_schema_ids"
+log = logging.getLogger("evreg.registry.ids")
+
+
+class Watch(Protocol):
+    def start(self) -> None: ...
+
+    def token(self) -> int | None: ...
+
+    def close(self) -> None: ...
+
+    @property
+    def up(self) -> bool: ...
+
+
+def watch_for(engine: Engine) -> Watch:
+    if engine.dialect.name == "postgresql":
+        return Notifications(engine)
+    return DataVersion(engine)
+
+
+def announce_delete(session: Session) -> None:
+    """Tell the other processes' watches, when this transaction commits, that a version was
+    deleted permanently (PostgreSQL; on SQLite the commit itself is what they see)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+
+
+class DataVersion:
+    """SQLite: ``PRAGMA data_version`` on a connection of its own (read on the caller's thread,
+    under a lock; the busy timeout is 0 so it can never block the event loop: a busy database
+    gives ``None``)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._own: Any = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._lock:
+            if self._own is None:
+                fairy = self._engine.raw_connection()
+                fairy.detach()  # no longer the pool's: closing it closes the connection
+                own: Any = fairy.dbapi_connection
+                own.execute("PRAGMA busy_timeout=0")
+                self._own = own
+
+    @property
+    def up(self) -> bool:
+        return self._own is not None
+
+    def token(self) -> int | None:
+        with self._lock:
+            if self._own is None:
+                return None
+            try:
+                return int(self._own.execute("PRAGMA data_version").fetchone()[0])
+            except Exception:  # busy, or the file went away: ask the database instead
+                return None
+
+    def close(self) -> None:
+        with self._lock:
+            own, self._own = self._own, None
+        if own is not None:
+            with contextlib.suppress(Exception):
+                own.close()
+
+
+class Notifications:
+    """PostgreSQL: a thread that ``LISTEN``\\ s and counts notifications; reconnects after a
+    failure (every ``retry`` seconds), and counts the reconnection itself as a change."""
+
+    def __init__(self, engine: Engine, *, poll: float = 0.5, retry: float = 0.5) -> None:
+        self._engine = engine
+        self._poll = poll
+        self._retry = retry
+        self._count = 0
+        self._up = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._connection: Any = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="evreg-id-watch", daemon=True)
+            self._thread.start()
+
+    @property
+    def up(self) -> bool:
+        return self._up
+
+    def token(self) -> int | None:
+        return self._count if self._up else None
+
+    def close(self) -> None:
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(self._poll * 4)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._listen()
+            except Exception as exc:  # the database restarted, or is unreachable
+                if self._up:
+                    log.warning("schema id watch lost its connection: %s", exc)
+            finally:
+                self._up = False
+                self._disconnect()
+            self._stop.wait(self._retry)
+
+    def _listen(self) -> None:
+        fairy = self._engine.raw_connection()
+        fairy.detach()
+        connection: Any = fairy.dbapi_connection
+        self._connection = connection
+        connection.rollback()
+        connection.autocommit = True
+        connection.execute(f"LISTEN {CHANNEL}")
+        self._count += 1  # whatever was deleted while nobody listened
+        self._up = True
+        while not self._stop.is_set():
+            for _ in connection.notifies(timeout=self._poll):
+                self._count += 1
+
+    def _disconnect(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                connection.close()
+
+
+def wait_until_up(watch: Watch, timeout: float) -> bool:
+    """Whether the watch is up within ``timeout`` seconds (tests and start-up)."""
+    deadline = time.monotonic() + timeout
+    while not watch.up:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True

@@ -1,0 +1,244 @@
+"""The watch that lets ``GET /schemas/ids/{id}`` serve an id from memory until the database may
+have changed (``evreg.registry.id_watch``), on real SQLite files and a real PostgreSQL: two
+stores on one database stand for two registry processes."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from evreg.registry import errors, id_watch
+from evreg.registry.schema_ids import SchemaIds
+from evreg.registry.service import RegistryService, SchemaInput
+from evreg.registry.store import Store
+
+SCHEMA = {"type": "object", "properties": {"n": {"type": "integer"}}}
+
+
+def _until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+@pytest.fixture
+def two(database_url: str) -> Iterator[tuple[RegistryService, RegistryService]]:
+    """Two services on one database, as two registry processes, their watches started."""
+    stores = [Store(database_url), Store(database_url, migrate=False)]
+    writer, reader = (RegistryService(store) for store in stores)
+    for service in (writer, reader):
+        service.schema_ids.watch.start()
+        assert id_watch.wait_until_up(service.schema_ids.watch, 10)
+    yield writer, reader
+    for service in (writer, reader):
+        service.schema_ids.close()
+        service.store.close()
+
+
+def _register(service: RegistryService, subject: str) -> int:
+    text_ = json.dumps({**SCHEMA, "title": subject})
+    return service.register(subject, SchemaInput(text_)).id
+
+
+def _found(reader: RegistryService, schema_id: int) -> None:
+    """What the hot path does on a read: load, then note the id in use under the token."""
+    ids = reader.schema_ids
+    token = ids.token()
+    assert token is not None
+    reader.get_schema(schema_id)
+    ids.found_in_use((schema_id,), token)
+
+
+def test_an_id_found_in_use_is_fresh_until_another_process_deletes_it(
+    two: tuple[RegistryService, RegistryService],
+) -> None:
+    writer, reader = two
+    sid = _register(writer, "watch-a")
+    other = _register(writer, "watch-b")
+    assert reader.schema_ids.fresh(sid) is None  # never read: ask the database
+    _found(reader, sid)
+    _found(reader, other)
+    assert reader.schema_ids.fresh(sid) is not None
+    # a soft delete keeps the id served (SQLite: any commit makes the reader ask again)
+    writer.delete_version("watch-a", 1)
+    _found(reader, sid)
+    assert reader.schema_ids.fresh(sid) is not None
+    writer.delete_version("watch-a", 1, permanent=True)
+    if writer.store.is_postgres:  # the notification reaches the other process
+        assert _until(lambda: reader.schema_ids.fresh(sid) is None)
+    else:  # data_version has changed already
+        assert reader.schema_ids.fresh(sid) is None
+    # no id is fresh after a delete: even the untouched one is asked of the database again
+    assert reader.schema_ids.fresh(other) is None
+    assert reader.schema_ids.in_use_many([sid, other]) == {other}
+
+
+def test_this_process_own_delete_is_seen_at_once(
+    two: tuple[RegistryService, RegistryService],
+) -> None:
+    _, service = two  # the service whose watch runs deletes, and reads
+    sid = _register(service, "watch-own")
+    _found(service, sid)
+    assert service.schema_ids.fresh(sid) is not None
+    service.delete_version("watch-own", 1)
+    _found(service, sid)
+    service.delete_version("watch-own", 1, permanent=True)
+    assert service.schema_ids.fresh(sid) is None  # no waiting for a notification
+
+
+def test_a_failed_delete_changes_nothing(two: tuple[RegistryService, RegistryService]) -> None:
+    writer, reader = two
+    sid = _register(writer, "watch-live")
+    _found(reader, sid)
+    _found(writer, sid)
+    with pytest.raises(errors.VersionNotSoftDeleted):
+        writer.delete_version("watch-live", 1, permanent=True)  # still live: refused, rolled back
+    assert writer.schema_ids.fresh(sid) is not None
+    if not writer.store.is_postgres:
+        assert reader.schema_ids.fresh(sid) is not None  # nothing was committed
+    else:  # nor notified: the count has not moved
+        time.sleep(0.2)
+        assert reader.schema_ids.fresh(sid) is not None
+
+
+def test_without_a_started_watch_every_read_asks_the_database(database_url: str) -> None:
+    store = Store(database_url)
+    try:
+        service = RegistryService(store)
+        sid = _register(service, "watch-none")
+        ids: SchemaIds[Any] = service.schema_ids
+        assert ids.token() is None
+        ids.found_in_use((sid,), ids.token())
+        service.get_schema(sid)
+        assert ids.fresh(sid) is None
+    finally:
+        store.close()
+
+
+# ------------------------------------------------------------------- PostgreSQL's connection
+
+
+@pytest.fixture
+def notifications(fresh_postgres: str) -> Iterator[tuple[id_watch.Notifications, Any]]:
+    engine = create_engine(fresh_postgres)
+    watch = id_watch.Notifications(engine, poll=0.05, retry=0.05)
+    watch.start()
+    assert id_watch.wait_until_up(watch, 10)
+    yield watch, engine
+    watch.close()
+    engine.dispose()
+
+
+def test_a_notification_moves_the_token(
+    notifications: tuple[id_watch.Notifications, Any],
+) -> None:
+    watch, engine = notifications
+    before = watch.token()
+    with engine.begin() as connection:
+        connection.execute(text("SELECT pg_notify(:c, '')"), {"c": id_watch.CHANNEL})
+    assert _until(lambda: watch.token() != before)
+    settled = watch.token()
+    with engine.begin() as connection:  # a rolled-back transaction notifies nobody
+        connection.execute(text("SELECT pg_notify(:c, '')"), {"c": id_watch.CHANNEL})
+        connection.rollback()
+    time.sleep(0.3)
+    assert watch.token() == settled
+
+
+def test_a_lost_connection_means_ask_the_database_until_it_is_back(
+    notifications: tuple[id_watch.Notifications, Any],
+) -> None:
+    watch, engine = notifications
+    before = watch.token()
+    with engine.connect() as connection:
+        killed = connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+            )
+        ).scalars()
+        assert list(killed) == [True]
+    # down: no token, so nothing is served from memory; then back, with a token never seen
+    # before (whatever was deleted while nobody listened is asked of the database)
+    seen: list[int | None] = []
+    assert _until(lambda: seen.append(watch.token()) or (None in seen and watch.up))
+    after = watch.token()
+    assert after is not None and before is not None and after > before
+
+
+# ---------------------------------------------------------------------- through the app
+
+
+class _Still:
+    """A watch that never sees a change (as if no other process existed): only this process's
+    own deletes can make an id stale."""
+
+    up = True
+
+    def start(self) -> None:
+        pass
+
+    def token(self) -> int:
+        return 0
+
+    def close(self) -> None:
+        pass
+
+
+def test_own_delete_needs_no_watch(database_url: str) -> None:
+    store = Store(database_url)
+    try:
+        service = RegistryService(store)
+        service.schema_ids = SchemaIds(store.engine, 16, watch=_Still())
+        sid = _register(service, "watch-still")
+        _found(service, sid)
+        service.delete_version("watch-still", 1)
+        assert service.schema_ids.fresh(sid) is not None
+        service.delete_version("watch-still", 1, permanent=True)
+        assert service.schema_ids.fresh(sid) is None
+    finally:
+        store.close()
+
+
+def test_the_hot_path_asks_the_database_only_after_a_change(database_url: str) -> None:
+    from fastapi.testclient import TestClient
+
+    from evreg.registry.app import create_app
+    from evreg.registry.settings import Settings
+
+    app = create_app(Settings(database_url=database_url))
+    service: RegistryService = app.state.service
+    statements: list[list[int]] = []
+    real = service.schema_ids.in_use_many
+
+    def counted(ids: Any) -> set[int]:
+        statements.append(list(ids))
+        return real(ids)
+
+    service.schema_ids.in_use_many = counted  # type: ignore[method-assign]
+    with TestClient(app) as client:
+        body = {"schema": json.dumps(SCHEMA), "schemaType": "JSON"}
+        sid = client.post("/subjects/watch-http/versions", json=body).json()["id"]
+        for _ in range(5):
+            assert client.get(f"/schemas/ids/{sid}").status_code == 200
+        assert statements == []  # first read loaded it; the rest came from memory
+        assert client.delete("/subjects/watch-http/versions/1").status_code == 200
+        for _ in range(3):
+            assert client.get(f"/schemas/ids/{sid}").status_code == 200
+        # SQLite: any commit changes data_version, so it asked once, then served from memory;
+        # PostgreSQL: only a permanent delete notifies
+        asked = 0 if service.store.is_postgres else 1
+        assert len(statements) == asked
+        assert client.delete("/subjects/watch-http/versions/1?permanent=true").status_code == 200
+        for _ in range(2):
+            assert client.get(f"/schemas/ids/{sid}").json()["error_code"] == 40403
+        assert statements == [[sid]] * (asked + 2)
+        assert "evreg_schema_ids_watch_up 1.0" in client.get("/metrics").text
