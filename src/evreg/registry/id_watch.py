@@ -8,8 +8,10 @@ when the watch cannot tell (not started, or its connection is down): then every 
 the database, as before.
 
 - SQLite: the token is ``PRAGMA data_version`` on a connection of the watch's own, which
-  changes whenever any other connection, in this process or another, commits. Reading it takes
-  microseconds and needs no thread, so a delete committed anywhere is seen by the next request.
+  changes whenever any other connection, in this process or another, commits. It is read on
+  the request's thread (a read transaction: microseconds, but a few system calls for the WAL's
+  shared-memory locks), at most once per millisecond: a delete committed in another process is
+  seen by every request that arrives a millisecond later; this process's own deletes at once.
 - PostgreSQL: every permanent delete sends ``NOTIFY evreg_schema_ids`` in its transaction; a
   thread of the watch ``LISTEN``\\ s on a connection of its own and counts what arrives. A delete
   is seen by the process that made it at once (the service also counts its own commits), and by
@@ -59,13 +61,16 @@ def announce_delete(session: Session) -> None:
 
 class DataVersion:
     """SQLite: ``PRAGMA data_version`` on a connection of its own (read on the caller's thread,
-    under a lock; the busy timeout is 0 so it can never block the event loop: a busy database
-    gives ``None``)."""
+    under a lock, at most every ``interval`` seconds; the busy timeout is 0 so it can never
+    block the event loop: a busy database gives ``None``)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, interval: float = 0.001) -> None:
         self._engine = engine
         self._own: Any = None
         self._lock = threading.Lock()
+        self._interval = interval
+        self._read_at = float("-inf")  # time.monotonic() of the last read
+        self._last: int | None = None
 
     def start(self) -> None:
         with self._lock:
@@ -81,17 +86,22 @@ class DataVersion:
         return self._own is not None
 
     def token(self) -> int | None:
+        now = time.monotonic()
         with self._lock:
+            if now - self._read_at < self._interval:
+                return self._last
             if self._own is None:
                 return None
             try:
-                return int(self._own.execute("PRAGMA data_version").fetchone()[0])
+                self._last = int(self._own.execute("PRAGMA data_version").fetchone()[0])
             except Exception:  # busy, or the file went away: ask the database instead
-                return None
+                self._last = None
+            self._read_at = now
+            return self._last
 
     def close(self) -> None:
         with self._lock:
-            own, self._own = self._own, None
+            own, self._own, self._last = self._own, None, None
         if own is not None:
             with contextlib.suppress(Exception):
                 own.close()

@@ -18,6 +18,7 @@ from evreg.registry.service import RegistryService, SchemaInput
 from evreg.registry.store import Store
 
 SCHEMA = {"type": "object", "properties": {"n": {"type": "integer"}}}
+SQLITE_INTERVAL = 0.002  # more than DataVersion's interval (1 ms)
 
 
 def _until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
@@ -74,7 +75,8 @@ def test_an_id_found_in_use_is_fresh_until_another_process_deletes_it(
     writer.delete_version("watch-a", 1, permanent=True)
     if writer.store.is_postgres:  # the notification reaches the other process
         assert _until(lambda: reader.schema_ids.fresh(sid) is None)
-    else:  # data_version has changed already
+    else:  # data_version has changed: seen once a millisecond has passed since its last read
+        time.sleep(SQLITE_INTERVAL)
         assert reader.schema_ids.fresh(sid) is None
     # no id is fresh after a delete: even the untouched one is asked of the database again
     assert reader.schema_ids.fresh(other) is None
@@ -231,6 +233,7 @@ def test_the_hot_path_asks_the_database_only_after_a_change(database_url: str) -
             assert client.get(f"/schemas/ids/{sid}").status_code == 200
         assert statements == []  # first read loaded it; the rest came from memory
         assert client.delete("/subjects/watch-http/versions/1").status_code == 200
+        time.sleep(SQLITE_INTERVAL)  # SQLite reads data_version at most once a millisecond
         for _ in range(3):
             assert client.get(f"/schemas/ids/{sid}").status_code == 200
         # SQLite: any commit changes data_version, so it asked once, then served from memory;
@@ -242,3 +245,22 @@ def test_the_hot_path_asks_the_database_only_after_a_change(database_url: str) -
             assert client.get(f"/schemas/ids/{sid}").json()["error_code"] == 40403
         assert statements == [[sid]] * (asked + 2)
         assert "evreg_schema_ids_watch_up 1.0" in client.get("/metrics").text
+
+
+def test_sqlite_reads_data_version_at_most_once_per_interval(tmp_path: Any) -> None:
+    url = f"sqlite:///{tmp_path / 'interval.db'}"
+    writer = Store(url)
+    reader = Store(url, migrate=False)
+    watch = id_watch.DataVersion(reader.engine, interval=0.2)
+    try:
+        watch.start()
+        first = watch.token()
+        service = RegistryService(writer)
+        _register(service, "watch-interval")  # a commit by another connection
+        assert watch.token() == first  # within the interval: the value read last
+        time.sleep(0.25)
+        assert watch.token() not in (None, first)
+    finally:
+        watch.close()
+        writer.close()
+        reader.close()
