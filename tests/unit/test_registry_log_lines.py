@@ -70,3 +70,78 @@ def test_request_ids_are_32_hex_digits_and_distinct() -> None:
     ids = [_new_request_id() for _ in range(1000)]
     assert len(set(ids)) == 1000
     assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+
+
+def test_the_access_line_is_the_same_whichever_way_it_is_written(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Observe appends the access line straight to evreg's handler when logging is configured
+    as ``configure_logging`` leaves it; with anything else in the way (here a filter on the
+    handler) the record goes through logging. The lines must not differ."""
+    import asyncio
+    import sys
+
+    from evreg.registry import observability
+
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    observability.configure_logging("INFO", "json")
+    [handler] = logging.getLogger("evreg").handlers
+    assert isinstance(handler, BatchedLines)
+
+    async def app(scope: object, receive: object, send: object) -> None:
+        await send({"type": "http.response.start", "status": 204, "headers": []})  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": b""})  # type: ignore[operator]
+
+    class _Metrics:
+        requests = observability.RequestMetrics()
+
+    middleware = observability.Observe(app, _Metrics())  # type: ignore[arg-type]
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/subjects/ä b",
+        "headers": [(b"x-request-id", b"same-id-1")],
+        "state": {"actor": "reader"},
+    }
+
+    async def one_request() -> None:
+        async def receive() -> dict[str, object]:
+            return {"type": "http.request"}
+
+        async def send(message: object) -> None:
+            pass
+
+        await middleware(dict(scope), receive, send)
+
+    try:
+        assert observability._direct_handler() is handler
+        asyncio.run(one_request())
+        handler.addFilter(lambda record: True)  # now the record goes through logging
+        assert observability._direct_handler() is None
+        asyncio.run(one_request())
+        handler.flush()
+    finally:
+        for h in list(logging.getLogger("evreg").handlers):
+            h.close()
+            logging.getLogger("evreg").removeHandler(h)
+    direct, logged = lines(stream)[-2:]
+    for entry in (direct, logged):
+        assert isinstance(entry.pop("ts"), str)
+        assert isinstance(entry.pop("duration_ms"), float)
+    assert list(direct) == list(logged)  # the same keys in the same order
+    assert (
+        direct
+        == logged
+        == {
+            "level": "info",
+            "logger": "evreg.registry.access",
+            "msg": "GET /subjects/ä b 204",
+            "request_id": "same-id-1",
+            "method": "GET",
+            "path": "/subjects/ä b",
+            "route": "unmatched",
+            "status": 204,
+            "actor": "reader",
+        }
+    )
