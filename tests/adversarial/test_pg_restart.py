@@ -188,6 +188,12 @@ def _wait_for(condition: str, check: object, timeout: float = 60) -> None:
         time.sleep(0.1)
 
 
+def _watch_up(registry: Server) -> float:
+    text = httpx.get(f"{registry.url}/metrics", timeout=10).text
+    [line] = [x for x in text.splitlines() if x.startswith("evreg_schema_ids_watch_up ")]
+    return float(line.split()[1])
+
+
 def test_postgres_restarted_under_load(private_postgres: PrivatePostgres, tmp_path: Path) -> None:
     registry = Server(private_postgres.url, tmp_path).start()
     load = Load(registry).start()
@@ -208,6 +214,8 @@ def test_postgres_restarted_under_load(private_postgres: PrivatePostgres, tmp_pa
             assert direct.status_code == 503, direct.text
             body = direct.json()
             assert body["error_code"] == 50001 and isinstance(body["message"], str), body
+            # the id watch has lost its connection: reads by id go to the database (503 now)
+            _wait_for("the id watch to go down", lambda: _watch_up(registry) == 0.0)
             time.sleep(1.0)  # the load keeps hitting the registry while the database is down
             private_postgres.start()
             up_at = time.monotonic()
@@ -215,6 +223,7 @@ def test_postgres_restarted_under_load(private_postgres: PrivatePostgres, tmp_pa
                 "/ready to say ready again",
                 lambda: httpx.get(f"{registry.url}/ready", timeout=10).status_code == 200,
             )
+            _wait_for("the id watch to be up again", lambda: _watch_up(registry) == 1.0)
             during = [a for a in load.answers if down_at <= a[0] <= up_at]
             assert during, "the load sent nothing while the database was down"
             for _, kind, status, answer in during:

@@ -15,15 +15,17 @@ the database, as before.
 - PostgreSQL: every permanent delete sends ``NOTIFY evreg_schema_ids`` in its transaction; a
   thread of the watch ``LISTEN``\\ s on a connection of its own and counts what arrives. A delete
   is seen by the process that made it at once (the service also counts its own commits), and by
-  other processes when the notification reaches them (milliseconds on a LAN). While that
-  connection is down, the token is ``None``, and after it is back the count has moved on, so
-  nothing deleted meanwhile is served.
+  other processes when the notification reaches them (milliseconds on a LAN). The watch checks
+  that notifications reach it by sending one of its own every few seconds. While its connection
+  is down, or its own notification does not come back, the token is ``None``; once it is back
+  the count has moved on, so nothing deleted meanwhile is served.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 import time
 from typing import Any, Protocol
@@ -32,6 +34,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 CHANNEL = "evreg_schema_ids"
+APPLICATION_NAME = "evreg-id-watch"
 log = logging.getLogger("evreg.registry.ids")
 
 
@@ -109,17 +112,35 @@ class DataVersion:
 
 class Notifications:
     """PostgreSQL: a thread that ``LISTEN``\\ s and counts notifications; reconnects after a
-    failure (every ``retry`` seconds), and counts the reconnection itself as a change."""
+    failure (every ``retry`` seconds), and counts the reconnection itself as a change.
 
-    def __init__(self, engine: Engine, *, poll: float = 0.5, retry: float = 0.5) -> None:
+    The watch is up only while notifications are known to arrive: every ``check_every``
+    seconds it sends one of its own (``ping <pid> <n>``, which other watches ignore) and goes
+    down if it does not come back within ``ping_timeout`` — a connection that died silently,
+    or a proxy that does not carry ``LISTEN`` (PgBouncer's transaction pooling). Down, every
+    read by id asks the database."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        poll: float = 0.5,
+        retry: float = 0.5,
+        check_every: float = 5.0,
+        ping_timeout: float = 2.0,
+    ) -> None:
         self._engine = engine
-        self._poll = poll
+        self._poll = min(poll, ping_timeout)
         self._retry = retry
+        self._check_every = check_every
+        self._ping_timeout = ping_timeout
         self._count = 0
         self._up = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._connection: Any = None
+        self._pings = 0
+        self._quiet = False  # a failure has been logged; the next ones are not, until up again
 
     def start(self) -> None:
         if self._thread is None:
@@ -143,9 +164,13 @@ class Notifications:
         while not self._stop.is_set():
             try:
                 self._listen()
-            except Exception as exc:  # the database restarted, or is unreachable
-                if self._up:
-                    log.warning("schema id watch lost its connection: %s", exc)
+            except Exception as exc:  # the database restarted, is unreachable, or is proxied
+                if not self._quiet:
+                    log.warning(
+                        "schema id watch down (reads by id ask the database until it is back): %s",
+                        exc,
+                    )
+                    self._quiet = True
             finally:
                 self._up = False
                 self._disconnect()
@@ -158,12 +183,29 @@ class Notifications:
         self._connection = connection
         connection.rollback()
         connection.autocommit = True
+        connection.execute(f"SET application_name = '{APPLICATION_NAME}'")  # pg_stat_activity
         connection.execute(f"LISTEN {CHANNEL}")
         self._count += 1  # whatever was deleted while nobody listened
-        self._up = True
+        waiting: str | None = None  # the ping in flight
+        sent = next_ping = time.monotonic()
         while not self._stop.is_set():
-            for _ in connection.notifies(timeout=self._poll):
-                self._count += 1
+            if waiting is None and time.monotonic() >= next_ping:
+                self._pings += 1
+                waiting = f"ping {os.getpid()} {id(self)} {self._pings}"
+                sent = time.monotonic()
+                connection.execute("SELECT pg_notify(%s, %s)", (CHANNEL, waiting))
+            for notification in connection.notifies(timeout=self._poll):
+                payload = notification.payload
+                if payload == waiting:  # notifications arrive: up (again)
+                    waiting, next_ping = None, time.monotonic() + self._check_every
+                    self._up, self._quiet = True, False
+                elif not payload.startswith("ping "):  # another watch's ping: not a change
+                    self._count += 1
+            if waiting is not None and time.monotonic() - sent > self._ping_timeout:
+                raise TimeoutError(
+                    f"its own notification did not come back within {self._ping_timeout} s "
+                    "(a connection lost, or a proxy that does not carry LISTEN)"
+                )
 
     def _disconnect(self) -> None:
         connection, self._connection = self._connection, None

@@ -131,7 +131,7 @@ def test_without_a_started_watch_every_read_asks_the_database(database_url: str)
 @pytest.fixture
 def notifications(fresh_postgres: str) -> Iterator[tuple[id_watch.Notifications, Any]]:
     engine = create_engine(fresh_postgres)
-    watch = id_watch.Notifications(engine, poll=0.05, retry=0.05)
+    watch = id_watch.Notifications(engine, poll=0.05, retry=0.05, check_every=0.1, ping_timeout=0.5)
     watch.start()
     assert id_watch.wait_until_up(watch, 10)
     yield watch, engine
@@ -155,6 +155,34 @@ def test_a_notification_moves_the_token(
     assert watch.token() == settled
 
 
+def test_its_own_pings_are_not_changes(
+    notifications: tuple[id_watch.Notifications, Any],
+) -> None:
+    watch, engine = notifications
+    before = watch.token()
+    pings = watch._pings
+    time.sleep(0.6)  # a ping every 0.1 s
+    assert watch._pings >= pings + 3
+    with engine.begin() as connection:  # nor are another process's pings
+        connection.execute(text("SELECT pg_notify(:c, 'ping 1 2 3')"), {"c": id_watch.CHANNEL})
+    time.sleep(0.2)
+    assert watch.token() == before
+
+
+def test_a_listen_that_stops_delivering_takes_the_watch_down(
+    notifications: tuple[id_watch.Notifications, Any],
+) -> None:
+    """What a proxy that does not carry LISTEN (PgBouncer's transaction pooling) looks like
+    from the client: the statement succeeded, but nothing comes back. Here: UNLISTEN."""
+    watch, _ = notifications
+    before = watch.token()
+    watch._connection.execute("UNLISTEN *")
+    seen: list[int | None] = []
+    assert _until(lambda: seen.append(watch.token()) or (None in seen and watch.up))
+    after = watch.token()
+    assert after is not None and before is not None and after > before
+
+
 def test_a_lost_connection_means_ask_the_database_until_it_is_back(
     notifications: tuple[id_watch.Notifications, Any],
 ) -> None:
@@ -164,8 +192,9 @@ def test_a_lost_connection_means_ask_the_database_until_it_is_back(
         killed = connection.execute(
             text(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND query LIKE 'LISTEN%'"
-            )
+                "WHERE datname = current_database() AND application_name = :name"
+            ),
+            {"name": id_watch.APPLICATION_NAME},
         ).scalars()
         assert list(killed) == [True]
     # down: no token, so nothing is served from memory; then back, with a token never seen
