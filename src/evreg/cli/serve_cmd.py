@@ -1,8 +1,11 @@
 """``evreg serve``: run the registry (uvicorn with the app factory, imported by path).
 
 The CLI never imports ``evreg.registry``: uvicorn loads ``evreg.registry.app:create_app`` by
-its import string, and this command hands settings over through ``EVREG_*`` variables. Without
-the server extra installed the command says how to get it.
+its import string, and this command hands settings over through ``EVREG_*`` variables. Before
+starting uvicorn it runs the registry's own check of those variables (also by import string,
+:data:`SETTINGS_CHECK`), which opens the database once: a wrong setting is one line naming it
+(exit 2), an unreachable database one line with its URL, password hidden (exit 3), and nothing
+is started. Without the server extra installed the command says how to get it.
 """
 
 from __future__ import annotations
@@ -11,11 +14,28 @@ import importlib.util
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
 APP_FACTORY = "evreg.registry.app:create_app"
+# Raises ValueError naming the setting, or ConnectionError for an unreachable database;
+# returns warnings.
+SETTINGS_CHECK = "evreg.registry.settings:check_environment"
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+# The variables the CLI itself reads (config.py, main.py): not misspelt registry settings.
+CLI_VARIABLES = (
+    "EVREG_URL",
+    "EVREG_TOKEN",
+    "EVREG_CONTRACTS",
+    "EVREG_SUBJECT_STRATEGY",
+    "EVREG_LEVEL",
+    "EVREG_POLICY",
+    "EVREG_GENERATE_LANG",
+    "EVREG_GENERATE_OUTPUT",
+    "EVREG_GENERATE_PACKAGE",
+    "EVREG_DEBUG",
+)
 EXIT_INPUT = 2
 EXIT_SERVER = 3
 
@@ -56,6 +76,11 @@ def serve(
 ) -> None:
     """Run the schema registry: the Confluent Schema Registry API for JSON and AsyncAPI.
 
+    Every setting (these flags and the `EVREG_*` variables of docs/operations.md) is checked,
+    and the database opened once, before the server starts. Exit codes: 0 stopped (Ctrl-C), 2
+    a bad setting, or a database that refuses the connection (one line naming the variable or
+    flag; nothing started or written), 3 the database does not answer, or the server failed.
+
     Example:
 
         evreg serve --port 8081 --load contracts/
@@ -71,15 +96,20 @@ def serve(
     if load is not None and not load.is_dir():
         print(f"error: --load {load}: not a directory", file=sys.stderr)
         raise typer.Exit(EXIT_INPUT)
-    if auth.lower() not in ("auto", "required"):
-        print(f"error: --auth {auth}: choose auto or required", file=sys.stderr)
-        raise typer.Exit(EXIT_INPUT)
-    os.environ["EVREG_AUTH"] = auth.lower()
+    if auth.strip().lower() not in ("auto", "required"):
+        _fail(f"--auth / EVREG_AUTH={auth!r}: choose auto or required")
+    if log_level.strip().lower() not in LOG_LEVELS:
+        _fail(f"--log-level={log_level!r}: choose from {', '.join(LOG_LEVELS)}")
+    if database_url is not None and not database_url.strip():
+        _fail("--database-url='': empty; leave it out for sqlite:///./evreg.db")
+    log_level = log_level.strip().lower()
+    os.environ["EVREG_AUTH"] = auth.strip().lower()
     os.environ.setdefault("EVREG_LOG_LEVEL", log_level.upper())
     if database_url:
         os.environ["EVREG_DATABASE_URL"] = database_url
     if load is not None:
         os.environ["EVREG_LOAD_DIR"] = str(load.resolve())
+    _check_settings()
     print(
         f"evreg registry on http://{host}:{port} "
         f"(database {_redact(os.environ.get('EVREG_DATABASE_URL', 'sqlite:///./evreg.db'))})",
@@ -100,6 +130,27 @@ def serve(
     except SystemExit as exc:
         if exc.code not in (None, 0):
             raise typer.Exit(EXIT_SERVER) from None
+
+
+def _fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
+    print(f"error: {message}", file=sys.stderr)
+    raise typer.Exit(code)
+
+
+def _check_settings() -> None:
+    """The registry's check of the ``EVREG_*`` variables (it opens the database once); its
+    warnings (a variable that looks like a misspelt setting) are printed, and the server
+    starts."""
+    module, name = SETTINGS_CHECK.split(":")
+    check = getattr(importlib.import_module(module), name)
+    try:
+        warnings: list[str] = check(also_known=CLI_VARIABLES)
+    except ValueError as exc:
+        _fail(str(exc))
+    except ConnectionError as exc:
+        _fail(str(exc), EXIT_SERVER)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def _redact(url: str) -> str:

@@ -1,16 +1,74 @@
-"""Registry settings, from ``EVREG_*`` environment variables (``evreg serve`` sets them)."""
+"""Registry settings, from ``EVREG_*`` environment variables (``evreg serve`` sets them).
+
+Every value is checked when it is read: a wrong one is a :class:`SettingsError` (a ValueError)
+naming the variable, the ``evreg serve`` flag that sets it, the value (a database URL without
+its password) and what is wrong, so that a registry never starts half-configured.
+:func:`check_environment` (what ``evreg serve`` runs before starting the server) also opens the
+database once.
+"""
 
 from __future__ import annotations
 
+import difflib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from evreg.contracts.limits import DEFAULT_MAX_NODES, DEFAULT_MAX_PROPERTIES
 from evreg.registry.payloads import DEFAULT_STRATEGY, STRATEGIES
-from evreg.registry.store import DEFAULT_URL
+from evreg.registry.store.engine import (
+    DEFAULT_URL,
+    DatabaseUrlError,
+    StoreRefused,
+    StoreUnreachable,
+    check_database_url,
+    probe,
+    redact,
+)
 
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+LOG_LEVELS = ("info", "critical", "error", "warning", "debug")
+# The ``evreg serve`` flags that set a variable, named in its errors.
+FLAGS = {
+    "EVREG_DATABASE_URL": "--database-url",
+    "EVREG_LOAD_DIR": "--load",
+    "EVREG_AUTH": "--auth",
+    "EVREG_LOG_LEVEL": "--log-level",
+}
+# Every variable :meth:`Settings.from_env` reads.
+NAMES = (
+    "EVREG_DATABASE_URL",
+    "EVREG_MAX_BODY_BYTES",
+    "EVREG_MAX_PROPERTIES",
+    "EVREG_MAX_SCHEMA_NODES",
+    "EVREG_LOAD_DIR",
+    "EVREG_CACHE_SIZE",
+    "EVREG_PAYLOAD_SUBJECTS",
+    "EVREG_PAYLOAD_SUBJECT_STRATEGY",
+    "EVREG_AUTH",
+    "EVREG_AUTH_READS",
+    "EVREG_BOOTSTRAP_TOKEN",
+    "EVREG_LOG_LEVEL",
+    "EVREG_DB_POOL_SIZE",
+    "EVREG_DB_MAX_OVERFLOW",
+    "EVREG_LOG_FORMAT",
+)
+_TRUE = ("true", "1", "yes", "on")
+_FALSE = ("false", "0", "no", "off")
+
+
+class SettingsError(ValueError):
+    """A setting's value is wrong: ``NAME='value' (--flag): what is wrong``."""
+
+    def __init__(self, name: str, value: str, problem: str) -> None:
+        flag = f" ({FLAGS[name]})" if name in FLAGS else ""
+        super().__init__(f"{name}={value!r}{flag}: {problem}")
+        self.name = name
+
+
+class DatabaseUnreachable(ConnectionError):
+    """Nothing answered at ``EVREG_DATABASE_URL`` (the message has the URL, redacted)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +95,8 @@ class Settings:
       database connection pool of this process (SQLAlchemy's defaults, 5 and 10, when unset).
     - ``log_level``, ``log_format``: ``EVREG_LOG_LEVEL`` (``info``), ``EVREG_LOG_FORMAT``
       (``json`` or ``text``).
+
+    An empty variable counts as unset.
     """
 
     database_url: str = DEFAULT_URL
@@ -57,36 +117,104 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings in ``environ`` (default ``os.environ``); a wrong value: SettingsError."""
         env = os.environ if environ is None else environ
+        cache_size = _whole(env, "EVREG_CACHE_SIZE", 0)
         return cls(
-            database_url=env.get("EVREG_DATABASE_URL") or DEFAULT_URL,
-            max_body_bytes=int(env.get("EVREG_MAX_BODY_BYTES") or DEFAULT_MAX_BODY_BYTES),
+            database_url=_database_url(env),
+            max_body_bytes=_whole(env, "EVREG_MAX_BODY_BYTES", 1) or DEFAULT_MAX_BODY_BYTES,
             max_properties=_bound(env, "EVREG_MAX_PROPERTIES", DEFAULT_MAX_PROPERTIES),
             max_nodes=_bound(env, "EVREG_MAX_SCHEMA_NODES", DEFAULT_MAX_NODES),
             load_dir=env.get("EVREG_LOAD_DIR") or None,
-            cache_size=int(env.get("EVREG_CACHE_SIZE") or 4096),
-            payload_subjects=(env.get("EVREG_PAYLOAD_SUBJECTS") or "true").lower()
-            not in ("0", "false", "no", "off"),
+            cache_size=4096 if cache_size is None else cache_size,
+            payload_subjects=_flag(env, "EVREG_PAYLOAD_SUBJECTS"),
             payload_strategy=_choice(env, "EVREG_PAYLOAD_SUBJECT_STRATEGY", STRATEGIES),
             auth=_choice(env, "EVREG_AUTH", ("auto", "required")),
             auth_reads=_choice(env, "EVREG_AUTH_READS", ("open", "token")),
             bootstrap_token=env.get("EVREG_BOOTSTRAP_TOKEN") or None,
-            log_level=(env.get("EVREG_LOG_LEVEL") or "INFO").upper(),
-            pool_size=_int_or_none(env.get("EVREG_DB_POOL_SIZE")),
-            max_overflow=_int_or_none(env.get("EVREG_DB_MAX_OVERFLOW")),
+            log_level=_choice(env, "EVREG_LOG_LEVEL", LOG_LEVELS).upper(),
+            pool_size=_whole(env, "EVREG_DB_POOL_SIZE", 1),
+            max_overflow=_whole(env, "EVREG_DB_MAX_OVERFLOW", 0),
             log_format=_choice(env, "EVREG_LOG_FORMAT", ("json", "text")),
         )
+
+
+def check_environment(
+    environ: Mapping[str, str] | None = None, *, also_known: Iterable[str] = ()
+) -> list[str]:
+    """Check the settings :meth:`Settings.from_env` reads, and open the database once (an
+    absent SQLite file is created, as the registry would); return warnings: ``EVREG_*``
+    variables, neither read here nor in ``also_known``, whose names look like a misspelt
+    setting (``EVREG_POOL_SIZE``: did you mean ``EVREG_DB_POOL_SIZE``?).
+
+    Raises :class:`SettingsError` (a ValueError) for a wrong value, a database that refuses the
+    connection (unknown database, wrong password) or a SQLite file that cannot be used, and
+    :class:`DatabaseUnreachable` (a ConnectionError) when nothing answers.
+    """
+    env = os.environ if environ is None else environ
+    settings = Settings.from_env(env)
+    if settings.load_dir is not None and not Path(settings.load_dir).is_dir():
+        raise SettingsError("EVREG_LOAD_DIR", settings.load_dir, "not a directory")
+    shown = redact(settings.database_url)
+    try:
+        probe(settings.database_url)
+    except StoreUnreachable as exc:
+        raise DatabaseUnreachable(
+            f"EVREG_DATABASE_URL ({FLAGS['EVREG_DATABASE_URL']}): the database {shown} is "
+            f"unreachable: {exc}"
+        ) from None
+    except StoreRefused as exc:
+        raise SettingsError(
+            "EVREG_DATABASE_URL", shown, f"cannot open the database: {exc}"
+        ) from None
+    return _misspelt(env, set(NAMES).union(also_known))
+
+
+def _misspelt(env: Mapping[str, str], known: set[str]) -> list[str]:
+    warnings = []
+    for name in sorted(n for n in env if n.startswith("EVREG_") and n not in known):
+        close = difflib.get_close_matches(name, NAMES, n=1, cutoff=0.8)
+        if close:
+            warnings.append(
+                f"{name} is not a registry setting and is ignored; did you mean {close[0]}?"
+            )
+    return warnings
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    url = env.get("EVREG_DATABASE_URL") or DEFAULT_URL
+    try:
+        return check_database_url(url)
+    except DatabaseUrlError as exc:
+        raise SettingsError("EVREG_DATABASE_URL", redact(url), str(exc)) from None
 
 
 def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
     value = (env.get(name) or choices[0]).strip().lower()
     if value not in choices:
-        raise ValueError(f"{name}={value!r}: choose from {', '.join(choices)}")
+        raise SettingsError(name, value, f"choose from {', '.join(choices)}")
     return value
 
 
-def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value not in (None, "") else None
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    value = (env.get(name) or "true").strip().lower()
+    if value not in _TRUE + _FALSE:
+        raise SettingsError(name, value, "expected true or false (also 1/0, yes/no, on/off)")
+    return value in _TRUE
+
+
+def _whole(env: Mapping[str, str], name: str, least: int) -> int | None:
+    """A whole number of at least ``least``; unset: None."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        value = least - 1
+    if value < least:
+        raise SettingsError(name, raw, f"expected a whole number, {least} or more")
+    return value
 
 
 def _bound(env: Mapping[str, str], name: str, default: int) -> int | None:
@@ -97,7 +225,7 @@ def _bound(env: Mapping[str, str], name: str, default: int) -> int | None:
     try:
         value = int(raw)
     except ValueError:
-        raise ValueError(f"{name}={raw!r}: expected a whole number (0 for no limit)") from None
+        value = -1
     if value < 0:
-        raise ValueError(f"{name}={raw!r}: expected a whole number (0 for no limit)")
+        raise SettingsError(name, raw, "expected a whole number (0 for no limit)")
     return value or None
