@@ -34,6 +34,7 @@ TOKEN_PREFIX = "evreg_"
 
 _TOKENS_LOCK = "evreg-internal:tokens"  # lock key (a subject of this name only shares the lock)
 _SUBJECT_LOOKUP = re.compile(r"^/subjects/[^/]+/?$")
+_CONFIG_OR_MODE = re.compile(r"^/(config|mode)(/|$)")
 
 
 def hash_token(token: str) -> str:
@@ -48,8 +49,9 @@ def role_allows(have: str, need: str) -> bool:
     return ROLES.index(have) >= ROLES.index(need)
 
 
-def required_role(method: str, path: str, query: str) -> str:
-    """The least role a request needs."""
+def required_role(method: str, path: str) -> str:
+    """The least role a request needs: ``read`` for reads (lookups and compatibility tests
+    included), ``write`` for registering, ``admin`` for config, mode, deletes and tokens."""
     method = method.upper()
     if path.startswith("/api/tokens"):
         return "admin"
@@ -61,13 +63,13 @@ def required_role(method: str, path: str, query: str) -> str:
         or _SUBJECT_LOOKUP.match(path)
     ):
         return "read"
-    if method == "DELETE" and re.search(r"(^|&)permanent=(true|1|yes|on)(&|$)", query, re.I):
+    if method == "DELETE":  # soft or permanent, a subject, a version, a config or a mode
         return "admin"
-    if path.rstrip("/") in ("/config", "/mode"):
+    if _CONFIG_OR_MODE.match(path):  # the global or a subject's compatibility and mode
         return "admin"
-    if path.startswith("/api/config/consumer-checks"):  # like the global config: admin
+    if path.startswith("/api/config/consumer-checks"):  # like the compatibility config: admin
         return "admin"
-    return "write"
+    return "write"  # registering
 
 
 def credentials(authorization: str | None) -> str | None:

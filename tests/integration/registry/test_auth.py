@@ -56,17 +56,25 @@ def test_required_mode_roles(required_server: Server, database_url: str) -> None
         )
         r = http.post("/subjects/a-value/versions", json=BODY, headers=bearer(reader))
         assert (r.status_code, r.json()["error_code"]) == (403, 40301)
-        r = http.put("/config", json={"compatibility": "NONE"}, headers=bearer(writer))
-        assert r.status_code == 403  # global config is admin
+        # config, mode and deletes need admin: a write token is refused and changes nothing
+        for method, path, body in (
+            ("PUT", "/config", {"compatibility": "NONE"}),
+            ("PUT", "/config/a-value", {"compatibility": "NONE"}),
+            ("PUT", "/mode/a-value", {"mode": "READONLY"}),
+            ("DELETE", "/subjects/a-value", None),
+            ("DELETE", "/subjects/a-value/versions/1", None),
+        ):
+            r = http.request(method, path, json=body, headers=bearer(writer))
+            assert (r.status_code, r.json()["error_code"]) == (403, 40301), (method, path)
+        assert http.get("/config/a-value").status_code == 404  # no subject config was set
+        assert http.get("/subjects/a-value/versions").json() == [1]
         assert (
             http.put(
-                "/config/a-value", json={"compatibility": "NONE"}, headers=bearer(writer)
+                "/config/a-value", json={"compatibility": "NONE"}, headers=bearer(BOOT)
             ).status_code
             == 200
         )
-        assert http.delete("/subjects/a-value", headers=bearer(writer)).status_code == 200
-        r = http.delete("/subjects/a-value", params={"permanent": "true"}, headers=bearer(writer))
-        assert r.status_code == 403
+        assert http.delete("/subjects/a-value", headers=bearer(BOOT)).status_code == 200
         r = http.delete("/subjects/a-value", params={"permanent": "true"}, headers=bearer(BOOT))
         assert r.status_code == 200
         # lookups and compatibility tests are reads
@@ -128,17 +136,22 @@ def test_auto_mode_is_open_until_an_admin_token_exists(database_url: str, tmp_pa
 
 
 def test_required_roles_table() -> None:
-    assert required_role("GET", "/subjects", "") == "read"
-    assert required_role("POST", "/subjects/x", "") == "read"
-    assert required_role("POST", "/subjects/x/versions", "") == "write"
-    assert required_role("POST", "/compatibility/subjects/x/versions", "") == "read"
-    assert required_role("POST", "/api/subjects/x/check", "") == "read"
-    assert required_role("DELETE", "/subjects/x", "") == "write"
-    assert required_role("DELETE", "/subjects/x", "permanent=true") == "admin"
-    assert required_role("PUT", "/config", "") == "admin"
-    assert required_role("PUT", "/config/x", "") == "write"
-    assert required_role("PUT", "/mode", "") == "admin"
-    assert required_role("GET", "/api/tokens", "") == "admin"
+    assert required_role("GET", "/subjects") == "read"
+    assert required_role("POST", "/subjects/x") == "read"
+    assert required_role("POST", "/subjects/x/versions") == "write"
+    assert required_role("POST", "/compatibility/subjects/x/versions") == "read"
+    assert required_role("POST", "/api/subjects/x/check") == "read"
+    # config, mode and deletes are admin's (issue 3); soft deletes too
+    assert required_role("DELETE", "/subjects/x") == "admin"
+    assert required_role("DELETE", "/subjects/x/versions/1") == "admin"
+    assert required_role("PUT", "/config") == "admin"
+    assert required_role("PUT", "/config/x") == "admin"
+    assert required_role("DELETE", "/config/x") == "admin"
+    assert required_role("PUT", "/mode") == "admin"
+    assert required_role("PUT", "/mode/x") == "admin"
+    assert required_role("GET", "/config/x") == "read"
+    assert required_role("PUT", "/configuration") == "write"  # not /config: no route, 404s
+    assert required_role("GET", "/api/tokens") == "admin"
 
 
 def test_credentials_parsing() -> None:

@@ -36,8 +36,7 @@ class Authenticate:
         if path in PUBLIC or path.startswith("/docs/"):
             await self.app(scope, receive, send)
             return
-        query = scope.get("query_string", b"").decode("latin-1")
-        need = required_role(scope["method"], path, query)
+        need = required_role(scope["method"], path)
         try:
             principal = await self._principal(scope, need)
         except errors.RegistryError as exc:
