@@ -106,6 +106,7 @@ def http(runs: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         env = {**os.environ, "EVREG_DATABASE_URL": f"sqlite:///{tmp}/bench.db"}
+        env["EVREG_MAX_BODY_BYTES"] = str(4 * 1024 * 1024)  # the schemas here go up to 4 MiB
         command = [sys.executable, "-m", "uvicorn", "evreg.registry.app:create_app"]
         command += ["--factory", "--port", str(port), "--log-level", "warning"]
         server = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)

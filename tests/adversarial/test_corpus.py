@@ -73,7 +73,11 @@ def listener() -> Iterator[Listener]:
 
 @pytest.fixture(scope="module")
 def registry(backend_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = Server(backend_url, tmp_path_factory.mktemp("logs")).start()
+    # a body limit of 4 MiB (the default is 1 MiB), so that 100,000 properties (3 MB) reach
+    # the schema size bounds instead of the body limit
+    srv = Server(
+        backend_url, tmp_path_factory.mktemp("logs"), EVREG_MAX_BODY_BYTES=str(4 * 1024 * 1024)
+    ).start()
     r = httpx.post(
         f"{srv.url}/subjects/{SUBJECT}/versions", json={"schema": VALID, "schemaType": "JSON"}
     )
@@ -221,9 +225,9 @@ def _properties(count: int, **more: Any) -> str:
 def test_100000_properties_are_refused_with_the_pointer(
     registry: Server, backend_url: str, tmp_path: Path
 ) -> None:
-    """100,000 properties (3 MB, under the 4 MiB body limit): over the default bound of 10,000
-    per object, so 422/42201 naming ``#/properties``, nothing stored; the loader raises the same
-    ContractError and ``evreg compat`` exits 2 naming the file and the pointer."""
+    """100,000 properties (3 MB, under this server's 4 MiB body limit): over the default bound
+    of 10,000 per object, so 422/42201 naming ``#/properties``, nothing stored; the loader
+    raises the same ContractError and ``evreg compat`` exits 2 naming the file and the pointer."""
     text = _properties(100_000)
     before = dump(backend_url)
     response = _register(registry, text)

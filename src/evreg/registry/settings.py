@@ -27,7 +27,7 @@ from evreg.registry.store.engine import (
     redact,
 )
 
-DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024  # 1 MiB (Kafka's default message size is about that)
 LOG_LEVELS = ("info", "critical", "error", "warning", "debug")
 # The ``evreg serve`` flags that set a variable, named in its errors.
 FLAGS = {

@@ -174,10 +174,19 @@ def test_malformed_bodies_get_the_confluent_error_shape(http: httpx.Client, subj
 
 
 def test_body_size_limit(http: httpx.Client, subject: str) -> None:
+    """The default limit is 1 MiB: just under it registers, just over it is refused."""
+    url = f"/subjects/{subject}/versions"
+
+    def padded(size: int) -> bytes:
+        empty = json.dumps(body(json.dumps({"description": ""}))).encode()
+        return json.dumps(body(json.dumps({"description": "x" * (size - len(empty))}))).encode()
+
+    assert len(padded(1024 * 1024)) == 1024 * 1024
+    assert http.post(url, content=padded(1024 * 1024), headers={"Content-Type": CT}).is_success
+    over = padded(1024 * 1024 + 1)
+    assert error(http.post(url, content=over, headers={"Content-Type": CT})) == (413, 42209)
     big = json.dumps(body(json.dumps({"description": "x" * (5 * 1024 * 1024)})))
-    assert error(
-        http.post(f"/subjects/{subject}/versions", content=big, headers={"Content-Type": CT})
-    ) == (413, 42209)
+    assert error(http.post(url, content=big, headers={"Content-Type": CT})) == (413, 42209)
 
     def chunks() -> Iterator[bytes]:  # no Content-Length: the server must count
         for _ in range(80):
