@@ -251,3 +251,16 @@ def test_good_settings_start_and_a_misspelt_name_is_warned_about(
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.mark.parametrize("token", ["s3cr3t", "short-secret-0123456789", "a" * 40 + " b"])
+def test_a_weak_bootstrap_token_is_refused_without_showing_it(token: str, folder: Path) -> None:
+    """An operator-set admin token needs 32 characters and no white space; the error names the
+    variable but never echoes the secret."""
+    line = refusal(
+        serve(cwd=folder, env={"EVREG_BOOTSTRAP_TOKEN": token}),
+        2,
+        "EVREG_BOOTSTRAP_TOKEN='***'",
+        "32 characters",
+    )
+    assert token not in line

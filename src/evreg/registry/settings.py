@@ -131,12 +131,32 @@ class Settings:
             payload_strategy=_choice(env, "EVREG_PAYLOAD_SUBJECT_STRATEGY", STRATEGIES),
             auth=_choice(env, "EVREG_AUTH", ("auto", "required")),
             auth_reads=_choice(env, "EVREG_AUTH_READS", ("open", "token")),
-            bootstrap_token=env.get("EVREG_BOOTSTRAP_TOKEN") or None,
+            bootstrap_token=_secret(env, "EVREG_BOOTSTRAP_TOKEN"),
             log_level=_choice(env, "EVREG_LOG_LEVEL", LOG_LEVELS).upper(),
             pool_size=_whole(env, "EVREG_DB_POOL_SIZE", 1),
             max_overflow=_whole(env, "EVREG_DB_MAX_OVERFLOW", 0),
             log_format=_choice(env, "EVREG_LOG_FORMAT", ("json", "text")),
         )
+
+
+MIN_SECRET = 32  # characters of a token set by the operator (evreg's own have 49)
+
+
+def _secret(env: Mapping[str, str], name: str) -> str | None:
+    """A token the operator sets: at least ``MIN_SECRET`` characters, no white space; the
+    error never shows the value."""
+    value = env.get(name) or None
+    if value is None:
+        return None
+    if len(value) < MIN_SECRET or any(c.isspace() for c in value):
+        raise SettingsError(
+            name,
+            "***",
+            f"an admin token needs at least {MIN_SECRET} characters and no white space "
+            "(`evreg token create` makes one; or: python -c 'import secrets; "
+            "print(secrets.token_urlsafe(32))')",
+        )
+    return value
 
 
 def check_environment(
