@@ -117,6 +117,10 @@ class ReferenceExists(RegistryError):
     pass
 
 
+class IdDoesNotMatch(RegistryError):
+    """IMPORT mode: the content is registered already, under another id than the one given."""
+
+
 class RequestTooLarge(RegistryError):
     pass
 

@@ -1219,7 +1219,7 @@ class RegistryService:
                 return wanted_id
             existing = q.find_schema_id(session, prepared.fingerprint, prepared.schema_type)
             if existing is not None:
-                raise errors.OperationNotPermitted(
+                raise errors.IdDoesNotMatch(
                     f"Schema already registered with id {existing} instead of input id {wanted_id}"
                 )
             session.add(

@@ -254,6 +254,22 @@ def test_import_mode_keeps_given_ids_and_versions(svc: RegistryService) -> None:
     assert after.version == 6 and after.id > 100
 
 
+def test_import_of_known_content_under_another_id_is_42207(svc: RegistryService) -> None:
+    from evreg.registry.api.errors import status_and_code
+
+    first = svc.register("s", js(V1))
+    svc.set_mode(None, "IMPORT", force=True)
+    with pytest.raises(errors.IdDoesNotMatch) as info:
+        svc.register("t", js(V1), schema_id=first.id + 50, version=1)
+    assert status_and_code(info.value) == (422, 42207)
+    assert f"with id {first.id} instead of input id {first.id + 50}" in info.value.message
+    assert svc.list_subjects() == ["s"]  # nothing written
+    with pytest.raises(errors.OperationNotPermitted) as other:  # an id in use by other content
+        svc.register("t", js(V2), schema_id=first.id, version=1)
+    assert status_and_code(other.value) == (422, 42205)
+    assert svc.register("t", js(V1), schema_id=first.id, version=1).id == first.id
+
+
 def test_reports_are_cached(svc: RegistryService) -> None:
     svc.register("s", js(V1))
     svc.test_compatibility("s", js(V2))

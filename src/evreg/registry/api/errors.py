@@ -37,6 +37,7 @@ ERROR_TABLE: dict[type[errors.RegistryError], tuple[int, int]] = {
     errors.InvalidMode: (422, 42204),
     errors.OperationNotPermitted: (422, 42205),
     errors.ReferenceExists: (422, 42206),
+    errors.IdDoesNotMatch: (422, 42207),
     errors.InvalidSubject: (422, 42208),
     errors.StoreUnavailable: (503, 50001),
     errors.StoreFailure: (500, 50001),
@@ -53,7 +54,8 @@ DESCRIPTIONS = {
     413: "Request body larger than the limit: error_code 42209",
     415: "Unsupported media type: error_code 415",
     422: "Invalid input: 42201 schema, 42202 version, 42203 compatibility level, 42204 mode, "
-    "42205 operation not permitted, 42206 reference exists, 42208 invalid subject; "
+    "42205 operation not permitted, 42206 reference exists, 42207 id does not match, "
+    "42208 invalid subject; "
     "422 a body of the wrong shape "
     "or a bad query parameter",
     500: "Store error: error_code 50001",
