@@ -160,6 +160,23 @@ def test_soft_and_permanent_delete_codes(http: httpx.Client, subject: str) -> No
     assert error(http.delete(f"/subjects/{subject}")) == (404, 40401)
 
 
+def test_deleted_only_in_either_spelling(http: httpx.Client, subject: str) -> None:
+    """Confluent's registry reads `deletedOnly`; confluent-kafka sends `deleted_only`."""
+    gone = f"{subject}-gone"
+    for name in (subject, gone):
+        http.post(f"/subjects/{name}/versions", json=body(V1)).raise_for_status()
+    http.post(f"/subjects/{subject}/versions", json=body(V2)).raise_for_status()
+    assert http.delete(f"/subjects/{subject}/versions/1").json() == 1
+    assert http.delete(f"/subjects/{gone}").json() == [1]
+    versions = f"/subjects/{subject}/versions"
+    assert http.get(versions).json() == [2]
+    for spelling in ("deletedOnly", "deleted_only"):
+        assert http.get(versions, params={spelling: "true"}).json() == [1]
+        listed = http.get("/subjects", params={spelling: "true"}).json()
+        assert gone in listed and subject not in listed
+    assert error(http.get(versions, params={"deletedOnly": "maybe"})) == (422, 422)
+
+
 def test_malformed_bodies_get_the_confluent_error_shape(http: httpx.Client, subject: str) -> None:
     url = f"/subjects/{subject}/versions"
     headers = {"Content-Type": CT}

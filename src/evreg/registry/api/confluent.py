@@ -33,9 +33,12 @@ T = TypeVar("T")
 router = APIRouter()
 
 Deleted = Annotated[bool, Query(description="Include soft-deleted subjects or versions")]
+# Confluent's registry reads `deletedOnly`; confluent-kafka's Python client sends `deleted_only`:
+# either one set to true asks for soft-deleted ones only.
 DeletedOnly = Annotated[bool, Query(alias="deletedOnly", description="Only soft-deleted ones")]
 DeletedOnlySnake = Annotated[
-    bool, Query(alias="deleted_only", description="Only soft-deleted ones (client spelling)")
+    bool,
+    Query(alias="deleted_only", description="Same as deletedOnly (confluent-kafka's spelling)"),
 ]
 Permanent = Annotated[bool, Query(description="Hard delete (only after a soft delete)")]
 Verbose = Annotated[bool, Query(description="Explain an incompatible verdict in 'messages'")]
@@ -260,7 +263,8 @@ async def contexts(request: Request) -> Response:
 async def list_subjects(
     request: Request,
     deleted: Deleted = False,
-    deleted_only: DeletedOnlySnake = False,
+    deleted_only: DeletedOnly = False,
+    deleted_only_snake: DeletedOnlySnake = False,
     subject_prefix: Annotated[str | None, Query(alias="subjectPrefix")] = None,
     offset: Offset = 0,
     limit: Limit = -1,
@@ -268,7 +272,7 @@ async def list_subjects(
     names = await call(
         service(request).list_subjects,
         deleted=deleted,
-        deleted_only=deleted_only,
+        deleted_only=deleted_only or deleted_only_snake,
         prefix=subject_prefix,
         offset=offset,
         limit=limit,
@@ -311,12 +315,16 @@ async def list_versions(
     request: Request,
     subject: str,
     deleted: Deleted = False,
-    deleted_only: DeletedOnlySnake = False,
+    deleted_only: DeletedOnly = False,
+    deleted_only_snake: DeletedOnlySnake = False,
     offset: Offset = 0,
     limit: Limit = -1,
 ) -> Response:
     numbers = await call(
-        service(request).list_versions, subject, deleted=deleted, deleted_only=deleted_only
+        service(request).list_versions,
+        subject,
+        deleted=deleted,
+        deleted_only=deleted_only or deleted_only_snake,
     )
     return json_response(request, page(numbers, offset, limit))
 
