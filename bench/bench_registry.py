@@ -30,6 +30,7 @@ PostgreSQL: ``--pg-url postgresql+psycopg://postgres@127.0.0.1:5432/test``; a da
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import re
@@ -103,8 +104,8 @@ def server(command: list[str], log: Path, env: dict[str, str] | None = None) -> 
             proc.wait(timeout=15)
 
 
-def evreg_server(url: str, log: Path) -> Any:
-    return server([str(EVREG), "serve", "--host", HOST, "--database-url", url], log)
+def evreg_server(url: str, log: Path, env: dict[str, str] | None = None) -> Any:
+    return server([str(EVREG), "serve", "--host", HOST, "--database-url", url], log, env)
 
 
 # -- the baseline: a bare Starlette route, served as ``evreg serve`` serves the registry ------
@@ -148,11 +149,17 @@ end
 """
 
 
-def wrk(base: str, pid: int, seconds: int, script: Path) -> tuple[float, float, float, float]:
+def wrk(
+    base: str, pid: int, seconds: int, script: Path, headers: dict[str, str] | None = None
+) -> tuple[float, float, float, float]:
     """Requests/s, p50 ms, p99 ms, and the server's CPU ms per request."""
     cpu0 = _cpu_seconds(pid)
     done = subprocess.run(
-        ["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", "-s", str(script), base],
+        [
+            *("wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", "-s", str(script)),
+            *(x for k, v in (headers or {}).items() for x in ("-H", f"{k}: {v}")),
+            base,
+        ],
         capture_output=True,
         text=True,
         timeout=seconds + 60,
@@ -172,8 +179,13 @@ def wrk(base: str, pid: int, seconds: int, script: Path) -> tuple[float, float, 
     return rps, pct("50"), pct("99"), round(cpu * 1000 / max(total, 1), 3)
 
 
-def part1(folder: Path, seconds: int, pg_url: str | None, rounds: int = 3) -> None:
-    print("## 1. GET /schemas/ids/{id} under wrk (1 thread, 16 connections)\n")
+def part1(
+    folder: Path, seconds: int, pg_url: str | None, rounds: int = 3, basic_auth: bool = False
+) -> None:
+    """``basic_auth``: evreg requires tokens (``EVREG_AUTH=required``) and every request carries
+    HTTP Basic credentials, as a Kafka client with ``basic.auth.user.info`` sends them."""
+    how = ", HTTP Basic credentials on every request" if basic_auth else ""
+    print(f"## 1. GET /schemas/ids/{{id}} under wrk (1 thread, 16 connections{how})\n")
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install -y wrk): skipped\n")
         return
@@ -185,22 +197,29 @@ def part1(folder: Path, seconds: int, pg_url: str | None, rounds: int = 3) -> No
         if pg_url:
             urls["PostgreSQL"] = stack.enter_context(pg_database(pg_url))
         servers: dict[str, tuple[str, int]] = {}
+        env: dict[str, str] = {}
+        headers: dict[str, str] = {}
+        if basic_auth:
+            token = "evreg_bench-basic-auth-" + uuid.uuid4().hex
+            env = {"EVREG_AUTH": "required", "EVREG_BOOTSTRAP_TOKEN": token}
+            user_info = base64.b64encode(f"bench:{token}".encode()).decode()
+            headers = {"Authorization": f"Basic {user_info}"}
         for name, url in urls.items():
             populate(url, 100, 5)  # 500 schemas
             servers[f"evreg {name}"] = stack.enter_context(
-                evreg_server(url, folder / f"part1-{name}.log")
+                evreg_server(url, folder / f"part1-{name}.log", env)
             )
         servers["baseline"] = stack.enter_context(server(baseline_cmd, folder / "baseline.log"))
         for base, pid in servers.values():  # warm: every id once (the id caches), then wrk
-            with httpx.Client(base_url=base, timeout=30) as client:
+            with httpx.Client(base_url=base, timeout=30, headers=headers) as client:
                 for schema_id in range(1, 501):
                     client.get(f"/schemas/ids/{schema_id}").raise_for_status()
-            wrk(base, pid, 2, script)
+            wrk(base, pid, 2, script, headers)
         rows: list[list[str]] = []
         results: dict[str, list[tuple[float, float, float, float]]] = {k: [] for k in servers}
         for round_ in range(1, rounds + 1):
             for label, (base, pid) in servers.items():
-                r = wrk(base, pid, seconds, script)
+                r = wrk(base, pid, seconds, script, headers)
                 results[label].append(r)
                 cells = [f"{r[0]:,.0f}", f"{r[1]:.2f}", f"{r[2]:.2f}", f"{r[3]:.3f}"]
                 rows.append([f"{label}, round {round_}", *cells])
@@ -376,6 +395,9 @@ def main() -> int:
     parser.add_argument("--parts", default="1,2,3")
     parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument(
+        "--basic-auth", action="store_true", help="part 1: tokens required, Basic credentials sent"
+    )
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3, help="part 1: rounds per server")
     parser.add_argument("--subjects", type=int, default=10_000)
@@ -398,7 +420,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         if "1" in parts:
-            part1(folder, args.seconds, None if args.no_pg else args.pg_url, args.rounds)
+            pg = None if args.no_pg else args.pg_url
+            part1(folder, args.seconds, pg, args.rounds, args.basic_auth)
         if "2" in parts:
             print("## 2. registering, BACKWARD_TRANSITIVE, one subject (client wall time)\n")
             baselines = [(Path(src).resolve().parent.name, src) for src in args.compare_src]

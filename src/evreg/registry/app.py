@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        service.schema_ids.watch.start()  # ids found in use are served from memory until a change
+        service.changes.start()  # in-memory reads (ids, tokens) are served until a change
         if settings.load_dir:
             await run_in_threadpool(
                 load_directory, service, settings.load_dir, actor="evreg serve --load"
@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             ids_threads.shutdown(wait=False, cancel_futures=True)
+            service.changes.close()
             service.schema_ids.close()
             store.close()
 

@@ -19,12 +19,14 @@ import binascii
 import hashlib
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlmodel import col, select
 
 from evreg.registry import errors
+from evreg.registry.id_watch import Token
 from evreg.registry.service import RegistryService
 from evreg.registry.store import queries as q
 from evreg.registry.store.tables import ApiToken
@@ -106,10 +108,20 @@ class Principal:
 
 
 class Tokens:
-    """Token use cases over the registry's store."""
+    """Token use cases over the registry's store.
+
+    A token found valid is remembered (by its hash) with the :class:`~evreg.registry.id_watch.
+    Changes` token under which it was read, and accepted from memory while that is unchanged:
+    a revocation commits a change (and, on PostgreSQL, notifies the other processes), so a
+    revoked token is refused at once by the process that revoked it and within milliseconds by
+    the others, as a permanently deleted schema id is. Unknown tokens are never remembered."""
+
+    SIZE = 1024  # tokens remembered (a registry has few)
 
     def __init__(self, service: RegistryService) -> None:
         self.service = service
+        self._known: dict[str, tuple[Principal, Token]] = {}
+        self._lock = threading.Lock()
 
     def create(self, name: str, role: str, *, actor: str, secret: str | None = None) -> str:
         if role not in ROLES:
@@ -156,6 +168,7 @@ class Tokens:
             if row.revoked_at is None:
                 row.revoked_at = datetime.now(UTC)
                 session.add(row)
+                self.service.changed_on_commit(session)  # no process accepts it from memory
                 q.audit(
                     session,
                     actor=actor,
@@ -164,12 +177,30 @@ class Tokens:
                 )
             return TokenInfo(int(row.id or 0), row.name, row.role, row.created_at.isoformat(), True)
 
+    def remembered(self, token: str) -> Principal | None:
+        """The token's principal if it was found valid and nothing has changed since (no
+        database, no thread: the auth middleware asks this first); else None."""
+        now = self.service.changes.token()
+        if now is None:
+            return None
+        with self._lock:
+            known = self._known.get(hash_token(token))
+        return known[0] if known is not None and known[1] == now else None
+
     def authenticate(self, token: str) -> Principal:
+        digest = hash_token(token)
+        before = self.service.changes.token()  # read before the query
         with self.service._read() as session:
-            row = q.find_token(session, hash_token(token))
+            row = q.find_token(session, digest)
             if row is None:
                 raise errors.Unauthorized("Unknown or revoked token")
-            return Principal(f"token:{row.name}", row.role)
+            principal = Principal(f"token:{row.name}", row.role)
+        if before is not None:
+            with self._lock:
+                if len(self._known) >= self.SIZE:
+                    self._known.clear()
+                self._known[digest] = (principal, before)
+        return principal
 
     def admin_exists(self) -> bool:
         with self.service._read() as session:

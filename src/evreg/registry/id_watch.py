@@ -49,15 +49,46 @@ class Watch(Protocol):
     def up(self) -> bool: ...
 
 
+Token = tuple[int, int]  # (this process's own changes, the watch's token)
+
+
+class Changes:
+    """The state of the database as far as in-memory reads care: the watch's token, and a count
+    of this process's own changes (seen at once, before any notification). Two reads made under
+    equal tokens saw the same database, as far as permanent deletes and revoked tokens go."""
+
+    def __init__(self, engine: Engine, watch: Watch | None = None) -> None:
+        self.watch = watch or watch_for(engine)
+        self._own = 0
+        self._lock = threading.Lock()
+
+    def token(self) -> Token | None:
+        """None: unknown (the watch is down or not started): read from the database."""
+        watched = self.watch.token()
+        return None if watched is None else (self._own, watched)
+
+    def changed(self) -> None:
+        """This process committed such a change."""
+        with self._lock:
+            self._own += 1
+
+    def start(self) -> None:
+        self.watch.start()
+
+    def close(self) -> None:
+        self.watch.close()
+
+
 def watch_for(engine: Engine) -> Watch:
     if engine.dialect.name == "postgresql":
         return Notifications(engine)
     return DataVersion(engine)
 
 
-def announce_delete(session: Session) -> None:
-    """Tell the other processes' watches, when this transaction commits, that a version was
-    deleted permanently (PostgreSQL; on SQLite the commit itself is what they see)."""
+def announce_change(session: Session) -> None:
+    """Tell the other processes' watches, when this transaction commits, that what they read
+    may be stale: a version deleted permanently, a token revoked (PostgreSQL; on SQLite the
+    commit itself is what they see)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
 

@@ -233,7 +233,7 @@ class Metrics:
             "(the watch of data_version / NOTIFY is up); 0: every read by id asks the database",
             registry=self.registry,
         )
-        watch = service.schema_ids.watch
+        watch = service.changes.watch
         watch_up.set_function(lambda: float(watch.up))
 
     def render(self) -> bytes:

@@ -25,27 +25,25 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from evreg.registry import errors
-from evreg.registry.id_watch import Watch, watch_for
+from evreg.registry.id_watch import Changes, Token
 from evreg.registry.store.tables import SubjectVersion
 
 T = TypeVar("T")
 MAX_BATCH = 500  # ids per ``in_use_many`` statement
-Token = tuple[int, int]  # (this process's own permanent deletes, the watch's token)
 
 
 class SchemaIds(Generic[T]):
     """Content by id (bounded LRU, thread-safe), the existence check, and the ids found in use
     since the last change the watch saw."""
 
-    def __init__(self, engine: Engine, size: int, watch: Watch | None = None) -> None:
+    def __init__(self, engine: Engine, size: int, changes: Changes | None = None) -> None:
         self.size = max(size, 1)
         self.hits = 0
         self.misses = 0
-        self.watch = watch or watch_for(engine)
+        self.changes = changes or Changes(engine)
         self._engine = engine
         self._data: OrderedDict[int, T] = OrderedDict()
         self._verified: dict[int, Token] = {}  # id -> the token under which it was in use
-        self._deletes = 0  # this process's committed permanent deletes
         self._lock = threading.Lock()
         self._own: Any = None  # in_use_many's connection (a detached pool connection)
         self._own_lock = threading.Lock()
@@ -75,8 +73,7 @@ class SchemaIds(Generic[T]):
 
     def token(self) -> Token | None:
         """What the database's state is known as now; None: unknown (ask the database)."""
-        watched = self.watch.token()
-        return None if watched is None else (self._deletes, watched)
+        return self.changes.token()
 
     def fresh(self, schema_id: int) -> T | None:
         """The content of the id if it was found in use under the current token: nothing can
@@ -101,11 +98,6 @@ class SchemaIds(Generic[T]):
             for schema_id in schema_ids:
                 if schema_id in self._data:
                     self._verified[schema_id] = token
-
-    def deleted(self) -> None:
-        """This process committed a permanent delete: nothing found in use before is fresh."""
-        with self._lock:
-            self._deletes += 1
 
     def in_use(self, schema_id: int) -> bool:
         """Whether a version (live or soft-deleted) uses the id, asked of the database now."""
@@ -156,8 +148,7 @@ class SchemaIds(Generic[T]):
                 own.close()
 
     def close(self) -> None:
-        """Close the connection of ``in_use_many`` and stop the watch (the app's shutdown)."""
-        self.watch.close()
+        """Close the connection of ``in_use_many`` (the app's shutdown)."""
         with self._own_lock:
             self._close_own()
 

@@ -235,7 +235,9 @@ class RegistryService:
         self.limits = limits  # bounds on a new schema's size (stored ones load unbounded)
         self._contracts: LRU[str, Contract] = LRU(cache_size)
         self._reports: LRU[compat_cache.PairKey, Report] = LRU(cache_size)
-        self.schema_ids: SchemaIds[StoredSchema] = SchemaIds(store.engine, cache_size)
+        # what in-memory reads (schemas by id, tokens) check they are not stale against
+        self.changes = id_watch.Changes(store.engine)
+        self.schema_ids: SchemaIds[StoredSchema] = SchemaIds(store.engine, cache_size, self.changes)
         self.stats = Stats()  # counted for /metrics
         self._endpoints: dict[str, tuple[flow.Endpoint, ...]] = {}
 
@@ -1283,7 +1285,7 @@ class RegistryService:
             if permanent:
                 if live:
                     raise errors.SubjectNotSoftDeleted(subject)
-                self._ids_change_on_commit(session)
+                self.changed_on_commit(session)
                 for row in every:
                     q.delete_version_row(session, row)
                 q.delete_config(session, subject)
@@ -1336,7 +1338,7 @@ class RegistryService:
                 if not row.deleted:
                     raise errors.VersionNotSoftDeleted(subject, row.version)
                 self._refuse_if_referenced(session, subject, row.version)
-                self._ids_change_on_commit(session)
+                self.changed_on_commit(session)
                 q.delete_version_row(session, row)
                 action = "version.delete.permanent"
             else:
@@ -1358,11 +1360,12 @@ class RegistryService:
             )
             return row.version
 
-    def _ids_change_on_commit(self, session: Session) -> None:
-        """A permanent delete: once it commits, no id is served from memory before the database
-        is asked again, in this process (at once) and in the others (their watches)."""
-        id_watch.announce_delete(session)
-        event.listen(session, "after_commit", lambda _: self.schema_ids.deleted(), once=True)
+    def changed_on_commit(self, session: Session) -> None:
+        """A change that in-memory reads must not outlive (a permanent delete, a token revoked):
+        once ``session`` commits, nothing read before is served from memory without asking the
+        database again, in this process (at once) and in the others (their watches)."""
+        id_watch.announce_change(session)
+        event.listen(session, "after_commit", lambda _: self.changes.changed(), once=True)
 
     @staticmethod
     def _refuse_if_referenced(session: Session, subject: str, version: int) -> None:

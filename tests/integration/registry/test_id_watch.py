@@ -36,10 +36,11 @@ def two(database_url: str) -> Iterator[tuple[RegistryService, RegistryService]]:
     stores = [Store(database_url), Store(database_url, migrate=False)]
     writer, reader = (RegistryService(store) for store in stores)
     for service in (writer, reader):
-        service.schema_ids.watch.start()
-        assert id_watch.wait_until_up(service.schema_ids.watch, 10)
+        service.changes.start()
+        assert id_watch.wait_until_up(service.changes.watch, 10)
     yield writer, reader
     for service in (writer, reader):
+        service.changes.close()
         service.schema_ids.close()
         service.store.close()
 
@@ -228,7 +229,8 @@ def test_own_delete_needs_no_watch(database_url: str) -> None:
     store = Store(database_url)
     try:
         service = RegistryService(store)
-        service.schema_ids = SchemaIds(store.engine, 16, watch=_Still())
+        service.changes = id_watch.Changes(store.engine, watch=_Still())
+        service.schema_ids = SchemaIds(store.engine, 16, service.changes)
         sid = _register(service, "watch-still")
         _found(service, sid)
         service.delete_version("watch-still", 1)

@@ -34,7 +34,8 @@ from evreg.registry import errors
 from evreg.registry.api.confluent import schema_dict
 from evreg.registry.api.errors import error_response, status_and_code
 from evreg.registry.api.media import negotiate
-from evreg.registry.schema_ids import MAX_BATCH, SchemaIds, Token
+from evreg.registry.id_watch import Token
+from evreg.registry.schema_ids import MAX_BATCH, SchemaIds
 from evreg.registry.service import RegistryService
 
 PATH = re.compile(r"/schemas/ids/([0-9]{1,10})")

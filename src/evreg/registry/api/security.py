@@ -57,7 +57,9 @@ class Authenticate:
                 break
         token = credentials(authorization)
         if token is not None:
-            principal = await run_in_threadpool(self.tokens.authenticate, token)
+            principal = self.tokens.remembered(token)
+            if principal is None:  # not seen since the last change: ask the database
+                principal = await run_in_threadpool(self.tokens.authenticate, token)
             assert principal.role is not None
             if not role_allows(principal.role, need):
                 raise errors.Forbidden(
