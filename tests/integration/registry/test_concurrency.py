@@ -8,6 +8,8 @@ And no version is accepted without its compatibility check against the true late
 climb levels that may only widen (BACKWARD), so a check against a stale latest shows as a
 narrower version after a wider one. (Checked to fail when the latest is read before the
 subject's lock is taken.)
+
+And the same contents registered at once under many subjects from both servers share one id.
 """
 
 from __future__ import annotations
@@ -154,6 +156,52 @@ def test_each_version_was_checked_against_the_true_latest(
         assert levels == sorted(levels), f"a version narrower than the one before: {levels}"
         assert sorted(v["id"] for v in stored) == sorted(sid for sid, _ in accepted)
         assert sorted(levels) == sorted(level for _, level in accepted)
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def test_one_id_per_content_across_subjects_and_servers(database_url: str, tmp_path: Path) -> None:
+    """The same contents registered at once under different subjects (different subject locks)
+    from two servers: every content gets one schema id, shared by every subject."""
+    servers = [Server(database_url, tmp_path).start() for _ in range(2)]
+    schemas = [
+        json.dumps({"type": "object", "description": f"shared {i}", "properties": {}})
+        for i in range(20)
+    ]
+    seen: dict[int, set[int]] = defaultdict(set)
+    failures: list[str] = []
+    lock = threading.Lock()
+
+    def work(server: Server, thread: int) -> None:
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            for index, schema in enumerate(schemas):
+                r = client.post(
+                    f"/subjects/shared-{thread}-value/versions",
+                    json={"schema": schema, "schemaType": "JSON"},
+                )
+                with lock:
+                    if r.status_code == 200:
+                        seen[index].add(r.json()["id"])
+                    else:
+                        failures.append(f"{r.status_code} {r.text}")
+
+    try:
+        threads = [
+            threading.Thread(target=work, args=(server, n * 10 + k))
+            for n, server in enumerate(servers)
+            for k in range(THREADS_PER_SERVER)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=300)
+        assert failures == []
+        assert all(len(ids) == 1 for ids in seen.values()), seen
+        assert len({next(iter(ids)) for ids in seen.values()}) == len(schemas)
+        listed = httpx.get(f"{servers[1].url}/schemas", timeout=30).json()
+        assert len({row["id"] for row in listed}) == len(schemas)
+        assert len(listed) == len(schemas) * len(threads)
     finally:
         for server in servers:
             server.stop()
