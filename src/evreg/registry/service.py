@@ -1288,10 +1288,17 @@ class RegistryService:
                 self.changed_on_commit(session)
                 for row in every:
                     q.delete_version_row(session, row)
-                q.delete_config(session, subject)
-                q.delete_mode(session, subject)
+                config = _config_dict(q.delete_config(session, subject))
+                mode = q.delete_mode(session, subject)
                 numbers = [r.version for r in every]
                 action = "subject.delete.permanent"
+                # the subject-level config and mode go with it: recorded here, not lost
+                before: dict[str, Any] = {"versions": numbers, "deleted": True}
+                if config is not None:
+                    before["config"] = config
+                if mode is not None:
+                    before["mode"] = mode.mode
+                after: dict[str, Any] | None = None
             else:
                 if not live:
                     raise errors.SubjectSoftDeleted(subject)
@@ -1303,9 +1310,11 @@ class RegistryService:
                 session.flush()
                 numbers = [r.version for r in live]
                 action = "subject.delete"
+                before = {"versions": numbers, "deleted": False}
+                after = {"versions": numbers, "deleted": True}
             summaries.refresh(session, subject)
             q.audit(
-                session, actor=actor, action=action, subject=subject, after={"versions": numbers}
+                session, actor=actor, action=action, subject=subject, before=before, after=after
             )
             return numbers
 
@@ -1357,6 +1366,8 @@ class RegistryService:
                 subject=subject,
                 version=row.version,
                 schema_id=row.schema_id,
+                before={"deleted": permanent},  # a permanent delete needs a soft one first
+                after=None if permanent else {"deleted": True},
             )
             return row.version
 

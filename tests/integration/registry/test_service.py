@@ -292,6 +292,44 @@ def test_every_change_is_audited(svc: RegistryService) -> None:
     ]
 
 
+def test_deletes_are_audited_with_before_and_after(svc: RegistryService) -> None:
+    svc.register("s", js(V1))
+    svc.register("s", js(V2))
+    svc.set_config("s", "FULL", "LENIENT")
+    svc.set_mode("s", "READWRITE")
+    svc.delete_version("s", 2, actor="a")
+    svc.delete_version("s", 2, permanent=True, actor="b")
+    svc.delete_subject("s", actor="c")
+    svc.delete_subject("s", permanent=True, actor="d")
+    with svc.store.read() as session:
+        events = [e for e in q.audit_events(session) if "delete" in e.action]
+    assert [(e.actor, e.action, e.version, e.before, e.after) for e in events] == [
+        ("a", "version.delete", 2, {"deleted": False}, {"deleted": True}),
+        ("b", "version.delete.permanent", 2, {"deleted": True}, None),
+        (
+            "c",
+            "subject.delete",
+            None,
+            {"versions": [1], "deleted": False},
+            {"versions": [1], "deleted": True},
+        ),
+        (
+            "d",
+            "subject.delete.permanent",
+            None,
+            {
+                "versions": [1],
+                "deleted": True,
+                "config": {"compatibilityLevel": "FULL", "compatibilityPolicy": "LENIENT"},
+                "mode": "READWRITE",
+            },
+            None,
+        ),
+    ]
+    with pytest.raises(errors.SubjectConfigNotFound):  # the permanent delete took them along
+        svc.get_config("s")
+
+
 def test_full_lists_a_harmless_change_once(svc: RegistryService) -> None:
     described = json.dumps({**json.loads(V1), "description": "now documented"})
     svc.register("s", js(V1))
