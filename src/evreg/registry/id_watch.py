@@ -1,11 +1,12 @@
-"""Whether the database may have changed since a schema id was last found in use.
+"""Whether the database may have changed since something was read into memory.
 
-An id stops being served only when a permanent delete removes the last version that uses it,
-possibly in another registry process sharing the database. Instead of asking the database on
-every ``GET /schemas/ids/{id}``, the hot path remembers the *token* under which it last saw an
-id in use, and serves the id from memory while the token is unchanged. A token is ``None``
-when the watch cannot tell (not started, or its connection is down): then every request asks
-the database, as before.
+Two reads are answered from memory while nothing has changed: whether a schema id is still in
+use (it stops being served only when a permanent delete removes the last version that uses it)
+and whether a token is valid (until it is revoked). Either can change in another registry
+process sharing the database. Instead of asking the database on every request, the registry
+remembers the *token* (:class:`Changes`) under which it read, and answers from memory while the
+token is unchanged. A token is ``None`` when the watch cannot tell (not started, or its
+connection is down): then every request asks the database.
 
 - SQLite: the token is ``PRAGMA data_version`` on a connection of the watch's own, which
   changes whenever any other connection, in this process or another, commits. It is read on
