@@ -70,6 +70,9 @@ def test_diff_between_versions(http: httpx.Client, subject: str) -> None:
         f"/api/subjects/{subject}/diff", params={"from": 1, "to": 2, "policy": "STRICT"}
     ).json()
     assert strict["is_compatible"] is False
+    [breaking] = [f for f in strict["findings"] if f["breaking"]]
+    assert breaking["path"] == "#/properties/x"
+    assert "x" in breaking["witness"]  # an event version 1 accepts and version 2 refuses
     r = http.get(f"/api/subjects/{subject}/diff", params={"from": 1, "to": 9})
     assert r.json()["error_code"] == 40402
 
@@ -120,3 +123,20 @@ def test_audit_log_pages_and_stream(http: httpx.Client, subject: str) -> None:
                 if len(seen) == 2:
                     break
     assert [e["action"] for e in seen] == ["schema.register", "config.set"]
+
+    # a reconnecting EventSource sends the last id it saw: the stream resumes after it
+    resumed: list[dict[str, object]] = []
+    with http.stream(
+        "GET",
+        "/api/audit/stream",
+        params={"subject": subject, "poll": 0.2},
+        headers={"Last-Event-ID": str(first)},
+    ) as stream:
+        for line in stream.iter_lines():
+            if line.startswith("id: "):
+                resumed.append({"id": int(line[4:])})
+            if line.startswith("data: "):
+                resumed[-1].update(json.loads(line[6:]))
+                break
+    assert resumed[0]["id"] == page["events"][1]["id"]
+    assert resumed[0]["action"] == "config.set"
