@@ -28,6 +28,7 @@ from evreg.registry.settings import Settings
 from .conftest import BACKENDS, new_database
 
 MAX_EXAMPLES = 25
+AUTH_EXAMPLES = 8  # per operation, in each of the two runs with tokens required
 STATEFUL_EXAMPLES = 30  # scenarios in the stateful phase
 STATEFUL_STEPS = 10  # calls per scenario
 
@@ -139,14 +140,14 @@ def api_schema(app: Any) -> Any:
     return _untokened(schemathesis.openapi.from_asgi("/openapi.json", app))
 
 
-def _each_operation(schema: Any, **call: Any) -> list[str]:
+def _each_operation(schema: Any, examples: int = MAX_EXAMPLES, **call: Any) -> list[str]:
     """Run every operation of ``schema``; the failures, one text each."""
     failures: list[str] = []
     for operation in [result.ok() for result in schema.get_all_operations()]:
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=MAX_EXAMPLES,
+            max_examples=examples,
             deadline=None,
             database=None,
             suppress_health_check=list(HealthCheck),
@@ -178,6 +179,24 @@ def test_token_routes_conform_to_the_document(backend: str, tmp_path: Path) -> N
             )
             assert len(list(schema.get_all_operations())) == 3
             failures = _each_operation(schema, headers={"Authorization": f"Bearer {ADMIN}"})
+        finally:
+            app.state.service.store.close()
+    assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_refusals_by_auth_are_documented(backend: str, tmp_path: Path) -> None:
+    """With tokens required, every operation without a token (401 for writes) and with a read
+    token (403 for writes): every refusal is a documented response."""
+    with new_database(backend, tmp_path) as url:
+        app = create_app(Settings(database_url=url, auth="required", bootstrap_token=ADMIN))
+        try:
+            reader = app.state.tokens.create("reader", "read", actor="test")
+            schema = _untokened(schemathesis.openapi.from_asgi("/openapi.json", app))
+            failures = _each_operation(schema, examples=AUTH_EXAMPLES)
+            failures += _each_operation(
+                schema, examples=AUTH_EXAMPLES, headers={"Authorization": f"Bearer {reader}"}
+            )
         finally:
             app.state.service.store.close()
     assert not failures, "\n\n".join(failures)

@@ -6,13 +6,21 @@ work; a presented token is checked against the store in a worker thread.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from evreg.registry import errors
-from evreg.registry.api.errors import error_response, status_and_code
+from evreg.registry.api.errors import (
+    DESCRIPTIONS,
+    ERROR_BODY_SCHEMA,
+    error_response,
+    status_and_code,
+)
+from evreg.registry.api.media import media_content
 from evreg.registry.auth import Principal, Tokens, credentials, required_role, role_allows
 from evreg.registry.settings import Settings
 
@@ -78,3 +86,35 @@ class Authenticate:
 
 def install(app: FastAPI, settings: Settings, tokens: Tokens) -> None:
     app.add_middleware(Authenticate, settings=settings, tokens=tokens)
+    document_refusals(app)
+
+
+def document_refusals(app: FastAPI) -> None:
+    """Declare in the OpenAPI document what :class:`Authenticate` may answer before any route
+    runs: 401 on every operation outside :data:`PUBLIC` (a token that is unknown or revoked is
+    refused even on a read, and reads may require one), and 403 where the operation needs more
+    than the ``read`` role."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build()
+        for path, operations in document.get("paths", {}).items():
+            if path in PUBLIC:
+                continue
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                statuses = [401] if required_role(method, path) == "read" else [401, 403]
+                for status in statuses:
+                    responses.setdefault(
+                        str(status),
+                        {
+                            "description": DESCRIPTIONS[status],
+                            "content": media_content(ERROR_BODY_SCHEMA),
+                        },
+                    )
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
