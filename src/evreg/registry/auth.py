@@ -2,9 +2,10 @@
 
 A token is ``evreg_`` + 43 url-safe characters; only its sha256 is stored. Roles are ordered:
 ``read`` < ``write`` < ``admin``. Which role a request needs depends on its method and path
-(:func:`required_role`): reads (including lookups and compatibility tests, which are POSTs) need
-``read``; registering, soft deletes and subject-level config and mode need ``write``; permanent
-deletes, global config and mode, and token management need ``admin``.
+(:func:`required_role`): reads (including lookups, compatibility tests and evreg's checks, which
+are POSTs) need ``read``; registering needs ``write``; config and mode (global or per subject,
+set or deleted), the consumerChecks mode, every delete (soft or permanent) and token management
+need ``admin``.
 
 Modes (``EVREG_AUTH``): ``auto`` (the default) lets anyone write while no admin token exists, so a
 fresh local registry just works, and requires tokens for writes once one does; ``required`` always
