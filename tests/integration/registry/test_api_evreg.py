@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -105,6 +106,8 @@ def test_audit_log_pages_and_stream(http: httpx.Client, subject: str) -> None:
     page = http.get("/api/audit", params={"subject": subject}).json()
     assert [e["action"] for e in page["events"]] == ["schema.register", "config.set"]
     assert page["events"][1]["after"]["compatibilityLevel"] == "NONE"
+    for event in page["events"]:  # the same form on both stores: an aware time in UTC
+        assert datetime.fromisoformat(event["at"]).utcoffset() == timedelta(0), event["at"]
     first = page["events"][0]["id"]
     rest = http.get("/api/audit", params={"subject": subject, "after": first}).json()
     assert [e["id"] for e in rest["events"]] == [page["events"][1]["id"]]

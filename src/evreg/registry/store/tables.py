@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Dialect, Index, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 GLOBAL = ""  # the `subject` key of the global config and mode rows
@@ -17,6 +17,20 @@ GLOBAL = ""  # the `subject` key of the global config and mode rows
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """``DateTime(timezone=True)`` read back as an aware UTC datetime on every store: SQLite
+    keeps no time zone, so its values (written in UTC) came back naive, and the API showed
+    ``2026-11-26T19:02:37`` there and ``2026-11-26T19:02:37+00:00`` on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 class SchemaRow(SQLModel, table=True):
@@ -33,7 +47,7 @@ class SchemaRow(SQLModel, table=True):
     # sha256 of the canonical text alone, and of (canonical text, references): the identity
     content_fingerprint: str = Field(max_length=64)
     fingerprint: str = Field(max_length=64)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class SchemaReference(SQLModel, table=True):
@@ -65,7 +79,7 @@ class SubjectVersion(SQLModel, table=True):
     version: int
     schema_id: int = Field(foreign_key="schemas.id")
     deleted: bool = False
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class ConfigRow(SQLModel, table=True):
@@ -76,7 +90,7 @@ class ConfigRow(SQLModel, table=True):
     subject: str = Field(primary_key=True, sa_type=Text)
     compatibility_level: str | None = Field(default=None, max_length=32)
     compatibility_policy: str | None = Field(default=None, max_length=16)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class ModeRow(SQLModel, table=True):
@@ -86,7 +100,7 @@ class ModeRow(SQLModel, table=True):
 
     subject: str = Field(primary_key=True, sa_type=Text)
     mode: str = Field(max_length=16)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class ConsumerChecksRow(SQLModel, table=True):
@@ -96,7 +110,7 @@ class ConsumerChecksRow(SQLModel, table=True):
 
     subject: str = Field(primary_key=True, sa_type=Text)
     mode: str = Field(max_length=8)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class ApiToken(SQLModel, table=True):
@@ -108,8 +122,8 @@ class ApiToken(SQLModel, table=True):
     name: str = Field(sa_type=Text)
     token_sha256: str = Field(max_length=64, unique=True)
     role: str = Field(max_length=16)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class AuditEvent(SQLModel, table=True):
@@ -119,7 +133,7 @@ class AuditEvent(SQLModel, table=True):
     __table_args__ = (Index("ix_audit_log_subject", "subject"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     actor: str = Field(sa_type=Text)
     action: str = Field(max_length=64)
     subject: str | None = Field(default=None, sa_type=Text)
@@ -156,7 +170,7 @@ class SubjectSummary(SQLModel, table=True):
     schema_id: int | None = None
     schema_type: str | None = Field(default=None, max_length=16)
     live_versions: int = 0
-    changed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    changed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     title: str | None = Field(default=None, sa_type=Text)
     search_text: str = Field(default="", sa_type=Text)
 
@@ -172,4 +186,4 @@ class ApplicationRow(SQLModel, table=True):
     version: int = Field(primary_key=True)
     schema_id: int  # the version's schema: a version re-created after a hard delete differs
     name: str = Field(sa_type=Text)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
