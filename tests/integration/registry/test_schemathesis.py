@@ -215,7 +215,19 @@ def _with_links(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-def test_stateful_phase(app: Any) -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_stateful_phase(backend: str, tmp_path: Path) -> None:
+    # its own database: the other tests may leave the registry READONLY, where every
+    # registration is refused and no chain would start
+    with new_database(backend, tmp_path) as url:
+        app = create_app(Settings(database_url=url, max_body_bytes=64 * 1024))
+        try:
+            _run_stateful_phase(app)
+        finally:
+            app.state.service.store.close()
+
+
+def _run_stateful_phase(app: Any) -> None:
     schema = _untokened(schemathesis.openapi.from_dict(_with_links(app.openapi())))
     schema.app = app
     schema.config.phases.stateful.inference.algorithms = []  # see LINKS
