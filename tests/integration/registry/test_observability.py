@@ -104,9 +104,14 @@ def test_metrics_count_registrations_and_compatibility_failures(
         json={"schema": json.dumps(closed), "schemaType": "JSON"},
     )
     assert ok.json()["is_compatible"] is True
+    api_check = http.post(
+        f"/api/subjects/{subject}/check",
+        json={"schema": json.dumps(narrower), "schemaType": "JSON"},
+    )
+    assert api_check.json()["is_compatible"] is False  # evreg's check counts as a check too
     after = metrics()
     assert {k: after[k] - before[k] for k in before} == {
         "registered": 1,
         "refused": 1,
-        "checked": 1,
+        "checked": 2,
     }
