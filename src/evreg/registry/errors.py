@@ -61,10 +61,8 @@ class VersionNotSoftDeleted(RegistryError):
 
 
 class SubjectConfigNotFound(RegistryError):
-    def __init__(self, subject: str) -> None:
-        super().__init__(
-            f"Subject '{subject}' does not have subject-level compatibility configured"
-        )
+    def __init__(self, subject: str, what: str = "compatibility") -> None:
+        super().__init__(f"Subject '{subject}' does not have subject-level {what} configured")
 
 
 class SubjectModeNotFound(RegistryError):

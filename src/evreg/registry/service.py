@@ -1134,7 +1134,7 @@ class RegistryService:
         with self._write() as session:
             before = q.delete_consumer_checks(session, subject)
             if before is None:
-                raise errors.SubjectConfigNotFound(subject)
+                raise errors.SubjectConfigNotFound(subject, "consumerChecks")
             q.audit(
                 session,
                 actor=actor,

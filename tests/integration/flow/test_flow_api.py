@@ -136,6 +136,9 @@ def test_warn_registers_and_block_refuses_with_409(registry: httpx.Client) -> No
     # back to warn (the subject's own setting removed): the same push is accepted, and the
     # payload subject of orders.placed follows
     assert registry.delete("/api/config/consumer-checks/orders").status_code == 200
+    again = registry.delete("/api/config/consumer-checks/orders")  # nothing left to delete
+    assert (again.status_code, again.json()["error_code"]) == (404, 40408)
+    assert "subject-level consumerChecks" in again.json()["message"], again.text
     accepted = registry.post("/subjects/orders/versions", json=_body(NO_TOTAL))
     assert accepted.status_code == 200, accepted.text
     assert set(accepted.json()) == {"id"}
