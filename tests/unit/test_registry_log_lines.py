@@ -85,6 +85,8 @@ def test_the_access_line_is_the_same_whichever_way_it_is_written(
 
     stream = io.StringIO()
     monkeypatch.setattr(sys, "stderr", stream)
+    # only what configure_logging sets up (another test may have left a handler of its own)
+    monkeypatch.setattr(logging.getLogger("evreg"), "handlers", [])
     observability.configure_logging("INFO", "json")
     [handler] = logging.getLogger("evreg").handlers
     assert isinstance(handler, BatchedLines)
