@@ -1,7 +1,8 @@
 """Authentication middleware: who is calling (the audit log's actor) and may they.
 
 Pure ASGI (no ``BaseHTTPMiddleware``): an open read costs a dictionary lookup and no database
-work; a presented token is checked against the store in a worker thread.
+work; a presented token is accepted from memory if it was found valid since the last change
+(:meth:`Tokens.remembered`), else checked against the store in a worker thread.
 """
 
 from __future__ import annotations
