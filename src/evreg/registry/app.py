@@ -26,6 +26,7 @@ from evreg.registry.loader import load_directory
 from evreg.registry.service import RegistryService
 from evreg.registry.settings import Settings
 from evreg.registry.store import Store
+from evreg.registry.store.engine import redact
 from evreg.registry.web import STATIC_PATH as UI_STATIC_PATH
 from evreg.registry.web import router as ui_router
 from evreg.registry.web import static_files as ui_static_files
@@ -141,20 +142,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return api_errors.error_response(request, 503, 50001, exc.message)
         return json_response(request, {"status": "ready"})
 
-    log.info("evreg registry on %s", _redact(settings.database_url))
+    log.info("evreg registry on %s", redact(settings.database_url))
     return app
 
 
 def _route(router: APIRouter, path: str) -> APIRoute:
     [route] = [r for r in router.routes if isinstance(r, APIRoute) and r.path == path]
     return route
-
-
-def _redact(url: str) -> str:
-    """The database URL without its password."""
-    if "@" not in url or "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    credentials, host = rest.rsplit("@", 1)
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
