@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,6 +21,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from evreg.registry import id_watch
+from evreg.registry.service import RegistryService
+from evreg.registry.store import Store
 from servers import RegistryProcess
 from servers import free_port as free_port  # tests/adversarial/conftest.py takes it from here
 
@@ -118,3 +122,28 @@ def server(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) -
 def subject() -> str:
     """A subject name no other test uses."""
     return f"t-{uuid.uuid4().hex[:10]}-value"
+
+
+def until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    """Whether ``condition()`` holds within ``timeout`` seconds (polled every 5 ms)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+@pytest.fixture
+def two_services(database_url: str) -> Iterator[tuple[RegistryService, RegistryService]]:
+    """Two services on one database, as two registry processes, their change watches up."""
+    stores = [Store(database_url), Store(database_url, migrate=False)]
+    services = [RegistryService(store) for store in stores]
+    for service in services:
+        service.changes.start()
+        assert id_watch.wait_until_up(service.changes.watch, 10)
+    yield services[0], services[1]
+    for service in services:
+        service.changes.close()
+        service.schema_ids.close()
+        service.store.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,32 +17,10 @@ from evreg.registry.schema_ids import SchemaIds
 from evreg.registry.service import RegistryService, SchemaInput
 from evreg.registry.store import Store
 
+from .conftest import until
+
 SCHEMA = {"type": "object", "properties": {"n": {"type": "integer"}}}
 SQLITE_INTERVAL = 0.002  # more than DataVersion's interval (1 ms)
-
-
-def _until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
-    return True
-
-
-@pytest.fixture
-def two(database_url: str) -> Iterator[tuple[RegistryService, RegistryService]]:
-    """Two services on one database, as two registry processes, their watches started."""
-    stores = [Store(database_url), Store(database_url, migrate=False)]
-    writer, reader = (RegistryService(store) for store in stores)
-    for service in (writer, reader):
-        service.changes.start()
-        assert id_watch.wait_until_up(service.changes.watch, 10)
-    yield writer, reader
-    for service in (writer, reader):
-        service.changes.close()
-        service.schema_ids.close()
-        service.store.close()
 
 
 def _register(service: RegistryService, subject: str) -> int:
@@ -60,9 +38,9 @@ def _found(reader: RegistryService, schema_id: int) -> None:
 
 
 def test_an_id_found_in_use_is_fresh_until_another_process_deletes_it(
-    two: tuple[RegistryService, RegistryService],
+    two_services: tuple[RegistryService, RegistryService],
 ) -> None:
-    writer, reader = two
+    writer, reader = two_services
     sid = _register(writer, "watch-a")
     other = _register(writer, "watch-b")
     assert reader.schema_ids.fresh(sid) is None  # never read: ask the database
@@ -75,7 +53,7 @@ def test_an_id_found_in_use_is_fresh_until_another_process_deletes_it(
     assert reader.schema_ids.fresh(sid) is not None
     writer.delete_version("watch-a", 1, permanent=True)
     if writer.store.is_postgres:  # the notification reaches the other process
-        assert _until(lambda: reader.schema_ids.fresh(sid) is None)
+        assert until(lambda: reader.schema_ids.fresh(sid) is None)
     else:  # data_version has changed: seen once a millisecond has passed since its last read
         time.sleep(SQLITE_INTERVAL)
         assert reader.schema_ids.fresh(sid) is None
@@ -85,9 +63,9 @@ def test_an_id_found_in_use_is_fresh_until_another_process_deletes_it(
 
 
 def test_this_process_own_delete_is_seen_at_once(
-    two: tuple[RegistryService, RegistryService],
+    two_services: tuple[RegistryService, RegistryService],
 ) -> None:
-    _, service = two  # the service whose watch runs deletes, and reads
+    _, service = two_services  # the service whose watch runs deletes, and reads
     sid = _register(service, "watch-own")
     _found(service, sid)
     assert service.schema_ids.fresh(sid) is not None
@@ -97,8 +75,10 @@ def test_this_process_own_delete_is_seen_at_once(
     assert service.schema_ids.fresh(sid) is None  # no waiting for a notification
 
 
-def test_a_failed_delete_changes_nothing(two: tuple[RegistryService, RegistryService]) -> None:
-    writer, reader = two
+def test_a_failed_delete_changes_nothing(
+    two_services: tuple[RegistryService, RegistryService],
+) -> None:
+    writer, reader = two_services
     sid = _register(writer, "watch-live")
     _found(reader, sid)
     _found(writer, sid)
@@ -147,7 +127,7 @@ def test_a_notification_moves_the_token(
     before = watch.token()
     with engine.begin() as connection:
         connection.execute(text("SELECT pg_notify(:c, '')"), {"c": id_watch.CHANNEL})
-    assert _until(lambda: watch.token() != before)
+    assert until(lambda: watch.token() != before)
     settled = watch.token()
     with engine.begin() as connection:  # a rolled-back transaction notifies nobody
         connection.execute(text("SELECT pg_notify(:c, '')"), {"c": id_watch.CHANNEL})
@@ -179,7 +159,7 @@ def test_a_listen_that_stops_delivering_takes_the_watch_down(
     before = watch.token()
     watch._connection.execute("UNLISTEN *")
     seen: list[int | None] = []
-    assert _until(lambda: seen.append(watch.token()) or (None in seen and watch.up))
+    assert until(lambda: seen.append(watch.token()) or (None in seen and watch.up))
     after = watch.token()
     assert after is not None and before is not None and after > before
 
@@ -201,7 +181,7 @@ def test_a_lost_connection_means_ask_the_database_until_it_is_back(
     # down: no token, so nothing is served from memory; then back, with a token never seen
     # before (whatever was deleted while nobody listened is asked of the database)
     seen: list[int | None] = []
-    assert _until(lambda: seen.append(watch.token()) or (None in seen and watch.up))
+    assert until(lambda: seen.append(watch.token()) or (None in seen and watch.up))
     after = watch.token()
     assert after is not None and before is not None and after > before
 

@@ -5,43 +5,25 @@ database stand for two registry processes."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from evreg.registry import errors, id_watch
+from evreg.registry import errors
 from evreg.registry.app import create_app
 from evreg.registry.auth import Tokens
 from evreg.registry.service import RegistryService
 from evreg.registry.settings import Settings
-from evreg.registry.store import Store
+
+from .conftest import until
 
 SECRET = "evreg_token-memory-tests-0123456789abcdefghij"
 
 
-def _until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
-    return True
-
-
 @pytest.fixture
-def two(database_url: str) -> Iterator[tuple[Tokens, Tokens]]:
-    stores = [Store(database_url), Store(database_url, migrate=False)]
-    services = [RegistryService(store) for store in stores]
-    for service in services:
-        service.changes.start()
-        assert id_watch.wait_until_up(service.changes.watch, 10)
-    yield Tokens(services[0]), Tokens(services[1])
-    for service in services:
-        service.changes.close()
-        service.store.close()
+def two(two_services: tuple[RegistryService, RegistryService]) -> tuple[Tokens, Tokens]:
+    return Tokens(two_services[0]), Tokens(two_services[1])
 
 
 def _refused(tokens: Tokens, secret: str) -> bool:
@@ -64,7 +46,7 @@ def test_a_revocation_in_another_process_is_seen(two: tuple[Tokens, Tokens]) -> 
     admin.revoke(info.id, actor="test")
     assert _refused(admin, SECRET)  # the process that revoked: at once
     # the other: once SQLite's data_version is read again (1 ms) or the NOTIFY arrives
-    assert _until(lambda: _refused(reader, SECRET))
+    assert until(lambda: _refused(reader, SECRET))
 
 
 def test_unknown_tokens_are_never_remembered(two: tuple[Tokens, Tokens]) -> None:
