@@ -19,6 +19,7 @@ import random
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -27,6 +28,21 @@ from .conftest import Server
 
 CONTENTS = 30
 THREADS_PER_SERVER = 3
+
+
+def _run_on_each(servers: list[Server], work: Callable[[Server, int], None]) -> int:
+    """``work(server, thread number)`` in ``THREADS_PER_SERVER`` threads per server, all at
+    once; returns when every thread is done (the number of threads)."""
+    threads = [
+        threading.Thread(target=work, args=(server, n * 10 + k))
+        for n, server in enumerate(servers)
+        for k in range(THREADS_PER_SERVER)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    return len(threads)
 
 
 def test_two_servers_many_threads_one_subject(database_url: str, tmp_path: Path) -> None:
@@ -61,15 +77,7 @@ def test_two_servers_many_threads_one_subject(database_url: str, tmp_path: Path)
                         seen[index].add(r.json()["id"])
 
     try:
-        threads = [
-            threading.Thread(target=work, args=(server, n * 10 + k))
-            for n, server in enumerate(servers)
-            for k in range(THREADS_PER_SERVER)
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=300)
+        _run_on_each(servers, work)
         assert failures == []
         assert all(len(ids) == 1 for ids in seen.values()), seen
         ids = {index: next(iter(found)) for index, found in seen.items()}
@@ -143,15 +151,7 @@ def test_each_version_was_checked_against_the_true_latest(
         seeded = httpx.post(f"{servers[1].url}/subjects/{subject}/versions", json=seed)
         assert seeded.status_code == 200, seeded.text
         accepted.append((seeded.json()["id"], LEVELS // 2))
-        threads = [
-            threading.Thread(target=work, args=(server, n * 10 + k))
-            for n, server in enumerate(servers)
-            for k in range(THREADS_PER_SERVER)
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=300)
+        _run_on_each(servers, work)
         assert failures == []
         assert set(refused) >= set(range(LEVELS // 2)), "a level below the seed was accepted"
         with httpx.Client(base_url=servers[1].url, timeout=30) as client:
@@ -193,21 +193,13 @@ def test_one_id_per_content_across_subjects_and_servers(database_url: str, tmp_p
                         failures.append(f"{r.status_code} {r.text}")
 
     try:
-        threads = [
-            threading.Thread(target=work, args=(server, n * 10 + k))
-            for n, server in enumerate(servers)
-            for k in range(THREADS_PER_SERVER)
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=300)
+        threads = _run_on_each(servers, work)
         assert failures == []
         assert all(len(ids) == 1 for ids in seen.values()), seen
         assert len({next(iter(ids)) for ids in seen.values()}) == len(schemas)
         listed = httpx.get(f"{servers[1].url}/schemas", timeout=30).json()
         assert len({row["id"] for row in listed}) == len(schemas)
-        assert len(listed) == len(schemas) * len(threads)
+        assert len(listed) == len(schemas) * threads
     finally:
         for server in servers:
             server.stop()
