@@ -10,7 +10,9 @@ into memory once), the time of one ``load_contract(text, name=...)``:
 - warm: the same text loaded again, its schemas found in that cache;
 
 and the baseline, ``yaml.load(text, Loader=yaml.CSafeLoader)`` (libyaml's parser, no contract
-model, no checks). One untimed load of each kind runs first.
+model, no checks). Also the part of a load that checks the document against the official
+AsyncAPI JSON Schema of its version (``asyncapi_spec.spec_errors`` on the parsed document, its
+validator already built). One untimed load of each kind runs first.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import yaml
 
 import timing
 from evreg import load_contract
+from evreg.contracts.asyncapi_spec import spec_errors
 from evreg.contracts.jsonschema_doc import forget_checked_schemas
 from timing import COLUMNS, SHARED, measure, table
 
@@ -56,12 +59,20 @@ def main() -> int:
         def parse(text: str = text) -> object:
             return yaml.load(text, Loader=yaml.CSafeLoader)
 
+        document = yaml.load(text, Loader=yaml.CSafeLoader)
+        version = str(document["asyncapi"])[:3]
+
+        def spec(document: object = document, version: str = version) -> object:
+            return spec_errors(document, version)
+
         cold = measure(load, args.runs, before=forget_checked_schemas)
         warm = measure(load, args.runs)
         base = measure(parse, args.runs)
+        checked = measure(spec, args.runs)
         rows.append([f"{name}: load_contract, cold", *cold.cells()])
         rows.append([f"{name}: load_contract, warm", *warm.cells()])
         rows.append([f"{name}: yaml.load CSafeLoader", *base.cells()])
+        rows.append([f"{name}: of a load, the spec check", *checked.cells()])
         ratios.append(
             [name, f"{cold.median / base.median:.1f}x", f"{warm.median / base.median:.1f}x"]
         )

@@ -8,7 +8,7 @@ processes on it, seeds 50 subjects, then runs the load from a separate process (
 threads, alternating between the two registries): 90% ``GET /schemas/ids/{id}``, 9%
 ``POST /compatibility/subjects/{s}/versions/latest``, 1% registrations of a new compatible
 version. Prints throughput, p50/p99 latency per kind, the error count (any status other than
-200), and the resident memory (RSS) of each registry process before and after.
+200), and the resident memory (RSS) of each registry process before, every minute, and after.
 """
 
 from __future__ import annotations
@@ -153,9 +153,21 @@ def main() -> int:
             for i in ids:
                 httpx.get(f"{base}/schemas/ids/{i}")
         before = [_rss_mib(p.pid) for p in procs]
+        samples: list[tuple[float, list[float]]] = []
+        done = threading.Event()
+        started = time.monotonic()
+
+        def sample() -> None:  # the RSS of each registry every minute of the run
+            while not done.wait(60):
+                samples.append((time.monotonic() - started, [_rss_mib(p.pid) for p in procs]))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         ctx = multiprocessing.get_context("spawn")
         with ctx.Pool(1) as pool:
             result = pool.apply(_worker, ((urls, opts.seconds, opts.workers, ids, 1),))
+        done.set()
+        sampler.join()
         after = [_rss_mib(p.pid) for p in procs]
         lat = result["lat"]
         total = sum(len(v) for v in lat.values())
@@ -169,6 +181,9 @@ def main() -> int:
             )
         for i, (b, a) in enumerate(zip(before, after, strict=True)):
             print(f"registry {i + 1} RSS {b:.0f} MiB -> {a:.0f} MiB")
+        for at, rss in samples:
+            shown = "  ".join(f"registry {i + 1} {m:.0f} MiB" for i, m in enumerate(rss))
+            print(f"  at {at / 60:4.1f} min: {shown}")
     finally:
         for p in procs:
             p.send_signal(signal.SIGTERM)

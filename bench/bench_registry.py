@@ -10,7 +10,10 @@
    each; the server's CPU time per request is read from ``/proc``, and the ratio of CPU per
    request (baseline / evreg) is printed next to the req/s ratio: it depends far less on other
    load. The verdict is on the median round's req/s ratio (one round can land on a burst of
-   other load on this 2-core machine).
+   other load on this 2-core machine). With ``--compare-src`` every server has its own
+   database, filled with the same 500 JSON Schemas through its own API (an earlier commit
+   cannot open a database migrated past its own head revision); without it, one database
+   per backend is filled in bulk through the store.
 2. Registering into one subject with BACKWARD_TRANSITIVE: 100 versions through the API (each
    checked against all earlier ones), then 20 more timed (versions per second), then one more
    after a restart (the compatibility cache is empty), then one checked first
@@ -42,7 +45,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -180,10 +183,17 @@ def wrk(
 
 
 def part1(
-    folder: Path, seconds: int, pg_url: str | None, rounds: int = 3, basic_auth: bool = False
+    folder: Path,
+    seconds: int,
+    pg_url: str | None,
+    rounds: int = 3,
+    basic_auth: bool = False,
+    compare: Sequence[tuple[str, str]] = (),
 ) -> None:
     """``basic_auth``: evreg requires tokens (``EVREG_AUTH=required``) and every request carries
-    HTTP Basic credentials, as a Kafka client with ``basic.auth.user.info`` sends them."""
+    HTTP Basic credentials, as a Kafka client with ``basic.auth.user.info`` sends them.
+    ``compare``: (name, src folder) of other checkouts, each served too (on the same databases)
+    and measured in the same rounds as the work tree."""
     how = ", HTTP Basic credentials on every request" if basic_auth else ""
     print(f"## 1. GET /schemas/ids/{{id}} under wrk (1 thread, 16 connections{how})\n")
     if shutil.which("wrk") is None:
@@ -193,9 +203,7 @@ def part1(
     script.write_text(WRK_LUA.replace("{n}", "500"))
     baseline_cmd = [sys.executable, str(Path(__file__)), "--baseline-server"]
     with ExitStack() as stack:
-        urls = {"SQLite": f"sqlite:///{folder / 'part1.db'}"}
-        if pg_url:
-            urls["PostgreSQL"] = stack.enter_context(pg_database(pg_url))
+        backends = ["SQLite", "PostgreSQL"] if pg_url else ["SQLite"]
         servers: dict[str, tuple[str, int]] = {}
         env: dict[str, str] = {}
         headers: dict[str, str] = {}
@@ -204,11 +212,25 @@ def part1(
             env = {"EVREG_AUTH": "required", "EVREG_BOOTSTRAP_TOKEN": token}
             user_info = base64.b64encode(f"bench:{token}".encode()).decode()
             headers = {"Authorization": f"Basic {user_info}"}
-        for name, url in urls.items():
-            populate(url, 100, 5)  # 500 schemas
-            servers[f"evreg {name}"] = stack.enter_context(
-                evreg_server(url, folder / f"part1-{name}.log", env)
-            )
+        checkouts: list[tuple[str, str | None]] = [*compare, ("work tree", None)]
+        for name in backends:
+            for checkout, src in checkouts:
+                # each checkout its own database: an earlier commit's migrations stop at its
+                # own head revision, so it cannot open a database the work tree migrated
+                slug = checkout.replace(" ", "-")
+                if name == "SQLite":
+                    url = f"sqlite:///{folder / f'part1-{slug}.db'}"
+                else:
+                    assert pg_url is not None
+                    url = stack.enter_context(pg_database(pg_url))
+                if not compare:
+                    populate(url, 100, 5)  # 500 schemas, in bulk through the store
+                label = f"evreg {checkout} {name}" if compare else f"evreg {name}"
+                served = {**env, "PYTHONPATH": src} if src else env
+                log = folder / f"part1-{name}-{slug}.log"
+                servers[label] = stack.enter_context(evreg_server(url, log, served))
+                if compare:  # the same 500 schemas, registered through each server's API
+                    populate_over_http(servers[label][0], 100, 5, headers)
         servers["baseline"] = stack.enter_context(server(baseline_cmd, folder / "baseline.log"))
         for base, pid in servers.values():  # warm: every id once (the id caches), then wrk
             with httpx.Client(base_url=base, timeout=30, headers=headers) as client:
@@ -239,7 +261,31 @@ def part1(
             + ", ".join(f"{c:.0%}" for c in cpu)
             + f"; median {statistics.median(cpu):.0%}"
         )
+    for checkout, _ in compare:
+        for label in [k for k in results if k.startswith(f"evreg {checkout} ")]:
+            mine = label.replace(f"evreg {checkout} ", "evreg work tree ")
+            pairs = list(zip(results[mine], results[label], strict=True))
+            rps = statistics.median(m[0] / b[0] for m, b in pairs)
+            cpu = statistics.median(m[3] / b[3] for m, b in pairs)
+            print(
+                f"{mine} / {label}: req/s {rps:.0%}, CPU per request {cpu:.0%} "
+                "(medians of the rounds' ratios)"
+            )
     print()
+
+
+def populate_over_http(base: str, subjects: int, versions: int, headers: dict[str, str]) -> None:
+    """``subjects`` x ``versions`` JSON Schemas (``bench_ui._json_schema``, ids 1 to N in
+    order) registered through the API, compatibility NONE: what every commit's server can
+    load, whatever its database revision."""
+    with httpx.Client(base_url=base, timeout=60, headers=headers) as client:
+        client.put("/config", json={"compatibility": "NONE"}).raise_for_status()
+        for n in range(subjects):
+            for version in range(1, versions + 1):
+                body = {"schema": json.dumps(_json_schema(n, version)), "schemaType": "JSON"}
+                client.post(
+                    f"/subjects/events.e{n:05d}-value/versions", json=body
+                ).raise_for_status()
 
 
 # -- part 2 ------------------------------------------------------------------------------------
@@ -406,7 +452,8 @@ def main() -> int:
         "--compare-src",
         action="append",
         default=[],
-        help="part 2: also run a server importing evreg from this src folder (repeatable)",
+        help="parts 1 and 2: also run a server importing evreg from this src folder "
+        "(repeatable), measured in the same run as the work tree",
     )
     parser.add_argument("--baseline-server", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -421,7 +468,8 @@ def main() -> int:
         folder = Path(tmp)
         if "1" in parts:
             pg = None if args.no_pg else args.pg_url
-            part1(folder, args.seconds, pg, args.rounds, args.basic_auth)
+            compare = [(Path(src).resolve().parent.name, src) for src in args.compare_src]
+            part1(folder, args.seconds, pg, args.rounds, args.basic_auth, compare)
         if "2" in parts:
             print("## 2. registering, BACKWARD_TRANSITIVE, one subject (client wall time)\n")
             baselines = [(Path(src).resolve().parent.name, src) for src in args.compare_src]

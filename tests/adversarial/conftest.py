@@ -28,6 +28,7 @@ _spec.loader.exec_module(_helpers)
 Server = _helpers.Server
 free_port = _helpers.free_port
 new_database = _helpers.new_database
+until = _helpers.until
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 

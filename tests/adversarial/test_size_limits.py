@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from jsonschema.validators import validator_for
 
@@ -30,6 +30,7 @@ from evreg.contracts.fast_properties import fast_properties
 from evreg.contracts.jsonschema_doc import check_schema, forget_checked_schemas
 from evreg.contracts.limits import UNLIMITED, Limits
 from evreg.contracts.model import DRAFT4, DRAFT7, DRAFT2020
+from evreg.contracts.patterns import PatternError
 from evreg.registry.settings import Settings
 
 from .conftest import Server, dump
@@ -141,15 +142,25 @@ def _all_errors(errors: Iterator[jsonschema.ValidationError]) -> set[tuple[Any, 
 
 @FUZZ
 @given(schema=MAYBE_INVALID, draft=st.sampled_from([DRAFT2020, DRAFT7, DRAFT4]))
+@example(schema={"patternProperties": {"(": {}}}, draft=DRAFT4)  # found by this test in CI
+@example(schema={"patternProperties": {"(": {}}}, draft=DRAFT7)
 def test_the_meta_schema_check_agrees_with_jsonschema(schema: Any, draft: str) -> None:
     """Valid for evreg exactly when valid for jsonschema's own meta-schema validator, and an
-    error's pointer is a place jsonschema finds an error too."""
+    error's pointer is a place jsonschema finds an error too. One refusal more: a pattern that is
+    no regular expression (by jsonschema's own ``regex`` format check) is refused in every draft,
+    also where the draft's meta-schema does not check it (draft-04's ``patternProperties`` names):
+    evreg refuses a pattern it cannot run rather than keep a schema it cannot evaluate."""
     cls = validator_for({"$schema": draft})
     official = cls(cls.META_SCHEMA, format_checker=cls.FORMAT_CHECKER)
     paths = _all_errors(official.iter_errors(schema))
     forget_checked_schemas()
     try:
         check_schema(schema, draft, at="#")
+    except PatternError as error:
+        assert paths or not cls.FORMAT_CHECKER.conforms(error.pattern, "regex"), error
+        if paths:
+            found = {pointer.join("#", *path) for path in paths}
+            assert error.pointer in found, (error, found)
     except ContractError as error:
         assert paths, f"evreg refused a schema jsonschema accepts: {error}"
         found = {pointer.join("#", *path) for path in paths}

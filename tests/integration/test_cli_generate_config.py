@@ -49,7 +49,8 @@ def test_bad_generate_settings_name_their_origin(tmp_path: Path) -> None:
     done = run("generate", cwd=tmp_path, env=env)
     assert done.returncode == 2
     assert done.stderr == (
-        "error: EVREG_GENERATE_LANG: 'java' is not supported; supported languages: python\n"
+        "error: EVREG_GENERATE_LANG: 'java' is not supported; "
+        "supported languages: python, typescript\n"
     )
 
     config.write_text(text.replace('lang = "python"', 'language = "python"'))
@@ -64,3 +65,24 @@ def test_bad_generate_settings_name_their_origin(tmp_path: Path) -> None:
     assert not (tmp_path / "generated").exists()  # nothing written on bad input
     assert run("generate", "--lang", "python", cwd=tmp_path).returncode == 0  # the flag wins
     assert packages(tmp_path / "generated") == ["orders"]
+
+
+def test_bare_generate_from_the_repository_root_writes_generated(tmp_path: Path) -> None:
+    """`evreg generate --lang python` as users quote it, in a clone's layout (no evreg.toml):
+    the contracts from ./contracts, the package into ./generated."""
+    repo = Path(__file__).resolve().parents[2]
+    clone = tmp_path / "evreg"
+    clone.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        (clone / name).write_bytes((repo / name).read_bytes())
+    (clone / "contracts").mkdir()
+    for contract in (repo / "contracts").iterdir():
+        (clone / "contracts" / contract.name).write_bytes(contract.read_bytes())
+
+    done = run("generate", "--lang", "python", cwd=clone)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stderr == ""
+    assert packages(clone / "generated") == ["events"]
+    assert done.stdout.startswith("generated/events: ")
+    again = run("generate", "--lang", "python", cwd=clone)
+    assert again.stdout == "generated/events: up to date (contracts unchanged)\n"

@@ -14,6 +14,14 @@ from test_cli_helpers import clean_env, evreg_command
 REPO = Path(__file__).resolve().parents[2]
 
 
+def _as_a_shell_starts_it() -> None:
+    """In the child before exec: SIGINT at its default and unblocked, as a shell leaves it. An
+    ignored or blocked signal survives exec, and in a full xdist run one worker's earlier tests
+    left it so (all three cases timed out there after the SIGINT, and passed alone)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -33,6 +41,7 @@ def test_sigint_while_waiting_on_the_registry_exits_130(args: list[str]) -> None
             stdin=subprocess.DEVNULL,
             text=True,
             env=clean_env(),
+            preexec_fn=_as_a_shell_starts_it,
         )
         try:
             silent.settimeout(60)

@@ -1,4 +1,4 @@
-"""`$ref`s to sibling files: the CLI reads them (never anything outside the contract's folder)
+"""`$ref`s to sibling files: the CLI reads them (never anything outside the project root)
 and hands them to the loader, which itself does no I/O."""
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def test_a_ref_leaving_the_contracts_folder_is_refused(tmp_path: Path) -> None:
     _write(tmp_path / "v2", "order.json", evil)
     done = _evreg("compat", "v1/order.json", "v2/order.json", cwd=tmp_path)
     assert done.returncode == 2
-    assert "leaves the contract's folder" in done.stderr
+    assert "leaves the project" in done.stderr
     assert "Traceback" not in done.stderr
 
 

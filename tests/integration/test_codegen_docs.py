@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from evreg.cli.main import main
 
@@ -16,6 +19,19 @@ REPO = Path(__file__).resolve().parents[2]
 def blocks(language: str) -> list[str]:
     text = (REPO / "docs" / "codegen.md").read_text(encoding="utf-8")
     return re.findall(rf"```{language}\n(.*?)```", text, flags=re.S)
+
+
+def check_strict(script: Path) -> None:
+    """``mypy --strict`` passes on ``script`` (next to the generated package)."""
+    mypy = Path(sys.executable).parent / "mypy"
+    checked = subprocess.run(
+        [str(mypy), "--strict", "--no-incremental", "--config-file", "/dev/null", script.name],
+        cwd=script.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert checked.returncode == 0, checked.stdout
 
 
 def test_the_quick_start_works(tmp_path: Path) -> None:
@@ -33,12 +49,52 @@ def test_the_quick_start_works(tmp_path: Path) -> None:
     published, received = done.stdout.splitlines()
     assert published.startswith("published orders.placed ")
     assert received.startswith("received order ") and received.endswith("total 25.0")
-    mypy = Path(sys.executable).parent / "mypy"
-    checked = subprocess.run(
-        [str(mypy), "--strict", "--no-incremental", "--config-file", "/dev/null", "app.py"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert checked.returncode == 0, checked.stdout
+    check_strict(tmp_path / "app.py")
+
+
+def delete_example_stream(nats_url: str) -> None:
+    import asyncio
+
+    import nats
+    from nats.js.errors import NotFoundError
+
+    async def delete() -> None:
+        connection = await nats.connect(nats_url)
+        try:
+            await connection.jetstream().delete_stream("EVREG_EXAMPLE_ORDERS")
+        except NotFoundError:
+            pass
+        finally:
+            await connection.close()
+
+    asyncio.run(delete())
+
+
+@pytest.mark.services
+def test_the_broker_example_works(tmp_path: Path, nats_url: str) -> None:
+    """The complete JetStream example, as written, on the quick start's package; its stream
+    (and the group's durable consumer with it) is deleted before and after."""
+    command = shlex.split(blocks("sh")[0].strip())
+    args = [str(REPO / a) if a.startswith("contracts/") else a for a in command[1:]]
+    args[args.index("-o") + 1] = str(tmp_path)
+    assert main(args) == 0
+    [example] = [b for b in blocks("python") if "NatsTransport.connect(NATS_URL" in b]
+    (tmp_path / "app.py").write_text(example, encoding="utf-8")
+    delete_example_stream(nats_url)
+    try:
+        done = subprocess.run(
+            [sys.executable, "app.py"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "NATS_URL": nats_url},
+        )
+    finally:
+        delete_example_stream(nats_url)
+    assert done.returncode == 0, done.stderr
+    published, received = done.stdout.splitlines()
+    order_id = published.split()[-1]
+    assert published == f"published orders.placed {order_id}"
+    assert received == f"billing received {order_id}"
+    check_strict(tmp_path / "app.py")

@@ -9,6 +9,7 @@ messages.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import sys
 import uuid
@@ -22,7 +23,7 @@ import pytest
 
 import evreg
 from evreg.codegen import SourceContract, plan_python, write_package
-from evreg.runtime import DeadLetter, Transport, current_message
+from evreg.runtime import DeadLetter, Transport, current_message, wire
 
 pytestmark = pytest.mark.services
 
@@ -57,7 +58,7 @@ def order(shop: ModuleType) -> Any:
     )
 
 
-async def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+async def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():
         if asyncio.get_running_loop().time() > deadline:
@@ -113,6 +114,20 @@ async def round_trip(
     return seen, dead, event
 
 
+async def delete_streams(nats_url: str, *names: str) -> None:
+    """Delete this test's JetStream streams (those that exist)."""
+    import nats
+    from nats.js.errors import NotFoundError
+
+    connection = await nats.connect(nats_url)
+    try:
+        for name in names:
+            with contextlib.suppress(NotFoundError):
+                await connection.jetstream().delete_stream(name)
+    finally:
+        await connection.close()
+
+
 def check(
     seen: list[tuple[Any, int]], dead: list[DeadLetter], event: Any, attempts: list[int]
 ) -> None:
@@ -125,14 +140,20 @@ def check(
 def test_order_placed_over_nats(nats_url: str, tmp_path: Path) -> None:
     from evreg.runtime.nats import NatsTransport
 
-    address = f"orders.placed.{uuid.uuid4().hex}"
+    uid = uuid.uuid4().hex
+    address = f"orders.placed.{uid}"
     shop = shop_for(tmp_path, address)
+    dead_letters = {"dead_letter_prefix": f"evregtest.{uid}.dlq"}
+    dead_letters["dead_letter_stream"] = f"EVREG_TEST_DLQ_{uid}"
 
     async def connect() -> Transport:
-        return await NatsTransport.connect(nats_url)
+        return await NatsTransport.connect(nats_url, **dead_letters)
 
     async def scenario() -> Any:
-        return await round_trip(shop, connect, group=None, fail_first=False)
+        try:
+            return await round_trip(shop, connect, group=None, fail_first=False)
+        finally:
+            await delete_streams(nats_url, dead_letters["dead_letter_stream"])
 
     seen, dead, event = asyncio.run(asyncio.wait_for(scenario(), 60))
     check(seen, dead, event, [1])
@@ -146,8 +167,16 @@ def test_order_placed_over_nats_jetstream_durable(nats_url: str, tmp_path: Path)
     shop = shop_for(tmp_path, address)
     stream = f"EVREG_TEST_{uid}"
 
+    dlq = f"EVREG_TEST_DLQ_{uid}"
+
     async def connect() -> Transport:
-        transport = await NatsTransport.connect(nats_url, jetstream=True, nak_delay=0.05)
+        transport = await NatsTransport.connect(
+            nats_url,
+            jetstream=True,
+            nak_delay=0.05,
+            dead_letter_prefix=f"evregtest.{uid}.dlq",
+            dead_letter_stream=dlq,
+        )
         await transport.ensure_stream(stream, [address])
         return transport
 
@@ -155,10 +184,7 @@ def test_order_placed_over_nats_jetstream_durable(nats_url: str, tmp_path: Path)
         try:
             return await round_trip(shop, connect, group=f"payments-{uid}", fail_first=True)
         finally:
-            admin = await NatsTransport.connect(nats_url, jetstream=True)
-            assert admin.jetstream is not None
-            await admin.jetstream.delete_stream(stream)
-            await admin.close()
+            await delete_streams(nats_url, stream, dlq)
 
     seen, dead, event = asyncio.run(asyncio.wait_for(scenario(), 60))
     check(seen, dead, event, [1, 2])  # nak-ed once, redelivered, then acked
@@ -179,9 +205,60 @@ def test_order_placed_over_rabbitmq(amqp_url: str, tmp_path: Path) -> None:
             return await round_trip(shop, connect, group=queue, fail_first=True)
         finally:
             admin = await AmqpTransport.connect(amqp_url, exchange=exchange)
-            await admin.channel.queue_delete(queue)
-            await admin.channel.exchange_delete(exchange)
+            name = wire.subscription_name(queue, f"orders.placed.{uid}")
+            for leftover in (name, f"{name}.dlq"):
+                await admin.channel.queue_delete(leftover)
+            for leftover in (exchange, f"{exchange}.dlx"):
+                await admin.channel.exchange_delete(leftover)
             await admin.close()
 
     seen, dead, event = asyncio.run(asyncio.wait_for(scenario(), 60))
     check(seen, dead, event, [1, 2])  # requeued once, redelivered, then acked
+
+
+def test_order_placed_over_rabbitmq_without_a_group(amqp_url: str, tmp_path: Path) -> None:
+    """Without a group: an exclusive queue that goes away with the consumer (stopping it,
+    then subscribing again, works), and its dead letters are kept in ``<exchange>.dlq``."""
+    import aio_pika
+
+    from evreg.runtime.amqp import AmqpTransport
+
+    uid = uuid.uuid4().hex
+    shop = shop_for(tmp_path, f"orders.placed.{uid}")
+    exchange = f"evreg-test-{uid}"
+
+    async def connect() -> Transport:
+        return await AmqpTransport.connect(amqp_url, exchange=exchange)
+
+    async def stored() -> list[tuple[bytes, dict[str, Any]]]:
+        connection = await aio_pika.connect(amqp_url)
+        try:
+            channel = await connection.channel()
+            queue = await channel.get_queue(f"{exchange}.dlq", ensure=True)
+            out = []
+            while (message := await queue.get(no_ack=True, fail=False)) is not None:
+                headers = {
+                    k: v.decode() if isinstance(v, bytes) else v
+                    for k, v in (message.headers or {}).items()
+                }
+                out.append((message.body, headers))
+            await channel.queue_delete(f"{exchange}.dlq")
+            for name in (exchange, f"{exchange}.dlx"):
+                await channel.exchange_delete(name)
+            return out
+        finally:
+            await connection.close()
+
+    async def scenario() -> Any:
+        first = await round_trip(shop, connect, group=None, fail_first=False)
+        again = await round_trip(shop, connect, group=None, fail_first=False, raw_publish=False)
+        return first, again, await stored()
+
+    (seen, dead, event), (seen_again, _, _), letters = asyncio.run(asyncio.wait_for(scenario(), 60))
+    check(seen, dead, event, [1])
+    assert [n for _, n in seen_again] == [1]
+    [(body, headers)] = letters
+    assert body == b'{"orderId": 1}'
+    assert headers["evreg-dead-letter-reason"] == "invalid"
+    assert headers["evreg-dead-letter-group"] == ""
+    assert "orderId" in headers["evreg-dead-letter-error"]

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from evreg.contracts import ContractError, load_contract
-from evreg.contracts.model import DRAFT4, DRAFT7, DRAFT2020
+from evreg.contracts.model import AVRO, DRAFT4, DRAFT7, DRAFT2020
 
 INFO = {"title": "t", "version": "1"}
 
@@ -73,9 +73,8 @@ def test_v3_multi_format_headers_are_unwrapped() -> None:
 @pytest.mark.parametrize(
     ("schema_format", "family"),
     [
-        ("application/vnd.apache.avro;version=1.9.0", "Avro"),
-        ("application/vnd.apache.avro+json;version=1.9.0", "Avro"),
         ("application/vnd.google.protobuf;version=3", "Protobuf"),
+        ("application/raml+yaml;version=1.0", "RAML"),
     ],
 )
 def test_v3_non_json_schema_payload_is_refused(schema_format: str, family: str) -> None:
@@ -86,14 +85,40 @@ def test_v3_non_json_schema_payload_is_refused(schema_format: str, family: str) 
     assert str(caught.value).startswith("avro.yaml at #/components/messages/M/payload/schemaFormat")
 
 
-def test_v2_message_schema_format_avro_is_refused() -> None:
-    message = {
-        "schemaFormat": "application/vnd.apache.avro;version=1.9.0",
-        "payload": {"type": "record", "name": "User", "fields": []},
-    }
-    with pytest.raises(ContractError, match="Avro schemas are not supported") as caught:
-        load_contract(v2_with(message))
-    assert caught.value.pointer == "#/components/messages/M/schemaFormat"
+USER = {"type": "record", "name": "User", "fields": [{"name": "id", "type": "long"}]}
+
+
+@pytest.mark.parametrize(
+    "schema_format",
+    [
+        "application/vnd.apache.avro;version=1.9.0",
+        "application/vnd.apache.avro+json;version=1.9.0",
+        "application/vnd.apache.avro+yaml;version=1.9.0",
+        "application/vnd.apache.avro",
+    ],
+)
+def test_v3_avro_payload_is_read_as_avro(schema_format: str) -> None:
+    message = {"payload": {"schemaFormat": schema_format, "schema": USER}}
+    payload = load_contract(v3_with(message)).messages["M"].payload
+    assert payload is not None
+    assert (payload.pointer, payload.draft) == ("#/components/messages/M/payload/schema", AVRO)
+    assert payload.schema == USER
+
+
+def test_v2_message_schema_format_avro_is_read_as_avro() -> None:
+    message = {"schemaFormat": "application/vnd.apache.avro;version=1.9.0", "payload": "string"}
+    payload = load_contract(v2_with(message)).messages["M"].payload
+    assert payload is not None and (payload.schema, payload.draft) == ("string", AVRO)
+
+
+def test_an_invalid_avro_payload_names_its_place() -> None:
+    bad = {"type": "record", "name": "User", "fields": [{"name": "id", "type": "lng"}]}
+    message = {"payload": {"schemaFormat": "application/vnd.apache.avro;version=1.9.0",
+                           "schema": bad}}  # fmt: skip
+    with pytest.raises(ContractError, match="invalid Avro schema: unknown type lng") as caught:
+        load_contract(v3_with(message), name="users.yaml")
+    assert caught.value.pointer == "#/components/messages/M/payload/schema"
+    assert caught.value.source == "users.yaml"
 
 
 def test_v2_message_schema_format_sets_the_draft() -> None:
@@ -188,6 +213,6 @@ def test_circular_message_ref_is_refused() -> None:
 
 
 def test_non_object_payload_is_refused() -> None:
-    with pytest.raises(ContractError, match="payload must be a schema") as caught:
+    with pytest.raises(ContractError, match=r"must be a schema .*, not a string") as caught:
         load_contract(v2_with({"payload": "string"}))
     assert caught.value.pointer == "#/components/messages/M/payload"

@@ -20,11 +20,11 @@ import pytest
 import yaml
 
 import evreg.contracts.compat.check as check_module
-import evreg.contracts.compat.jsonschema_diff as diff_module
 from evreg.contracts import Contract, Level, Policy, Report
 from evreg.contracts import load_contract as load
 from evreg.contracts.compat.check import check_pairs
-from evreg.contracts.compat.jsonschema_diff import DiffCache, diff_schemas
+from evreg.contracts.compat.diff import DiffCache, diff_schemas
+from evreg.contracts.compat.diff import changes as diff_module
 from evreg.contracts.compat.rules import LENIENT_ACCEPTS, STRICT_ACCEPTS
 from evreg.contracts.loader import load_stored
 from evreg.contracts.schemacheck import SchemaChecker
@@ -162,7 +162,7 @@ def built(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 
         monkeypatch.setattr(module, attr, counted)
 
-    counting(diff_module, "_ch", "changes")
+    counting(diff_module, "change", "changes")
     counting(check_module, "_finding", "findings")
     return counts
 

@@ -123,3 +123,66 @@ def test_kinds_must_match_and_none_checks_nothing() -> None:
         check_pairs([*history, asyncapi], new)
     assert [r.findings for r in check_pairs(history, new, level=Level.NONE)] == [()] * len(history)
     assert check_pairs([], new) == []
+
+
+def _referencing(n: int) -> dict[str, Any]:
+    """Version ``n`` of a closed object whose properties hold local `$ref`s (directly, as array
+    items, in an anyOf, to a definition that refers on): its definitions change at versions 3
+    (a bound), 5 (an enum value) and 7 (an integer const becomes true, which Python's 1 == True
+    would hide), and version 9 adds a property that refers to them too."""
+    money: dict[str, Any] = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "amount": {"type": "string", "maxLength": 12 if n < 3 else 16},
+            "currency": {"$ref": "#/$defs/currency"},
+        },
+    }
+    currency = {"enum": ["EUR", "USD"] if n < 5 else ["EUR", "USD", "GBP"]}
+    flag = {"const": 1} if n < 7 else {"const": True}
+    props: dict[str, Any] = {
+        "price": {"$ref": "#/$defs/money"},
+        "lines": {"type": "array", "items": {"$ref": "#/$defs/money"}, "maxItems": 9},
+        "either": {"anyOf": [{"$ref": "#/$defs/money"}, {"type": "null"}]},
+        "flag": {"$ref": "#/$defs/flag"},
+        "flags": {"type": "array", "items": {"$ref": "#/$defs/flag"}},
+        "note": {"type": "string"},
+    }
+    if n >= 9:
+        props["later"] = {"type": "array", "items": {"$ref": "#/$defs/flag"}, "maxItems": 2}
+    for k in range(n):
+        props[f"f{k}"] = {"type": "string"}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": props,
+        "$defs": {"money": money, "currency": currency, "flag": flag},
+    }
+
+
+@pytest.mark.parametrize("level", [Level.BACKWARD, Level.FORWARD, Level.FULL])
+@pytest.mark.parametrize("breaking_only", [False, True])
+def test_properties_with_refs_are_compared_where_their_definitions_changed(
+    level: Level, breaking_only: bool
+) -> None:
+    """The pairs of a check share what they found alike (properties written the same whose
+    `$ref`s reach definitions written the same): each report is still that pair's own, with
+    every property whose definition changed reported in every pair where it did."""
+    versions = [load(_referencing(n)) for n in range(1, 11)]
+    for new in (versions[-1], versions[5], versions[0]):
+        for policy in (Policy.STRICT, Policy.LENIENT):
+            reports = check_pairs(
+                versions, new, level=level, policy=policy, breaking_only=breaking_only
+            )
+            alone = [check_compatibility(old, new, level=level, policy=policy) for old in versions]
+            if breaking_only:
+                alone = [
+                    dataclasses.replace(r, findings=tuple(f for f in r.findings if f.breaking))
+                    for r in alone
+                ]
+            assert reports == alone
+    # not vacuous: a changed definition is reported through each property that uses it
+    paths = {f.path for f in check_pairs(versions[:1], versions[-1], level=Level.FULL)[0].findings}
+    for prop in ("price", "lines", "either", "flag", "flags"):
+        assert any(p.startswith(f"#/properties/{prop}/") for p in paths), prop

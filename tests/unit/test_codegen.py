@@ -28,7 +28,7 @@ from evreg.codegen import (
     subject_for,
     write_package,
 )
-from evreg.codegen.render import docstring
+from evreg.codegen.python.templates import docstring
 from evreg.codegen.schemas import bundle
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "codegen"
@@ -314,7 +314,7 @@ def test_bad_package_name() -> None:
 
 def test_cli_lists_languages(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["generate", "--lang", "list"]) == 0
-    assert capsys.readouterr().out.split() == ["python"]
+    assert capsys.readouterr().out.split() == ["python", "typescript"]
 
 
 def test_cli_unsupported_language(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -324,9 +324,15 @@ def test_cli_unsupported_language(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "cobol" in err and "python" in err
 
 
-def test_cli_needs_an_output(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["generate", str(REPO / "contracts" / "order_placed.yaml")]) == 2
-    assert "--output" in capsys.readouterr().err
+def test_cli_writes_to_generated_without_an_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no evreg.toml here or above: the defaults
+    for name in [k for k in os.environ if k.startswith("EVREG_")]:
+        monkeypatch.delenv(name)
+    assert main(["generate", str(REPO / "contracts" / "order_placed.yaml")]) == 0
+    assert capsys.readouterr().out.startswith("generated/orders: ")
+    assert (tmp_path / "generated" / "orders" / "models.py").is_file()
 
 
 def test_cli_writes_then_skips_unchanged(

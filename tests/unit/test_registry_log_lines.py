@@ -11,6 +11,7 @@ import pytest
 
 pytest.importorskip("fastapi")
 
+from evreg.registry.metrics import RequestMetrics
 from evreg.registry.observability import BatchedLines, JsonFormatter, _new_request_id
 
 
@@ -96,7 +97,7 @@ def test_the_access_line_is_the_same_whichever_way_it_is_written(
         await send({"type": "http.response.body", "body": b""})  # type: ignore[operator]
 
     class _Metrics:
-        requests = observability.RequestMetrics()
+        requests = RequestMetrics()
 
     middleware = observability.Observe(app, _Metrics())  # type: ignore[arg-type]
     scope = {

@@ -9,7 +9,7 @@ pytest.importorskip("fastapi")
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
-from evreg.registry.observability import RequestMetrics
+from evreg.registry.metrics import RequestMetrics
 
 OBSERVATIONS = [
     ("GET", "/schemas/ids/{schema_id}", 200, 0.0004),

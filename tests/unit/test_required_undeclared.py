@@ -1,8 +1,9 @@
 """`required` naming a property that no `properties` declares.
 
-Version checks follow the Confluent registry (which reports nothing for it, see the shared case
-"Detect required array to be changed"); the direct reader check, and so the registry's
-consumer-aware checks, report REQUIRED_UNDECLARED_PROPERTY_ADDED with a witness.
+Every check reports REQUIRED_UNDECLARED_PROPERTY_ADDED with a witness: the direct reader check
+(and so the registry's consumer-aware checks) and the version checks. For the version checks
+this differs from the Confluent registry, which reports nothing for it (the shared case
+"Detect required array to be changed"), although an old event without the name is rejected.
 """
 
 from __future__ import annotations
@@ -60,19 +61,27 @@ def test_a_declared_property_keeps_its_own_rule() -> None:
 
 
 @pytest.mark.parametrize("level", ["BACKWARD", "BACKWARD_TRANSITIVE"])
-def test_version_checks_follow_confluent(level: str) -> None:
+def test_version_checks_report_it_too(level: str) -> None:
     report = check_compatibility(OLD, NEW, level)
-    assert report.is_compatible
-    assert "REQUIRED_UNDECLARED_PROPERTY_ADDED" not in {f.rule for f in report.findings}
-    changed = check_compatibility(
-        {"properties": {"foo": {"type": "string"}}, "required": ["foo"]},
-        {"properties": {"foo": {"type": "string"}}, "required": ["bar"]},
-        level,
+    assert not report.is_compatible
+    (finding,) = report.breaking
+    assert (finding.rule, finding.path) == (
+        "REQUIRED_UNDECLARED_PROPERTY_ADDED",
+        "#/required/extra",
     )
-    assert changed.is_compatible
+    assert Draft202012Validator(OLD).is_valid(finding.witness)
+    assert not Draft202012Validator(NEW).is_valid(finding.witness)
+    old = {"properties": {"foo": {"type": "string"}}, "required": ["foo"]}
+    new = {"properties": {"foo": {"type": "string"}}, "required": ["bar"]}
+    changed = check_compatibility(old, new, level)
+    assert not changed.is_compatible
     assert {(f.rule, f.path) for f in changed.findings if f.direction.value == "BACKWARD"} == {
-        ("REQUIRED_ATTRIBUTE_REMOVED", "#/required/foo")
+        ("REQUIRED_ATTRIBUTE_REMOVED", "#/required/foo"),
+        ("REQUIRED_UNDECLARED_PROPERTY_ADDED", "#/required/bar"),
     }
+    (finding,) = changed.breaking
+    assert Draft202012Validator(old).is_valid(finding.witness)
+    assert not Draft202012Validator(new).is_valid(finding.witness)
 
 
 def _app(title: str, action: str, payload: dict[str, Any]) -> dict[str, Any]:

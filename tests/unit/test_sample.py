@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from jsonschema.validators import validator_for
 
-from evreg.contracts.compat.sample import (
+from evreg.contracts.compat.witness.sample import (
     Hints,
     NoSample,
     PlainContext,
@@ -21,6 +21,7 @@ from evreg.contracts.compat.sample import (
     sample,
 )
 from evreg.contracts.model import DRAFT4, DRAFT6, DRAFT7, DRAFT2019, DRAFT2020
+from evreg.contracts.patterns import PatternError
 
 
 def is_valid(schema: Any, value: Any, draft: str = DRAFT2020) -> bool:
@@ -236,12 +237,14 @@ def test_unsatisfiable_schemas_raise() -> None:
 
 
 def test_regex_strings_match() -> None:
-    for pattern in ("^[a-z]+$", "^(EUR|USD)$", r"^\d{3}-\d{4}$", "[^abc]x", r"^(\w+)=\1$", "a|b|c"):
+    for pattern in ("^[a-z]+$", "^(EUR|USD)$", r"^\d{3}-\d{4}$", "[^abc]x", r"^\w+=\d$", "a|b|c"):
         produced = regex_strings(pattern)
         assert produced, pattern
         assert all(re.search(pattern, s) for s in produced)
     assert {len(s) for s in regex_strings("^a+$")} >= {1, 2, 3}
     assert regex_strings("(unclosed") == ()
+    with pytest.raises(PatternError):  # a backreference: ECMA-262, but not in linear time
+        regex_strings(r"^(\w+)=\1$")
 
 
 def test_draft_versions() -> None:

@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 
-from evreg.contracts.compat import witness_sides
-from evreg.contracts.compat.candidate_streams import Sampler, SamplerMemo
-from evreg.contracts.compat.jsonschema_diff import diff_schemas
-from evreg.contracts.compat.sample import PlainContext
+from evreg.contracts.compat.diff import diff_schemas
 from evreg.contracts.compat.witness import WitnessFinder
-from evreg.contracts.compat.witness_sides import side_for
+from evreg.contracts.compat.witness import sides as witness_sides
+from evreg.contracts.compat.witness.branches import SamplerMemo
+from evreg.contracts.compat.witness.candidates import Sampler
+from evreg.contracts.compat.witness.sample import PlainContext
+from evreg.contracts.compat.witness.sides import side_for
 from evreg.contracts.model import DRAFT7, DRAFT2020, SchemaRef
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "compat-cases" / "confluent"

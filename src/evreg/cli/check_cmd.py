@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 import evreg
-from evreg.cli import render
+from evreg.cli import check_cache, render
 from evreg.cli.client import PayloadReport, RegistryClient, RegistryRefused
 from evreg.cli.config import Settings
 from evreg.cli.files import ContractFile, LoadedContract, expand, load, subject_for
@@ -272,7 +272,8 @@ def _check_one(file: ContractFile, against: _Against) -> FileResult:
     except ContractError as exc:
         # a line only when the error is in this file (not in its earlier version)
         line = exc.line if exc.source == file.display else None
-        return FileResult(file, Status.error, against.label, error=str(exc), error_line=line)
+        error = "\n".join(exc.lines())
+        return FileResult(file, Status.error, against.label, error=error, error_line=line)
     except InputError as exc:
         return FileResult(file, Status.error, against.label, error=str(exc))
     except RegistryRefused as exc:  # e.g. 422: the registry finds the schema invalid
@@ -509,6 +510,12 @@ def check(
             f"no contract files (*.yaml, *.yml, *.json) in {', '.join(map(str, targets))}"
         )
     source = _Against(against, current, level is not None, policy is not None, application)
+    if source.client is None and summary is None:  # a verdict worth replaying (check_cache.py)
+        check_cache.watch(
+            [str(t if t.is_dir() else t.parent) for t in targets]
+            + ([str(source.folder)] if source.folder is not None else []),
+            [(str(f.path.absolute().parent), source.ref) for f in files if source.ref],
+        )
     try:
         results = [_check_one(file, source) for file in files]
     finally:

@@ -67,7 +67,7 @@ def compat(
 ) -> None:
     """Check whether NEW can replace OLD without breaking producers or consumers.
 
-    Both files may be JSON Schema (any draft) or AsyncAPI 2.x/3.0, in YAML or JSON. Each
+    Both files may be JSON Schema (any draft) or AsyncAPI 2.x/3.x, in YAML or JSON. Each
     breaking finding comes with a witness: an event that one version accepts and the other
     rejects.
 

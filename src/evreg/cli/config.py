@@ -21,6 +21,9 @@ from evreg.contracts import Level, Policy
 
 DEFAULT_REGISTRY = "http://127.0.0.1:8081"
 CONFIG_FILE = "evreg.toml"
+# where `evreg generate` writes with no -o, evreg.toml or EVREG_GENERATE_OUTPUT: what `evreg init`
+# writes to evreg.toml, so that a bare `evreg generate` does the same with or without it
+DEFAULT_GENERATE_OUTPUT = Path("generated")
 
 
 class SubjectStrategy(StrEnum):
@@ -49,7 +52,8 @@ class GenerateSettings:
     """
 
     lang: str = "python"
-    output: Path | None = None  # a path in the file is relative to the file's folder
+    # a path in the file is relative to the file's folder; the default to the current folder
+    output: Path = DEFAULT_GENERATE_OUTPUT
     package: str | None = None
     where: Mapping[str, str] = field(default_factory=dict)
 

@@ -34,19 +34,22 @@ def _fix_environment() -> None:
 
 def commands() -> list[list[str]]:
     """Every command path of the app, root first, in registration order."""
+    import typer
+    import typer.core
     import typer.main
 
-    from evreg.cli.main import app
+    from evreg.cli.app import app
 
     group = typer.main.get_command(app)
     found: list[list[str]] = [[]]
 
     def walk(command: object, prefix: list[str]) -> None:
-        subcommands = getattr(command, "commands", None)
-        if not isinstance(subcommands, dict):
+        if not isinstance(command, typer.core.TyperGroup):
             return
-        for name, sub in subcommands.items():
-            if getattr(sub, "hidden", False):
+        context = typer.Context(command)
+        for name in command.list_commands(context):
+            sub = command.get_command(context, name)
+            if sub is None or sub.hidden:
                 continue
             found.append([*prefix, name])
             walk(sub, [*prefix, name])

@@ -1,4 +1,5 @@
-"""``evreg generate``: a typed Python package (models, producer, consumer, contract tests)."""
+"""``evreg generate``: a typed package in Python or TypeScript (types, producer, consumer,
+contract tests)."""
 
 from __future__ import annotations
 
@@ -15,23 +16,27 @@ from evreg.codegen import (
     SUPPORTED_LANGUAGES,
     CodegenError,
     SourceContract,
-    plan_python,
+    default_package,
+    package_key,
     read_key,
     write_package,
 )
-from evreg.codegen.plan import default_package, input_key
+from evreg.codegen import generate as generate_package
+from evreg.contracts.topics import topic_name
 
 
 def _payload_ids(registry: RegistryClient, source: SourceContract) -> dict[str, int]:
-    """The ids of the ``<address>-value`` subjects of the channels the contract sends on."""
+    """The ids of the ``<topic>-value`` subjects of the channels the contract sends on, by the
+    channel's address (``evreg.contracts.topics`` names the topic)."""
     contract = source.contract
     ids: dict[str, int] = {}
     for operation in contract.operations.values():
         channel = contract.channels.get(operation.channel)
-        if operation.action != "send" or channel is None or not channel.address:
+        topic = topic_name(contract, channel) if channel is not None else None
+        if operation.action != "send" or channel is None or not channel.address or not topic:
             continue
         try:
-            ids[channel.address] = registry.version(f"{channel.address}-value").id
+            ids[channel.address] = registry.version(f"{topic}-value").id
         except RegistryRefused as exc:
             if exc.status != 404:
                 raise
@@ -42,7 +47,7 @@ def _from_registry(registry: RegistryClient, subjects: list[str]) -> list[Source
     sources = []
     for subject in subjects:
         latest = registry.version(subject)
-        contract = load_source(latest.schema, f"registry:{subject}")
+        contract = load_source(latest.schema, f"registry:{subject}", schema_type=latest.schema_type)
         source = SourceContract(
             contract,
             label=f"registry subject {subject} version {latest.version} (schema id {latest.id})",
@@ -66,7 +71,7 @@ def generate(
     contracts: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Contract files or folders (AsyncAPI 2.x/3.0 or JSON Schema, YAML or JSON; "
+            help="Contract files or folders (AsyncAPI 2.x/3.x or JSON Schema, YAML or JSON; "
             "default: `contracts` in evreg.toml, else ./contracts, unless --from-registry).",
             metavar="CONTRACTS...",
             show_default=False,
@@ -88,7 +93,8 @@ def generate(
             "--output",
             "-o",
             help="Folder to write the package into, PATH/NAME/ (default: `output` under "
-            "[generate] in evreg.toml, then EVREG_GENERATE_OUTPUT; one of them is needed).",
+            "[generate] in evreg.toml, then EVREG_GENERATE_OUTPUT, then `generated` in the "
+            "current folder).",
             show_default=False,
         ),
     ] = None,
@@ -116,15 +122,18 @@ def generate(
         typer.Option("--force", help="Write even when the contracts have not changed."),
     ] = False,
 ) -> None:
-    """Generate a typed package from contracts: pydantic models for every payload and header
-    set, a producer with one async method per send operation, a consumer with one handler
-    decorator per receive operation, and contract tests (tests/test_contract.py).
+    """Generate a typed package from contracts: a type for every payload and header set, a
+    producer with one method per send operation, a consumer with one handler per receive
+    operation, and contract tests. Python: pydantic models, pytest tests. TypeScript: an npm
+    package on @evreg/runtime, node:test tests (needs Node.js and npm: json-schema-to-typescript
+    writes the types, installed once from evreg's lockfile).
 
     Output is byte-identical for the same contracts; when the contracts, evreg's version and
     the options are those of the last run, nothing is rewritten (use --force to rewrite).
 
     With --from-registry the producer also sends the registry's schema id (that of the
-    channel's `<address>-value` subject when the registry has one, else the contract's).
+    channel's `<topic>-value` subject when the registry has one, else the contract's; the topic
+    is the address made a Kafka topic name: docs/asyncapi.md).
 
     Defaults come from the `[generate]` table of evreg.toml (as `evreg init` writes it: `lang`,
     `output`, and `package` if you add it) and the `contracts` folder, overridden by
@@ -138,7 +147,11 @@ def generate(
 
         evreg generate --lang python contracts/order_placed.yaml -o src --package orders_events
 
-    Example (everything from evreg.toml):
+    Example (TypeScript):
+
+        evreg generate --lang typescript contracts/order_placed.yaml -o . --package orders-events
+
+    Example (everything from evreg.toml, or the defaults: Python, ./contracts, ./generated):
 
         evreg generate
     """
@@ -156,11 +169,6 @@ def generate(
             f"{lang_origin}: {lang!r} is not supported; supported languages: {_languages()}"
         )
     output = output or wanted.output
-    if output is None:
-        raise InputError(
-            "-o/--output PATH is required: the folder to write the package into (or set "
-            "`output` under [generate] in evreg.toml, or EVREG_GENERATE_OUTPUT)"
-        )
     package = package or wanted.package
     targets = list(contracts or [])
     if not targets and not from_registry:
@@ -180,12 +188,12 @@ def generate(
         with client(current) as registry_client:
             sources.extend(_from_registry(registry_client, from_registry))
     try:
-        name = package or default_package(sources)
-        key = input_key(sources, name)
+        name = package or default_package(sources, lang)
+        key = package_key(sources, lang, name)
         if not force and read_key(output, name) == key:
             print(f"{output / name}: up to date (contracts unchanged)")
             return
-        plan = plan_python(sources, package=name)
+        plan = generate_package(sources, lang, package=name)
         written = write_package(plan, output)
     except CodegenError as exc:
         raise InputError(str(exc)) from None

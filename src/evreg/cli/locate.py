@@ -16,6 +16,10 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 _MAX_REF_HOPS = 32
+# libyaml's parser when PyYAML was built with it: the same nodes and marks, several times
+# faster than the pure-Python one (`evreg compat` of a 3 MB JSON document refused at
+# #/properties: 13.8 s -> 5.6 s of CPU, the line lookup being most of it)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def pointer_tokens(pointer: str) -> list[str]:
@@ -96,7 +100,7 @@ def line_of(source: str, pointer: str, *, nearest: bool = True) -> int | None:
     """
     try:
         tokens = pointer_tokens(pointer)
-        root = yaml.compose(source, Loader=yaml.SafeLoader)
+        root = yaml.compose(source, Loader=_LOADER)
     except (ValueError, yaml.YAMLError):
         return None
     if root is None:

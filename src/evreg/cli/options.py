@@ -85,8 +85,9 @@ PayloadStrategyOption = Annotated[
         case_sensitive=False,
         metavar="STRATEGY",
         help="How the registry names an AsyncAPI contract's payload subjects: topic-name "
-        "(ADDRESS-value), record-name (RECORD: the payload schema's title, else the message "
-        "name, else its key) or topic-record-name (ADDRESS-RECORD); sent as "
+        "(TOPIC-value, TOPIC: the channel address as a Kafka topic name), record-name (RECORD: "
+        "the payload schema's title, else the message name, else its key) or "
+        "topic-record-name (TOPIC-RECORD); sent as "
         "?payloadSubjectStrategy= (default: evreg.toml, then EVREG_PAYLOAD_SUBJECT_STRATEGY, "
         "then the registry's).",
         show_default=False,

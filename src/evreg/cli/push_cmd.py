@@ -42,6 +42,10 @@ class PushResult:
     report: Report | None = None
     refused_subject: str | None = None  # when a payload subject, not the contract, was refused
     error: str | None = None
+    # consumer-aware findings (AsyncAPI): the applications this version breaks, and the mode
+    consumers: tuple[dict[str, Any], ...] = ()
+    consumer_mode: str = "warn"
+    by_consumers: bool = False  # refused because it breaks a peer (consumerChecks block)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"file": self.file.display, "outcome": self.outcome}
@@ -52,7 +56,37 @@ class PushResult:
             out["payload_subjects"] = self.payloads
         if self.report is not None:
             out.update(self.report.to_dict())
+        if self.consumers:
+            out["consumers"] = {"mode": self.consumer_mode, "findings": list(self.consumers)}
         return out
+
+    @property
+    def breaks(self) -> list[str]:
+        """The applications this push breaks (consumers, or producers for a consumer)."""
+        names: list[str] = []
+        for item in self.consumers:
+            peer = item.get("consumer") if item.get("side") != "consumer" else item.get("producer")
+            if isinstance(peer, str) and peer not in names:
+                names.append(peer)
+        return names
+
+
+def _consumers(
+    loaded: LoadedContract, subject: str, registry: RegistryClient, application: str | None
+) -> tuple[tuple[dict[str, Any], ...], str]:
+    """The registry's consumer-aware findings for this contract, and its consumerChecks mode
+    (``warn`` also stands for ``off``: the registry then still reports, and does not block)."""
+    if not loaded.contract.is_asyncapi:
+        return (), "warn"
+    try:
+        peers = registry.consumer_check(
+            subject, loaded.schema, loaded.schema_type, application=application
+        )
+    except RegistryRefused as exc:
+        if exc.status != 404:  # a registry without the flow routes: nothing to say
+            raise
+        return (), "warn"
+    return tuple(peers.get("findings") or ()), str(peers.get("mode") or "warn")
 
 
 def _push_one(
@@ -67,6 +101,23 @@ def _push_one(
     existing = registry.lookup(subject, loaded.schema, loaded.schema_type)
     if existing is not None:
         return PushResult(file, "unchanged", subject, existing.version, existing.id)
+    consumers, mode = _consumers(loaded, subject, registry, application)
+    result = _register(loaded, subject, registry, dry_run, application, payload_strategy)
+    result.consumers, result.consumer_mode = consumers, mode
+    if consumers and mode == "block" and result.outcome == "compatible":
+        result.outcome, result.by_consumers = "incompatible", True  # what a push would be told
+    return result
+
+
+def _register(
+    loaded: LoadedContract,
+    subject: str,
+    registry: RegistryClient,
+    dry_run: bool,
+    application: str | None,
+    payload_strategy: str | None,
+) -> PushResult:
+    file = loaded.file
     if dry_run:
         # what a push would do: the subject first, then each payload subject in turn
         checked = registry.check(
@@ -96,8 +147,11 @@ def _push_one(
             subject, loaded.schema, loaded.schema_type, payload_strategy=payload_strategy
         )
         if named == subject:
-            report = checked.report if not checked.report.is_compatible else refused.report
-            return PushResult(file, "incompatible", subject, report=report)
+            if checked.report.is_compatible:  # refused by consumerChecks block, not the rules
+                return PushResult(
+                    file, "incompatible", subject, report=refused.report, by_consumers=True
+                )
+            return PushResult(file, "incompatible", subject, report=checked.report)
         payload = next((p for p in checked.refusing if p.subject == named), None)
         report = payload.report if payload is not None else refused.report
         return PushResult(file, "incompatible", subject, report=report, refused_subject=named)
@@ -146,15 +200,49 @@ def _print(result: PushResult, console: Console) -> None:
                     style="dim",
                 )
             )
+        if result.consumers:
+            _print_consumers(result, console)
         return
     line = Text("REFUSED     ", style="bold red")
     line.append(f"{name}  subject {result.subject}")
     if result.refused_subject:
         line.append(f": its payload subject {result.refused_subject} is incompatible")
+    if result.by_consumers and result.consumers:
+        line.append(f": it breaks {', '.join(result.breaks)} (consumerChecks block)")
+        console.print(line)
+        render.consumer_findings_text(result.consumers, mode="block", console=console)
+        return
     console.print(line)
     if result.report is not None:
         against = f"subject {result.refused_subject or result.subject}"
         render.report_text(result.report, old=against, new=name, console=console)
+
+
+def _print_consumers(result: PushResult, console: Console) -> None:
+    done = "registered" if result.outcome == "registered" else "would be registered"
+    line = Text("WARNING     ", style="bold yellow")
+    line.append(
+        f"{done}, but {', '.join(result.breaks)} cannot read it (consumerChecks "
+        f"{result.consumer_mode}): each finding below has an event this version allows and the "
+        "other application rejects"
+    )
+    console.print(line)
+    render.consumer_findings_text(result.consumers, mode="warn", console=console)
+
+
+def _warn(result: PushResult) -> None:
+    """One line on stderr per push that breaks another application, whatever the format."""
+    what = f"subject {result.subject}"
+    if result.version is not None:
+        what += f" version {result.version}"
+    done = "registered" if result.outcome == "registered" else "would register"
+    count = len(result.consumers)
+    print(
+        f"warning: {result.file.display}: {done} {what}, which {', '.join(result.breaks)} "
+        f"cannot read ({count} finding{'s' if count != 1 else ''}; see docs/flow.md, "
+        "`evreg can-i-deploy`)",
+        file=sys.stderr,
+    )
 
 
 def push(
@@ -181,12 +269,18 @@ def push(
     The subject is the file's `x-evreg-subject`, else its name before the first dot
     (contracts/order_placed.yaml -> order_placed; see --subject-strategy). Registering an
     AsyncAPI contract also registers the payload of each message it sends as a JSON subject,
-    `<address>-value` by default (see --payload-subject-strategy). A change the subject's
+    `<topic>-value` by default, the topic being the channel address made a valid Kafka topic
+    name (docs/asyncapi.md; see --payload-subject-strategy). A change the subject's
     compatibility rules refuse is not registered: the findings that block it are printed,
     each with its witness.
 
-    Exit codes: 0 all registered (or unchanged), 1 some refused as incompatible, 2 invalid
-    input, 3 registry unreachable.
+    A contract that other applications on its channels cannot read (consumer-aware checks,
+    docs/flow.md) is registered with a WARNING naming them, each finding with its witness, and
+    a `warning:` line on stderr; it exits 0. When the subject's consumerChecks mode is
+    `block`, the registry refuses it instead: REFUSED, exit 1.
+
+    Exit codes: 0 all registered (or unchanged; also with consumer warnings), 1 some refused
+    as incompatible, 2 invalid input, 3 registry unreachable.
 
     Example:
 
@@ -233,7 +327,9 @@ def push(
                 result = _push_one(
                     loaded, subject, registry_client, dry_run, application, payload_strategy
                 )
-            except (ContractError, InputError) as exc:
+            except ContractError as exc:
+                result = PushResult(file, "error", error="\n".join(exc.lines()))
+            except InputError as exc:
                 result = PushResult(file, "error", error=str(exc))
             except RegistryRefused as exc:
                 result = PushResult(file, "error", error=f"{file.display}: {exc.message}")
@@ -250,6 +346,9 @@ def push(
             counts[r.outcome] = counts.get(r.outcome, 0) + 1
         tally = ", ".join(f"{n} {outcome}" for outcome, n in counts.items())
         console.print(Text(f"evreg push to {current.registry}: {len(results)} files: {tally}"))
+    for r in results:
+        if r.consumers and r.outcome in ("registered", "compatible"):
+            _warn(r)
     if any(r.outcome == "error" for r in results):
         raise typer.Exit(EXIT_INPUT)
     if any(r.outcome == "incompatible" for r in results):

@@ -184,24 +184,13 @@ def _verdict(ok: bool) -> Text:
 def rules_text(rules: Mapping[str, Rule], *, console: Console) -> None:
     json_rules = [r for r in rules.values() if r.family == "jsonschema"]
     asyncapi_rules = [r for r in rules.values() if r.family == "asyncapi"]
-
-    if json_rules:
-        width = max(len(r.id) for r in json_rules)
-        console.print(
-            Text(
-                f"JSON Schema rules ({len(json_rules)}): is the change accepted for a reader of "
-                "the new version reading data written with the old one, under each policy?",
-                style="bold",
-            )
-        )
-        console.print(Text(f"{'RULE':<{width}}  STRICT    LENIENT   PURPOSE", style="dim"))
-        for r in json_rules:
-            line = Text(f"{r.id:<{width}}  ")
-            line.append_text(_verdict(r.strict_ok))
-            line.append("  ")
-            line.append_text(_verdict(r.lenient_ok))
-            line.append(f"  {r.purpose}")
-            console.print(line)
+    avro_rules = [r for r in rules.values() if r.family == "avro"]
+    _policy_rules(
+        console,
+        json_rules,
+        f"JSON Schema rules ({len(json_rules)}): is the change accepted for a reader of "
+        "the new version reading data written with the old one, under each policy?",
+    )
 
     if asyncapi_rules:
         if json_rules:
@@ -221,6 +210,29 @@ def rules_text(rules: Mapping[str, Rule], *, console: Console) -> None:
             line.append(f"{directions:<17}", style="red" if r.breaks_in else "green")
             line.append(f"  {r.purpose}")
             console.print(line)
+    if avro_rules:
+        console.print()
+        _policy_rules(
+            console,
+            avro_rules,
+            f"Avro rules ({len(avro_rules)}): Avro's schema resolution, reader against writer, "
+            "under each policy",
+        )
+
+
+def _policy_rules(console: Console, rules: list[Rule], title: str) -> None:
+    if not rules:
+        return
+    width = max(len(r.id) for r in rules)
+    console.print(Text(title, style="bold"))
+    console.print(Text(f"{'RULE':<{width}}  STRICT    LENIENT   PURPOSE", style="dim"))
+    for r in rules:
+        line = Text(f"{r.id:<{width}}  ")
+        line.append_text(_verdict(r.strict_ok))
+        line.append("  ")
+        line.append_text(_verdict(r.lenient_ok))
+        line.append(f"  {r.purpose}")
+        console.print(line)
 
 
 def _direction_names(directions: Iterable[Direction]) -> list[str]:

@@ -23,7 +23,8 @@ def rules(
 
     JSON Schema rules are the Confluent Schema Registry's change types; STRICT and LENIENT
     say whether each policy accepts the change for a reader of the new version. AsyncAPI
-    rules are document-level and list the directions in which they break.
+    rules are document-level and list the directions in which they break. Avro rules are
+    the cases of Avro's schema resolution.
 
     Example:
 

@@ -19,6 +19,8 @@ from typing import Annotated, NoReturn
 import typer
 
 APP_FACTORY = "evreg.registry.app:create_app"
+# uvicorn's HTTP protocol with a header-read timeout (EVREG_HEADER_TIMEOUT), by import path
+HTTP_PROTOCOL = "evreg.registry.http_protocol:HeaderTimeout"
 # Raises ValueError naming the setting, or ConnectionError for an unreachable database;
 # returns warnings.
 SETTINGS_CHECK = "evreg.registry.settings:check_environment"
@@ -126,6 +128,7 @@ def serve(
             port=port,
             log_level=log_level,
             access_log=False,
+            http=HTTP_PROTOCOL,  # closes connections whose headers do not come in time
         )
     except SystemExit as exc:
         if exc.code not in (None, 0):

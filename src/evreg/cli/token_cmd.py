@@ -9,10 +9,12 @@ from typing import Annotated
 import typer
 
 from evreg.cli import render
+from evreg.cli.help_format import HelpCommand, HelpGroup
 from evreg.cli.options import ListFormat, ListFormatOption, RegistryOption, client, settings
 
 token_app = typer.Typer(
     name="token",
+    cls=HelpGroup,
     help="Create, list and revoke the registry's API tokens (needs an admin token in "
     "EVREG_TOKEN once one exists).",
     no_args_is_help=True,
@@ -27,7 +29,7 @@ class Role(StrEnum):
     admin = "admin"
 
 
-@token_app.command("create")
+@token_app.command("create", cls=HelpCommand)
 def create(
     role: Annotated[
         Role,
@@ -55,7 +57,7 @@ def create(
     )
 
 
-@token_app.command("list")
+@token_app.command("list", cls=HelpCommand)
 def list_tokens(
     registry: RegistryOption = None,
     output_format: ListFormatOption = ListFormat.text,
@@ -80,7 +82,7 @@ def list_tokens(
         )
 
 
-@token_app.command("revoke")
+@token_app.command("revoke", cls=HelpCommand)
 def revoke(
     token_id: Annotated[int, typer.Argument(metavar="ID", help="The token's id (token list).")],
     registry: RegistryOption = None,

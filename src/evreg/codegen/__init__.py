@@ -1,18 +1,22 @@
-"""Code generation: contracts -> source files.
+"""Code generation: contracts -> source files, in several languages.
 
-``plan_python`` is pure (contracts in, file contents out); ``write_package`` is the one
-function that writes. Models come from datamodel-code-generator (``evreg[codegen]``), the
-producer, consumer and contract tests from the jinja2 templates in ``evreg/templates/python``.
+``plan.build_plan`` reads the contracts into one language-neutral ``Plan``; a renderer per
+language (``evreg.codegen.python``, see ``languages``) turns it into files; ``generate`` does
+both and is pure (contracts in, file contents out); ``write_package`` is the one function that
+writes.
 """
 
 from evreg.codegen.errors import CodegenError
-from evreg.codegen.plan import (
+from evreg.codegen.languages import (
     SUPPORTED_LANGUAGES,
-    GeneratedFile,
-    GeneratedPackage,
+    default_package,
+    generate,
+    package_key,
     plan_python,
-    subject_for,
+    renderer,
 )
+from evreg.codegen.output import GeneratedFile, GeneratedPackage
+from evreg.codegen.plan import Plan, build_plan, subject_for
 from evreg.codegen.schemas import SourceContract
 from evreg.codegen.writer import Written, read_key, write_package
 
@@ -21,10 +25,16 @@ __all__ = [
     "CodegenError",
     "GeneratedFile",
     "GeneratedPackage",
+    "Plan",
     "SourceContract",
     "Written",
+    "build_plan",
+    "default_package",
+    "generate",
+    "package_key",
     "plan_python",
     "read_key",
+    "renderer",
     "subject_for",
     "write_package",
 ]

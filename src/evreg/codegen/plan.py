@@ -1,90 +1,113 @@
-"""The pure plan: contracts in, file contents out. Nothing here touches the disk.
+"""The language-neutral plan: what a package generated from a set of contracts holds.
 
-``plan_python(sources)`` returns a ``GeneratedPackage``: the package name and, for each file, its
-path relative to the output folder and its text. Generating twice from the same contracts gives
-the same bytes: no timestamps, no absolute paths, no iteration over unordered sets, and the
-only version in the files is evreg's.
+``build_plan(sources)`` reads the contracts once and decides everything that does not depend
+on the target language: the bundled payload and header schemas and their type names
+(``schemas.bundle``), the messages with their examples, content types and the headers evreg
+fills in, the send and receive operations with their channel address, address parameters,
+registry schema id and a name that is distinct among the operations of its side. A renderer
+(``evreg.codegen.python``, ``evreg.codegen.typescript``) turns a ``Plan`` into files; it only
+chooses how names and types are spelled in its language.
+
+Everything here is pure and deterministic: no timestamps, no absolute paths, no iteration over
+unordered sets, and the only version in the output is evreg's.
 """
 
 from __future__ import annotations
 
-import builtins
 import hashlib
 import json
-import keyword
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
-from evreg.codegen import naming, pymodels
+from evreg.codegen import naming
+from evreg.codegen.avro_payloads import as_json_schema
+from evreg.codegen.bindings import Bindings, operation_bindings
 from evreg.codegen.errors import CodegenError
-from evreg.codegen.render import render
 from evreg.codegen.schemas import Bundle, MessageSchemas, SourceContract, bundle
 from evreg.contracts.model import Operation
 
-SUPPORTED_LANGUAGES = ("python",)
-LINE_LENGTH = pymodels.LINE_LENGTH
-
-# producer / consumer attributes a generated method must not shadow
-_RESERVED_METHODS = frozenset({"close", "retry", "transport", "start", "stop", "decode"})
+Side = Literal["producer", "consumer"]
 
 
 @dataclass(frozen=True, slots=True)
-class GeneratedFile:
-    path: str  # relative to the output folder, "/"-separated
-    content: str
+class ContractPlan:
+    """One source contract, as the generated package describes it."""
+
+    source: SourceContract
+    title: str  # the contract's title, else its subject
+    version: str | None  # info.version
+    prefix: str  # the type-name prefix used when two contracts clash (``OrdersService``)
+
+    @property
+    def subject(self) -> str:
+        return self.source.subject
 
 
 @dataclass(frozen=True, slots=True)
-class GeneratedPackage:
-    name: str
-    files: tuple[GeneratedFile, ...]
-    key: str  # a fingerprint of everything the output depends on
-
-    def file(self, path: str) -> str:
-        for item in self.files:
-            if item.path == path:
-                return item.content
-        raise KeyError(path)
-
-
-@dataclass(slots=True)
-class MessageView:
-    id: str
-    name: str
-    payload_class: str
-    headers_class: str | None
-    content_type: str
-    schema_id: int | None
-    auto_headers: list[tuple[str, str]]
+class MessagePlan:
+    id: str  # "<subject>:<message key>": unique in the package
+    contract: int  # index into Plan.contracts
+    name: str  # the message name as written (name, else key)
+    payload_type: str | None  # the type name of its payload, None when it declares none
+    headers_type: str | None
+    payload_schema: dict[str, Any] | None  # standalone JSON Schema (validation bundle)
+    headers_schema: dict[str, Any] | None
+    examples: tuple[dict[str, Any], ...]  # {"name"?, "payload"?, "headers"?}
+    content_type: str  # the message's contentType, else the contract's default, else JSON
+    auto_headers: tuple[tuple[str, str], ...]  # (declared header, what evreg fills in)
 
 
-@dataclass(slots=True)
-class OperationView:
+@dataclass(frozen=True, slots=True)
+class OperationPlan:
+    side: Side  # producer: the package sends; consumer: it handles
     contract: int
     operation: Operation
-    address: str
-    messages: list[MessageView]
-    method: str = ""
-    spec: str = ""
-    params: list[tuple[str, str]] = field(default_factory=list)  # (placeholder, argument)
-    event_type: str = ""
-    event_alias: tuple[str, list[str]] | None = None  # (alias name, union members)
-    headers_type: str = ""
-    doc: str = ""
+    address: str  # the channel address, ``{parameter}`` placeholders included
+    parameters: tuple[str, ...]  # the placeholders of the address, in order, each once
+    messages: tuple[MessagePlan, ...]  # those with a payload
+    schema_id: int | None  # the registry id the producer sends (payload subject, else contract)
+    name: str  # snake case, distinct among the operations of its side (before a language's
+    # own escaping: each renderer spells it and makes it unique among its reserved names)
+    doc: str  # "Send OrderPlaced on orders.placed (operation x of orders)." + its description
+    bindings: Bindings = field(default_factory=Bindings)  # what its AsyncAPI bindings ask
+
+    @property
+    def payload_types(self) -> tuple[str, ...]:
+        """The distinct payload type names of its messages, in order."""
+        return tuple(dict.fromkeys(m.payload_type for m in self.messages if m.payload_type))
+
+    @property
+    def headers_types(self) -> tuple[str | None, ...]:
+        return tuple(dict.fromkeys(m.headers_type for m in self.messages))
 
 
-def _version() -> str:
+@dataclass(frozen=True, slots=True)
+class Plan:
+    contracts: tuple[ContractPlan, ...]
+    bundle: Bundle  # entities (one type each) and the model schema they come from
+    messages: tuple[MessagePlan, ...]  # every message of every contract, in order
+    sends: tuple[OperationPlan, ...]
+    receives: tuple[OperationPlan, ...]  # receive operations, then sent channels no receive
+    # operation covers (what a peer of the sending application consumes)
+
+    @property
+    def titles(self) -> str:
+        return ", ".join(c.title for c in self.contracts)
+
+
+def evreg_version() -> str:
     from evreg import __version__
 
     return __version__
 
 
-def input_key(sources: Sequence[SourceContract], package: str) -> str:
-    """Everything the generated text depends on, hashed (the cache key for regeneration)."""
-    parts: list[Any] = [_version(), package, list(pymodels.TYPE_MAPPINGS)]
+def input_key(sources: Sequence[SourceContract], package: str, options: Sequence[str]) -> str:
+    """Everything the generated text depends on, hashed (the cache key for regeneration):
+    evreg's version, the package name, the renderer's ``options`` and each contract."""
+    parts: list[Any] = [evreg_version(), package, list(options)]
     for s in sources:
         ids = dict(sorted(s.payload_schema_ids.items()))
         parts.append([s.contract.fingerprint, s.label, s.subject, s.schema_id, ids])
@@ -92,21 +115,19 @@ def input_key(sources: Sequence[SourceContract], package: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def header_lines(sources: Sequence[SourceContract]) -> list[str]:
+def header_lines(plan: Plan, lang: str) -> list[str]:
+    """The text of every generated file's header, without a comment marker: the evreg version,
+    and each contract's title, version, source and fingerprint (printable ASCII only)."""
     lines = [
-        f"# Generated by evreg {naming.comment_text(_version())} "
-        "(evreg generate --lang python): do not edit,",
-        "# change the contract and generate again.",
+        f"Generated by evreg {naming.comment_text(evreg_version())} "
+        f"(evreg generate --lang {lang}): do not edit,",
+        "change the contract and generate again.",
     ]
-    for source in sources:
-        contract = source.contract
-        title = contract.title or source.subject
-        info = contract.document.get("info") if isinstance(contract.document, dict) else None
-        version = info.get("version") if isinstance(info, dict) else None
-        named = f"{title} {version}" if isinstance(version, str) else title
-        lines.append(f"# Contract: {naming.comment_text(named, limit=60)}")
-        lines.append(f"#   source: {naming.comment_text(source.label, limit=80)}")
-        lines.append(f"#   fingerprint: sha256:{contract.fingerprint}")
+    for contract in plan.contracts:
+        named = f"{contract.title} {contract.version}" if contract.version else contract.title
+        lines.append(f"Contract: {naming.comment_text(named, limit=60)}")
+        lines.append(f"  source: {naming.comment_text(contract.source.label, limit=80)}")
+        lines.append(f"  fingerprint: sha256:{contract.source.contract.fingerprint}")
     return lines
 
 
@@ -118,29 +139,6 @@ def subject_for(label: str, document: object) -> str:
         if isinstance(named, str) and named.strip():
             return named.strip()
     return label.replace("\\", "/").rsplit("/", 1)[-1].split(".", 1)[0]
-
-
-def _isort_key(name: str) -> tuple[int, str, str]:
-    kind = 0 if len(name) > 1 and name.isupper() else 1 if name[:1].isupper() else 2
-    return (kind, name.lower(), name)
-
-
-def import_from(module: str, names: Sequence[str]) -> str:
-    """A ``from module import a, b`` statement as ruff's isort and formatter write it."""
-    ordered = sorted(set(names), key=_isort_key)
-    one_line = f"from {module} import {', '.join(ordered)}"
-    if len(one_line) <= LINE_LENGTH:
-        return one_line
-    body = "".join(f"    {name},\n" for name in ordered)
-    return f"from {module} import (\n{body})"
-
-
-def union_alias(name: str, members: Sequence[str]) -> str:
-    one_line = f"{name}: TypeAlias = {' | '.join(members)}"
-    if len(one_line) <= LINE_LENGTH:
-        return one_line
-    body = "\n    | ".join(members)
-    return f"{name}: TypeAlias = (\n    {body}\n)"
 
 
 _AUTO = {
@@ -160,11 +158,11 @@ _AUTO = {
 }
 
 
-def auto_headers(schema: dict[str, Any] | None) -> list[tuple[str, str]]:
+def auto_headers(schema: dict[str, Any] | None) -> tuple[tuple[str, str], ...]:
     """Declared headers evreg can fill in: event id, correlation id, timestamp, content type,
     schema id (matched by name, case and separators ignored, and by type)."""
     if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
-        return []
+        return ()
     out = []
     for name, spec in schema["properties"].items():
         kind = _AUTO.get(re.sub(r"[^a-z0-9]", "", name.lower()))
@@ -177,277 +175,223 @@ def auto_headers(schema: dict[str, Any] | None) -> list[tuple[str, str]]:
         if kind == "timestamp" and spec.get("format") != "date-time":
             continue
         out.append((name, kind))
-    return out
+    return tuple(out)
 
 
-def _contract_version(source: SourceContract) -> str | None:
+def _contract_plan(source: SourceContract, prefix: str) -> ContractPlan:
     document = source.contract.document
     info = document.get("info") if isinstance(document, dict) else None
     version = info.get("version") if isinstance(info, dict) else None
-    return version if isinstance(version, str) else None
+    return ContractPlan(
+        source=source,
+        title=source.contract.title or source.subject,
+        version=version if isinstance(version, str) else None,
+        prefix=prefix,
+    )
 
 
-def _message_id(source: SourceContract, key: str) -> str:
-    return f"{source.subject}:{key}"
+def _default_content_type(source: SourceContract) -> str:
+    document = source.contract.document
+    if isinstance(document, dict):
+        dct = document.get("defaultContentType")
+        if isinstance(dct, str):
+            return dct
+    return "application/json"
 
 
-def _operations(
-    sources: Sequence[SourceContract], bundled: Bundle
-) -> tuple[list[OperationView], list[OperationView]]:
-    by_key: dict[tuple[int, str], MessageSchemas] = {
-        (m.contract, m.message.key): m for m in bundled.messages
+def _message_plans(sources: Sequence[SourceContract], bundled: Bundle) -> list[MessagePlan]:
+    out = []
+    for m in bundled.messages:
+        source = sources[m.contract]
+        out.append(
+            MessagePlan(
+                id=f"{source.subject}:{m.message.key}",
+                contract=m.contract,
+                name=m.name,
+                payload_type=m.payload_class,
+                headers_type=m.headers_class,
+                payload_schema=m.payload_schema,
+                headers_schema=m.headers_schema,
+                examples=m.examples,
+                content_type=m.message.content_type or _default_content_type(source),
+                auto_headers=auto_headers(m.headers_schema),
+            )
+        )
+    return out
+
+
+@dataclass(slots=True)
+class _Draft:
+    contract: int
+    operation: Operation
+    address: str
+    messages: tuple[MessagePlan, ...]
+    schema_id: int | None
+    bindings: Bindings
+
+
+def _drafts(
+    sources: Sequence[SourceContract], bundled: Bundle, messages: Sequence[MessagePlan]
+) -> tuple[list[_Draft], list[_Draft]]:
+    by_key: dict[tuple[int, str], tuple[MessageSchemas, MessagePlan]] = {
+        (s.contract, s.message.key): (s, m) for s, m in zip(bundled.messages, messages, strict=True)
     }
-    sends: list[OperationView] = []
-    receives: list[OperationView] = []
+    sends: list[_Draft] = []
+    receives: list[_Draft] = []
     for index, source in enumerate(sources):
         contract = source.contract
-        default_type = "application/json"
-        if isinstance(contract.document, dict):
-            dct = contract.document.get("defaultContentType")
-            default_type = dct if isinstance(dct, str) else default_type
         for operation in contract.operations.values():
             channel = contract.channels.get(operation.channel)
             if channel is None:
                 continue
             address = channel.address or channel.key
             schema_id = source.payload_schema_ids.get(address, source.schema_id)
-            views = []
-            for key in operation.messages:
-                schemas = by_key.get((index, key))
-                if schemas is None or schemas.payload_class is None:
-                    continue
-                views.append(
-                    MessageView(
-                        id=_message_id(source, key),
-                        name=schemas.name,
-                        payload_class=schemas.payload_class,
-                        headers_class=schemas.headers_class,
-                        content_type=schemas.message.content_type or default_type,
-                        schema_id=schema_id,
-                        auto_headers=auto_headers(schemas.headers_schema),
-                    )
-                )
-            if not views:
+            found = [by_key.get((index, key)) for key in operation.messages]
+            pairs = [(s, m) for s, m in filter(None, found) if s.payload_class is not None]
+            if not pairs:
                 continue
-            view = OperationView(index, operation, address, views)
-            (sends if operation.action == "send" else receives).append(view)
+            chosen = tuple(m for _, m in pairs)
+            bindings = operation_bindings(
+                contract.document, operation, channel, [s.message for s, _ in pairs]
+            )
+            draft = _Draft(index, operation, address, chosen, schema_id, bindings)
+            (sends if operation.action == "send" else receives).append(draft)
     # what a contract's application sends, a peer consumes: the consumer also handles each
     # sent channel that no receive operation of the package already covers
-    covered = {view.address for view in receives}
-    for view in sends:
-        if view.address not in covered:
-            receives.append(
-                OperationView(view.contract, view.operation, view.address, view.messages)
-            )
+    covered = {draft.address for draft in receives}
+    receives += [d for d in sends if d.address not in covered]
     return sends, receives
 
 
-def _name_methods(views: list[OperationView], prefix: str, prefixes: Sequence[str]) -> None:
-    def first(view: OperationView) -> str:
-        if len(view.messages) == 1:
-            return naming.snake(view.messages[0].name)
-        return naming.snake(view.operation.key)
+def _names(drafts: Sequence[_Draft], prefixes: Sequence[str]) -> list[str]:
+    """One name per operation: its message's name when it has one message, else the
+    operation's key; where two collide, the operation's key; where those collide too, the
+    contract's prefix and the key (snake case; a renderer makes them unique in its language)."""
 
-    def second(view: OperationView) -> str:
-        return naming.snake(view.operation.key)
+    def first(draft: _Draft) -> str:
+        if len(draft.messages) == 1:
+            return naming.snake(draft.messages[0].name)
+        return naming.snake(draft.operation.key)
 
-    def third(view: OperationView) -> str:
-        return naming.snake(f"{prefixes[view.contract]} {view.operation.key}")
+    def second(draft: _Draft) -> str:
+        return naming.snake(draft.operation.key)
 
-    names = [first(v) for v in views]
+    def third(draft: _Draft) -> str:
+        return naming.snake(f"{prefixes[draft.contract]} {draft.operation.key}")
+
+    names = [first(d) for d in drafts]
     for fallback in (second, third):
         counts = Counter(names)
-        names = [fallback(v) if counts[n] > 1 else n for v, n in zip(views, names, strict=True)]
-    taken: set[str] = set()
-    for view, name in zip(views, names, strict=True):
-        full = f"{prefix}{name}"
-        if full in _RESERVED_METHODS:
-            full += "_event"
-        view.method = naming.unique(full, taken)
-        view.spec = "_" + view.method.upper().lstrip("_")
+        names = [fallback(d) if counts[n] > 1 else n for d, n in zip(drafts, names, strict=True)]
+    return names
 
 
-def _finish(view: OperationView, verb: str, sources: Sequence[SourceContract]) -> None:
-    placeholders = list(dict.fromkeys(re.findall(r"\{([^{}]+)\}", view.address)))
-    taken = {"self", "event", "headers", "correlation_id", "handler", "parameters"}
-    view.params = [
-        (p, naming.unique(naming.snake(p, fallback="param"), taken)) for p in placeholders
-    ]
-    classes = list(dict.fromkeys(m.payload_class for m in view.messages))
-    if len(classes) == 1:
-        view.event_type = classes[0]
-    else:
-        alias = naming.pascal(view.method) + "Event"
-        view.event_alias = (alias, classes)
-        view.event_type = alias
-    header_classes = {m.headers_class for m in view.messages}
-    (only,) = header_classes if len(header_classes) == 1 else (None,)
-    view.headers_type = f"{only} | Mapping[str, object] | None" if only else ""
-    names = ", ".join(dict.fromkeys(m.name for m in view.messages))
-    operation = view.operation
-    doc = f"{verb} {names} on {view.address} (operation {operation.key}"
-    doc += f" of {sources[view.contract].subject})."
-    if operation.description:
-        doc += "\n\n" + operation.description
-    view.doc = doc
+def _operation_plans(
+    side: Side, drafts: Sequence[_Draft], sources: Sequence[SourceContract], prefixes: list[str]
+) -> tuple[OperationPlan, ...]:
+    verb = "Send" if side == "producer" else "Handle"
+    out = []
+    for draft, name in zip(drafts, _names(drafts, prefixes), strict=True):
+        names = ", ".join(dict.fromkeys(m.name for m in draft.messages))
+        operation = draft.operation
+        doc = f"{verb} {names} on {draft.address} (operation {operation.key}"
+        doc += f" of {sources[draft.contract].subject})."
+        if operation.description:
+            doc += "\n\n" + operation.description
+        out.append(
+            OperationPlan(
+                side=side,
+                contract=draft.contract,
+                operation=operation,
+                address=draft.address,
+                parameters=tuple(dict.fromkeys(re.findall(r"\{([^{}]+)\}", draft.address))),
+                messages=draft.messages,
+                schema_id=draft.schema_id,
+                name=name,
+                doc=doc,
+                bindings=draft.bindings,
+            )
+        )
+    return tuple(out)
 
 
-def _data(
-    sources: Sequence[SourceContract],
-    bundled: Bundle,
-    sends: list[OperationView],
-    receives: list[OperationView],
+def build_plan(sources: Sequence[SourceContract]) -> Plan:
+    """The plan of a package generated from ``sources`` (in this order)."""
+    if not sources:
+        raise CodegenError("no contract to generate from")
+    # Avro payloads (and AVRO contracts) are generated from the JSON Schema of their values
+    sources = [replace(s, contract=as_json_schema(s.contract)) for s in sources]
+    bundled = bundle(sources)
+    prefixes = list(bundled.contract_prefixes)
+    messages = _message_plans(sources, bundled)
+    sends, receives = _drafts(sources, bundled, messages)
+    return Plan(
+        contracts=tuple(_contract_plan(s, p) for s, p in zip(sources, prefixes, strict=True)),
+        bundle=bundled,
+        messages=tuple(messages),
+        sends=_operation_plans("producer", sends, sources, prefixes),
+        receives=_operation_plans("consumer", receives, sources, prefixes),
+    )
+
+
+def contract_data(
+    plan: Plan,
+    methods: Sequence[str],
+    generator: str,
+    arguments: Sequence[Sequence[str]] | None = None,
 ) -> dict[str, Any]:
+    """What ``contract.json`` holds (the generated tests read it): the contracts themselves,
+    every message's schemas and examples, and every operation (sends, then receives) with its
+    method name in ``methods`` (same order) and, given ``arguments``, the name in the target
+    language of the argument that fills each address parameter (same order as ``parameters``),
+    and whether the producer must be given the message key (``keyRequired``: a Kafka key
+    binding the contract gives no value for)."""
     contracts = []
-    for source in sources:
-        contract = source.contract
+    for c in plan.contracts:
+        contract = c.source.contract
         contracts.append(
             {
                 "title": contract.title,
-                "version": _contract_version(source),
-                "source": source.label,
-                "subject": source.subject,
+                "version": c.version,
+                "source": c.source.label,
+                "subject": c.subject,
                 "schemaType": "ASYNCAPI" if contract.is_asyncapi else "JSON",
                 "fingerprint": contract.fingerprint,
-                "schemaId": source.schema_id,
+                "schemaId": c.source.schema_id,
                 "schema": contract.canonical,
             }
         )
-    messages = []
-    for m in bundled.messages:
-        source = sources[m.contract]
-        messages.append(
-            {
-                "id": _message_id(source, m.message.key),
-                "message": m.name,
-                "subject": source.subject,
-                "payloadClass": m.payload_class,
-                "headersClass": m.headers_class,
-                "payloadSchema": m.payload_schema,
-                "headersSchema": m.headers_schema,
-                "examples": list(m.examples),
-            }
-        )
-    operations = []
-    for side, views in (("producer", sends), ("consumer", receives)):
-        for view in views:
-            operations.append(
-                {
-                    "side": side,
-                    "operation": view.operation.key,
-                    "subject": sources[view.contract].subject,
-                    "action": view.operation.action,
-                    "address": view.address,
-                    "method": view.method,
-                    "parameters": [p for p, _ in view.params],
-                    "messages": [m.id for m in view.messages],
-                }
-            )
+    messages = [
+        {
+            "id": m.id,
+            "message": m.name,
+            "subject": plan.contracts[m.contract].subject,
+            "payloadClass": m.payload_type,
+            "headersClass": m.headers_type,
+            "payloadSchema": m.payload_schema,
+            "headersSchema": m.headers_schema,
+            "examples": list(m.examples),
+        }
+        for m in plan.messages
+    ]
+    operations = [
+        {
+            "side": op.side,
+            "operation": op.operation.key,
+            "subject": plan.contracts[op.contract].subject,
+            "action": op.operation.action,
+            "address": op.address,
+            "method": method,
+            "parameters": list(op.parameters),
+            **({"arguments": list(arguments[n])} if arguments is not None else {}),
+            "keyRequired": op.bindings.key_required,
+            "messages": [m.id for m in op.messages],
+        }
+        for n, (op, method) in enumerate(zip((*plan.sends, *plan.receives), methods, strict=True))
+    ]
     return {
-        "generator": f"evreg {_version()}",
+        "generator": generator,
         "contracts": contracts,
         "messages": messages,
         "operations": operations,
     }
-
-
-def _check_package(name: str) -> str:
-    if (
-        not re.fullmatch(r"[a-z_][a-z0-9_]*", name)
-        or keyword.iskeyword(name)
-        or keyword.issoftkeyword(name)
-        or hasattr(builtins, name)
-    ):
-        raise CodegenError(
-            f"--package {name!r}: use a lower-case Python identifier that is not a keyword "
-            "or a builtin (letters, digits and _)"
-        )
-    return name
-
-
-def default_package(sources: Sequence[SourceContract]) -> str:
-    """The contract's title as a package name, or ``events`` for several contracts."""
-    if len(sources) != 1:
-        return "events"
-    return naming.package_name(sources[0].contract.title or sources[0].subject)
-
-
-def plan_python(
-    sources: Sequence[SourceContract], *, package: str | None = None
-) -> GeneratedPackage:
-    """The files of a Python package generated from ``sources``."""
-    if not sources:
-        raise CodegenError("no contract to generate from")
-    package = _check_package(package or default_package(sources))
-    bundled = bundle(sources)
-    header = "\n".join(header_lines(sources))
-    models = pymodels.render_models(
-        bundled.model_schema, header, [entity.name for entity in bundled.entities]
-    )
-    models = pymodels.none_last(models)
-    sends, receives = _operations(sources, bundled)
-    _name_methods(sends, "", bundled.contract_prefixes)
-    _name_methods(receives, "on_", bundled.contract_prefixes)
-    for view in sends:
-        _finish(view, "Send", sources)
-    for view in receives:
-        _finish(view, "Handle", sources)
-
-    titles = ", ".join(s.contract.title or s.subject for s in sources)
-
-    def imports(views: list[OperationView]) -> str:
-        names = []
-        for view in views:
-            for m in view.messages:
-                names.append(m.payload_class)
-                if view.headers_type and m.headers_class:
-                    names.append(m.headers_class)
-        return import_from(".models", names) if names else ""
-
-    def std_imports(views: list[OperationView], *, consumer: bool) -> str:
-        lines = []
-        if consumer:
-            lines.append("from collections.abc import Awaitable, Callable")
-        elif any(view.headers_type for view in views):
-            lines.append("from collections.abc import Mapping")
-        if any(view.event_alias for view in views):
-            lines.append("from typing import TypeAlias")
-        return "\n".join(lines)
-
-    context = {
-        "header": header,
-        "titles": titles,
-        "package": package,
-        "union_alias": union_alias,
-    }
-    files = {
-        "__init__.py": render("__init__.py.j2", **context),
-        "py.typed": "",
-        "models.py": models,
-        "producer.py": render(
-            "producer.py.j2",
-            operations=sends,
-            model_imports=imports(sends),
-            std_imports=std_imports(sends, consumer=False),
-            **context,
-        ),
-        "consumer.py": render(
-            "consumer.py.j2",
-            operations=receives,
-            model_imports=imports(receives),
-            std_imports=std_imports(receives, consumer=True),
-            **context,
-        ),
-        "contract.json": json.dumps(
-            _data(sources, bundled, sends, receives), indent=2, ensure_ascii=True
-        )
-        + "\n",
-        "tests/__init__.py": render("tests/__init__.py.j2", **context),
-        "tests/strategies.py": render("tests/strategies.py.j2", **context),
-        "tests/test_contract.py": render("tests/test_contract.py.j2", **context),
-    }
-    return GeneratedPackage(
-        name=package,
-        files=tuple(GeneratedFile(f"{package}/{path}", text) for path, text in files.items()),
-        key=input_key(sources, package),
-    )

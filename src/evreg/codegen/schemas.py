@@ -446,16 +446,31 @@ def bundle(sources: Sequence[SourceContract]) -> Bundle:
             )
 
     model_defs: dict[str, Any] = {}
+    roots = {m.payload_class for m in messages} | {m.headers_class for m in messages}
+    taken = {entity.name for entity in distinct}
     for entity in distinct:
         scan = scans[entity.contract]
         names = {p: scan.entities[p].name for p in scan.entities}
         node = _rewrite(entity.node, names, "$defs", entity.pointer)
-        model_defs[entity.name] = normalise_for_models(node, entity.draft, scan, entity.pointer)
+        node = normalise_for_models(node, entity.draft, scan, entity.pointer)
+        if entity.name in roots and _is_enum(node):
+            # a payload that is an enum: its class is a RootModel over the enum (what the
+            # runtime and the generated tests handle), the enum its own class beside it
+            value = naming.unique(f"{entity.name}Value", taken)
+            model_defs[value] = node
+            node = {"$ref": f"#/$defs/{value}"}
+        model_defs[entity.name] = node
     model_schema = {"$schema": DRAFT2020, "$defs": model_defs}
     return Bundle(tuple(distinct), tuple(messages), model_schema, tuple(prefixes))
 
 
 # --- normalisation for datamodel-code-generator ---------------------------------------------
+
+
+def _is_enum(node: Any) -> bool:
+    """A schema datamodel-code-generator makes an ``Enum`` class of (not a pydantic model)."""
+    return isinstance(node, dict) and "enum" in node and "properties" not in node
+
 
 _DOC_WIDTH = 84
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evreg.codegen.errors import CodegenError
-from evreg.codegen.plan import GeneratedPackage
+from evreg.codegen.output import GeneratedPackage
 
 MANIFEST = ".evreg-generate"  # the plan's input key: lets a caller skip an unchanged plan
 

@@ -1,4 +1,8 @@
-"""The AsyncAPI view of a document (2.0-2.6 and 3.0): channels, operations, messages."""
+"""The AsyncAPI view of a document (2.0-2.6, 3.0 and 3.1): channels, operations, messages.
+
+A new document is first checked against the official JSON Schema of its version
+(``asyncapi_spec``); 3.1 reads as 3.0 (it adds no breaking structure).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evreg.contracts.asyncapi_messages import Context, MessageTable, optional_text
+from evreg.contracts.asyncapi_spec import check_spec
 from evreg.contracts.asyncapi_v2 import read_v2
 from evreg.contracts.asyncapi_v3 import read_v3
 from evreg.contracts.errors import ContractError
@@ -15,8 +20,8 @@ from evreg.contracts.model import Channel, JSONValue, Message, Operation
 from evreg.contracts.refs import RefResolver
 from evreg.contracts.schemacheck import SchemaChecker
 
-_VERSION = re.compile(r"(?P<major>2)\.[0-6]\.\d+|(?P<v3>3)\.0\.\d+")
-SUPPORTED = "2.0.0-2.6.x, 3.0.x"
+_VERSION = re.compile(r"(?P<spec>2\.[0-6]|(?P<v3>3)\.[01])\.\d+")
+SUPPORTED = "2.0.0-2.6.x, 3.0.x, 3.1.x"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +35,11 @@ class AsyncApiView:
 
 def asyncapi_major(document: Mapping[str, Any]) -> int:
     """2 or 3, from the ``asyncapi`` field; ``ContractError`` for anything else."""
+    return 3 if spec_version(document).startswith("3") else 2
+
+
+def spec_version(document: Mapping[str, Any]) -> str:
+    """The spec version ("2.6", "3.1") of the ``asyncapi`` field; ``ContractError`` if none."""
     version = document["asyncapi"]
     if not isinstance(version, str):
         raise ContractError(
@@ -42,7 +52,7 @@ def asyncapi_major(document: Mapping[str, Any]) -> int:
             f"unsupported AsyncAPI version {version!r} (evreg reads {SUPPORTED})",
             pointer="#/asyncapi",
         )
-    return 3 if found.group("v3") else 2
+    return found.group("spec")
 
 
 def read_asyncapi(
@@ -50,7 +60,10 @@ def read_asyncapi(
 ) -> AsyncApiView:
     """Extract the view and (unless ``check`` is false: a document checked when it was
     stored) check every payload and headers schema it uses."""
-    major = asyncapi_major(document)
+    spec = spec_version(document)
+    major = 3 if spec.startswith("3") else 2
+    if check:
+        check_spec(document, spec)
     info = document.get("info", {})
     if not isinstance(info, dict):
         raise ContractError("info must be an object", pointer="#/info")

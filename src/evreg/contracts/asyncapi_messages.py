@@ -10,7 +10,7 @@ from evreg.contracts import pointer
 from evreg.contracts.errors import ContractError
 from evreg.contracts.jsonschema_doc import detect_draft
 from evreg.contracts.merge import merge_patch
-from evreg.contracts.model import DRAFT2020, JSONValue, Message, SchemaRef
+from evreg.contracts.model import AVRO, DRAFT2020, JSONValue, Message, SchemaRef
 from evreg.contracts.refs import RefResolver, Target
 from evreg.contracts.schema_format import draft_for_format
 from evreg.contracts.traits import contributors, merged_fields, resolve_traits
@@ -176,6 +176,8 @@ class MessageTable:
         draft = DRAFT2020
         if schema_format is not None:
             draft = draft_for_format(schema_format.contents, at=schema_format.pointer)
+        if draft == AVRO:
+            return self._avro(found)
         if not isinstance(found.contents, dict | bool):
             raise ContractError(f"{field} must be a schema (an object)", pointer=found.pointer)
         draft = detect_draft(found.contents, at=found.pointer, default=draft)
@@ -186,6 +188,21 @@ class MessageTable:
             document=ctx.document,
             draft=draft,
             resources=ctx.references,
+        )
+
+    def _avro(self, found: Target) -> SchemaRef:
+        """An Avro payload: an Avro schema (a type name, an object or a union), checked by
+        ``parse_avro`` at its pointer; never a JSON Schema (no ``$ref`` inside is followed)."""
+        from evreg.contracts.avro import parse_avro  # fastavro is imported only for Avro
+
+        target = self.ctx.refs.deref(found)
+        parse_avro(target.contents, at=target.pointer)
+        return SchemaRef(
+            schema=target.contents,
+            pointer=target.pointer,
+            document=self.ctx.document,
+            draft=AVRO,
+            resources=self.ctx.references,
         )
 
     def _unwrap(self, found: Target) -> tuple[Target, Target | None]:

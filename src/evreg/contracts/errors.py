@@ -19,8 +19,10 @@ class ContractError(ValueError):
         line: int | None = None,
         column: int | None = None,
         pointer: str | None = None,
+        others: tuple[ContractError, ...] = (),
     ) -> None:
         self.message = message
+        self.others = others  # further errors found in the same pass (one line each)
         self.source = source
         self.line = line
         self.column = column
@@ -42,7 +44,31 @@ class ContractError(ValueError):
         return f"{self.location}: {self.message}"
 
     def with_source(self, source: str) -> ContractError:
-        """Return a copy of this error attributed to ``source``."""
+        """Return a copy of this error (and of its ``others``) attributed to ``source``."""
+        return self.placed(source=source)
+
+    def placed(self, *, source: str | None = None, line: int | None = None) -> ContractError:
+        """A copy with ``source`` (this and the others) and ``line`` (this one) filled in."""
         return ContractError(
-            self.message, source=source, line=self.line, column=self.column, pointer=self.pointer
+            self.message,
+            source=source or self.source,
+            line=line if line is not None else self.line,
+            column=self.column if line is None else None,
+            pointer=self.pointer,
+            others=tuple(o.placed(source=source) for o in self.others),
         )
+
+    def with_others(self, others: list[ContractError]) -> ContractError:
+        """This error, carrying ``others`` found in the same pass."""
+        return ContractError(
+            self.message,
+            source=self.source,
+            line=self.line,
+            column=self.column,
+            pointer=self.pointer,
+            others=(*self.others, *others),
+        )
+
+    def lines(self) -> list[str]:
+        """One line per error: this one, then the others."""
+        return [str(self), *(str(o) for o in self.others)]

@@ -16,6 +16,8 @@ from evreg.contracts.errors import ContractError
 from evreg.contracts.fast_properties import fast_properties
 from evreg.contracts.metaschema import fast_meta_schema
 from evreg.contracts.model import DRAFT4, DRAFT6, DRAFT7, DRAFT2019, DRAFT2020, Schema
+from evreg.contracts.pattern_validators import bounded
+from evreg.contracts.patterns import check_patterns
 from evreg.contracts.subschemas import without_repeated_leaves
 
 DRAFT_NAMES = {
@@ -83,9 +85,8 @@ def forget_checked_schemas() -> None:
 
 @functools.cache
 def _meta_validator(draft: str) -> Validator:
-    cls = _VALIDATORS[draft]
-    fast = fast_properties(cls)
-    return fast(fast_meta_schema(draft), format_checker=cls.FORMAT_CHECKER)  # type: ignore[no-any-return]
+    cls = bounded(fast_properties(_VALIDATORS[draft]))  # format: regex is ECMA-262
+    return cls(fast_meta_schema(draft), format_checker=cls.FORMAT_CHECKER)  # type: ignore[no-any-return]
 
 
 @functools.cache
@@ -120,6 +121,7 @@ def check_schema(schema: Schema, draft: str, *, at: str, canonical: str | None =
     except RecursionError:
         raise ContractError("schema is nested too deeply to check", pointer=at) from None
     if error is None:
+        check_patterns(schema, at=at)
         with _checked_lock:
             if len(_checked) >= CHECKED_CACHE_SIZE:
                 del _checked[next(iter(_checked))]

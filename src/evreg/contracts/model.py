@@ -18,11 +18,15 @@ DRAFT6 = "http://json-schema.org/draft-06/schema#"
 DRAFT7 = "http://json-schema.org/draft-07/schema#"
 DRAFT2019 = "https://json-schema.org/draft/2019-09/schema"
 DRAFT2020 = "https://json-schema.org/draft/2020-12/schema"
+# Not a JSON Schema draft: the ``draft`` of a SchemaRef that is an Avro schema (a payload with
+# an Avro ``schemaFormat``, or an AVRO contract), the ``version`` of an AVRO contract
+AVRO = "avro"
 
 
 class ContractKind(StrEnum):
     JSON = "JSON"
     ASYNCAPI = "ASYNCAPI"
+    AVRO = "AVRO"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +35,10 @@ class SchemaRef:
 
     ``schema`` is the node itself (``$ref``s left as written); ``pointer`` is where it sits in
     ``document`` (``#/components/messages/OrderPlaced/payload``); ``draft`` is the dialect used to
-    validate it. ``$ref``s inside ``schema`` resolve against ``document`` and against
-    ``resources`` (other documents the caller handed in, keyed by the name used in ``$ref``).
+    validate it, or ``AVRO`` for an Avro schema (then ``schema`` is any Avro schema's JSON:
+    a type name, an object or a union list). ``$ref``s inside ``schema`` resolve against
+    ``document`` and against ``resources`` (other documents the caller handed in, keyed by
+    the name used in ``$ref``).
     """
 
     schema: Schema
@@ -83,7 +89,7 @@ class Operation:
 
 @dataclass(frozen=True, slots=True)
 class Contract:
-    """A loaded contract: a plain JSON Schema or an AsyncAPI document."""
+    """A loaded contract: a plain JSON Schema, an AsyncAPI document or an Avro schema."""
 
     kind: ContractKind
     document: JSONValue  # the parsed document as given (not dereferenced)
@@ -92,7 +98,7 @@ class Contract:
     fingerprint: str  # sha256 hex of `canonical`
     source: str | None = None
     title: str | None = None
-    # JSON Schema contracts
+    # JSON Schema and Avro contracts
     schema: SchemaRef | None = None
     # AsyncAPI contracts
     channels: Mapping[str, Channel] = field(default_factory=dict)
@@ -103,3 +109,7 @@ class Contract:
     @property
     def is_asyncapi(self) -> bool:
         return self.kind is ContractKind.ASYNCAPI
+
+    @property
+    def is_avro(self) -> bool:
+        return self.kind is ContractKind.AVRO

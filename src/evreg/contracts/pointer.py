@@ -9,7 +9,10 @@ ROOT = "#"
 
 def escape(segment: str | int) -> str:
     """Escape one reference token (RFC 6901: ``~`` -> ``~0``, ``/`` -> ``~1``)."""
-    return str(segment).replace("~", "~0").replace("/", "~1")
+    text = str(segment)
+    if "~" not in text and "/" not in text:
+        return text  # (the common case: nothing to escape)
+    return text.replace("~", "~0").replace("/", "~1")
 
 
 def join(base: str, *segments: str | int) -> str:

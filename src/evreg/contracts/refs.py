@@ -36,6 +36,11 @@ META_SCHEMAS: Registry[Any] = _BUNDLED  # the meta-schemas, bundled with jsonsch
 _LEGACY_REF = frozenset({DRAFT4, DRAFT6, DRAFT7})  # siblings of $ref are ignored there
 
 
+def legacy_ref(draft: str) -> bool:
+    """In ``draft``, the siblings of ``$ref`` are ignored (drafts 4 to 7)."""
+    return draft in _LEGACY_REF
+
+
 def spec_for(draft: str) -> Specification[Any]:
     return specification_with(draft)
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections import deque
 
 from evreg.contracts import pointer
+from evreg.contracts.inplace_cycles import InPlaceGraph
 from evreg.contracts.jsonschema_doc import check_schema, detect_draft
-from evreg.contracts.refs import RefResolver, Target
+from evreg.contracts.refs import RefResolver, Target, legacy_ref
 from evreg.contracts.subschemas import has_more, subschemas
 
 
@@ -25,6 +26,7 @@ class SchemaChecker:
         self.checked: list[str] = []  # pointers of schemas checked against a meta-schema
         self.walked: set[int] = set()
         self.queue: deque[tuple[Target, str]] = deque()
+        self.in_place = InPlaceGraph()  # a cycle of it would make a validator recurse forever
 
     def check(self, root: Target, draft: str, *, canonical: str | None = None) -> None:
         """Check ``root`` (whose ``canonical_json`` text the caller may have already)."""
@@ -38,6 +40,7 @@ class SchemaChecker:
                 check_schema(target.contents, target_draft, at=target.pointer, canonical=text)
                 self.checked.append(target.pointer)
             self._walk(target, target_draft)
+        self.in_place.check()
 
     def _walk(self, top: Target, draft: str) -> None:
         stack = [top]
@@ -49,6 +52,8 @@ class SchemaChecker:
             self.walked.add(id(node))
             if "$id" in node or "id" in node:
                 target = self.refs.enter(target, draft)
+            ref_only = "$ref" in node and legacy_ref(draft)  # its siblings are ignored
+            self.in_place.add(node, target.pointer, ref_only=ref_only)
             if "$ref" in node:
                 self._reference(target, draft)
             children = [  # a plain leaf ({"type": "string"}) has nothing more to walk
@@ -62,6 +67,7 @@ class SchemaChecker:
         at = pointer.join(target.pointer, "$ref")
         found = self.refs.lookup(target.contents["$ref"], origin=target, at=at)
         found = self.refs.follow(found, draft=draft, at=at)
+        self.in_place.add_ref(target.contents, found.contents)
         if id(found.contents) not in self.walked:
             found_draft = detect_draft(found.contents, at=found.pointer, default=draft)
             self.queue.append((found, found_draft))

@@ -6,6 +6,7 @@ Both walks are iterative: a document nested 10,000 deep is refused, never a Recu
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -15,6 +16,10 @@ from evreg.contracts.model import JSONValue
 
 MAX_DEPTH = 128  # nesting levels of objects/arrays a contract may have
 MAX_NODES = 1_000_000  # values in a document once YAML aliases are expanded
+MAX_INT_DIGITS = 4300  # digits of an integer literal (Python's own bound on int(str))
+# Characters no stored contract may hold: NUL (PostgreSQL text cannot store it) and lone
+# surrogates (not Unicode characters: they have no UTF-8 form).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 # A path to a node, as a linked list (parent, key): cheap to build, turned into a pointer on error.
 _Path = tuple[Any, str | int] | None
@@ -30,6 +35,44 @@ def path_pointer(path: _Path) -> str:
 
 def too_deep(at: str) -> ContractError:
     return ContractError(f"document is nested more than {MAX_DEPTH} levels deep", pointer=at)
+
+
+def too_many_digits(digits: int) -> str:
+    return f"an integer literal of {digits:,} digits; at most {MAX_INT_DIGITS:,} are allowed"
+
+
+def unstorable(text: str) -> str | None:
+    """Why ``text`` cannot be stored (a NUL or a lone surrogate, and where), or None."""
+    found = _UNSTORABLE.search(text)
+    if found is None:
+        return None
+    code = ord(found.group())
+    what = (
+        "a NUL character (U+0000), which cannot be stored"
+        if code == 0
+        else f"a lone surrogate (U+{code:04X}), which is not a Unicode character"
+    )
+    return f"{what}, at character {found.start() + 1} of {text[:40]!r}"
+
+
+def check_scalars(value: JSONValue) -> None:
+    """Refuse a string (value or key) that cannot be stored, and a number JSON cannot write."""
+    stack: list[tuple[Any, _Path]] = [(value, None)]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            for key, child in node.items():
+                if (why := unstorable(key)) is not None:  # the pointer would hold it too
+                    raise ContractError(f"a property name holds {why}", pointer=path_pointer(path))
+                stack.append((child, (path, key)))
+        elif isinstance(node, list):
+            stack.extend((child, (path, i)) for i, child in enumerate(node))
+        elif isinstance(node, str) and (why := unstorable(node)) is not None:
+            raise ContractError(f"this string holds {why}", pointer=path_pointer(path))
+        elif isinstance(node, float) and not math.isfinite(node):
+            raise ContractError(
+                "this number is too large for a 64-bit float", pointer=path_pointer(path)
+            )
 
 
 def check_depth(value: JSONValue) -> None:
@@ -82,6 +125,10 @@ def to_json_value(value: Any) -> JSONValue:
                         raise ContractError(
                             f"object key {k!r} is not a string", pointer=path_pointer(path)
                         )
+                    if (why := unstorable(k)) is not None:
+                        raise ContractError(
+                            f"a property name holds {why}", pointer=path_pointer(path)
+                        )
                     copy[k] = None
                     stack.append((child, copy, k, depth + 1, (path, k), below))
             else:
@@ -95,6 +142,8 @@ def to_json_value(value: Any) -> JSONValue:
 
 
 def _scalar(node: Any, path: _Path) -> JSONValue:
+    if isinstance(node, str) and (why := unstorable(node)) is not None:
+        raise ContractError(f"this string holds {why}", pointer=path_pointer(path))
     if node is None or isinstance(node, str | bool | int):
         return node
     if isinstance(node, float):

@@ -25,7 +25,7 @@ except ImportError:  # pragma: no cover - pyyaml built without libyaml
 
 from evreg.contracts.errors import ContractError
 from evreg.contracts.model import JSONValue
-from evreg.contracts.values import MAX_DEPTH, MAX_NODES
+from evreg.contracts.values import MAX_DEPTH, MAX_INT_DIGITS, MAX_NODES, too_many_digits
 
 MAX_ALIASES = 1000  # alias uses (``*name``) in one document
 
@@ -169,6 +169,8 @@ class _Builder:
         if tag == _BOOL:
             return self.loader.construct_yaml_bool(node)
         if tag == _INT:
+            if len(node.value) > MAX_INT_DIGITS:
+                raise _at(node, too_many_digits(len(node.value)))
             return self.loader.construct_yaml_int(node)
         if tag == _FLOAT:
             number = self.loader.construct_yaml_float(node)

@@ -6,6 +6,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.routing import APIRoute
@@ -18,11 +19,18 @@ from evreg.registry import errors, observability
 from evreg.registry.api import errors as api_errors
 from evreg.registry.api import ids_hot_path, security
 from evreg.registry.api.confluent import router as confluent_router
+from evreg.registry.api.confluent_config import router as confluent_config_router
+from evreg.registry.api.confluent_server import router as confluent_server_router
+from evreg.registry.api.context_paths import ContextPaths
 from evreg.registry.api.evreg_api import router as evreg_router
 from evreg.registry.api.flow_api import router as flow_router
+from evreg.registry.api.guards import RequestGuards
 from evreg.registry.api.media import json_response, media_content
+from evreg.registry.api.openapi_inputs import describe_inputs
+from evreg.registry.api.tokens_api import router as tokens_router
 from evreg.registry.auth import Tokens
 from evreg.registry.loader import load_directory
+from evreg.registry.metrics import Metrics
 from evreg.registry.service import RegistryService
 from evreg.registry.settings import Settings
 from evreg.registry.store import Store
@@ -45,9 +53,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     service = RegistryService(
         store,
         cache_size=settings.cache_size,
+        cache_bytes=settings.cache_bytes,
         payload_subjects=settings.payload_subjects,
         payload_strategy=settings.payload_strategy,
         limits=Limits(settings.max_properties, settings.max_nodes),
+        default_draft=settings.default_draft,
+        max_references=settings.max_references,
     )
 
     tokens = Tokens(service)
@@ -74,9 +85,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # (~100 ms pauses in a request otherwise).
         gc.collect()
         gc.freeze()
+        thresholds = gc.get_threshold()
+        gc.set_threshold(*GC_THRESHOLDS)
         try:
             yield
         finally:
+            gc.set_threshold(*thresholds)
             ids_threads.shutdown(wait=False, cancel_futures=True)
             service.changes.close()
             service.schema_ids.close()
@@ -92,6 +106,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # hooks would ask for configured providers on every request (~4% of the ids path)
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = describe_inputs(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.state.settings = settings
     app.state.service = service
     app.state.tokens = tokens
@@ -104,9 +126,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         executor=ids_threads,
     )
     security.install(app, settings, tokens)
-    observability.install(app, observability.Metrics(service))  # outermost: sees every request
+    # a path that is not text is refused before auth; each request's patterns share a budget
+    app.add_middleware(RequestGuards, pattern_budget=settings.pattern_budget)
+    observability.install(app, Metrics(service))  # sees every request
+    # outermost: /contexts/{context}/... is the route it stands for, for everything inside
+    app.add_middleware(ContextPaths)
     app.include_router(confluent_router)
+    app.include_router(confluent_config_router)
+    app.include_router(confluent_server_router)  # /v1/metadata, Confluent features refused
     app.include_router(evreg_router)
+    app.include_router(tokens_router)  # /api/tokens
     app.include_router(flow_router)  # the event-flow map and consumer-aware checks
     app.include_router(ui_router)  # the web UI (/ui/) and its JSON twins (/api/ui/)
     app.include_router(flow_page_router)  # /ui/flow: the event-flow map (twin: /api/flow)
@@ -125,12 +154,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get(
         "/ready",
-        summary="Readiness: the database answers",
+        summary="Readiness: the database answers and is at the head migration",
         tags=["ops"],
         responses={
             200: {"description": "Ready", "content": media_content(_status)},
             503: {
-                "description": "The database does not answer: error_code 50001",
+                "description": "The database does not answer, or is not at the head "
+                "migration: error_code 50001",
                 "content": media_content(api_errors.ERROR_BODY_SCHEMA),
             },
         },
@@ -144,6 +174,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     log.info("evreg registry on %s", redact(settings.database_url))
     return app
+
+
+# The cyclic garbage collector's thresholds while the app runs. Python's default first threshold
+# (700 net allocations) makes the first registration after a restart, which loads every earlier
+# version of a BACKWARD_TRANSITIVE subject (hundreds of contracts), run dozens of collections
+# over a growing heap: a third of its CPU at 200 versions of a 300-property schema. One request
+# allocates far more than 700 objects anyway; collecting every 50,000 keeps cyclic garbage
+# bounded (a few MB) and its pauses rare (bench/bench_transitive_registry.py, docs/performance.md).
+GC_THRESHOLDS = (50_000, 10, 10)
 
 
 def _route(router: APIRouter, path: str) -> APIRoute:

@@ -22,15 +22,10 @@ import re
 import secrets
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
-
-from sqlmodel import col, select
 
 from evreg.registry import errors
-from evreg.registry.id_watch import Token
 from evreg.registry.service import RegistryService
-from evreg.registry.store import queries as q
-from evreg.registry.store.tables import ApiToken
+from evreg.registry.store.id_watch import Token
 
 ROLES = ("read", "write", "admin")
 TOKEN_PREFIX = "evreg_"
@@ -58,8 +53,8 @@ def required_role(method: str, path: str) -> str:
     method = method.upper()
     if path.startswith("/api/tokens"):
         return "admin"
-    if method in ("GET", "HEAD", "OPTIONS"):
-        return "read"
+    if method not in ("POST", "PUT", "DELETE"):
+        return "read"  # GET, HEAD, OPTIONS; and methods no route takes (405 from the router)
     if method == "POST" and (
         path.startswith("/compatibility/")
         or path.startswith("/api/")
@@ -111,11 +106,12 @@ class Principal:
 class Tokens:
     """Token use cases over the registry's store.
 
-    A token found valid is remembered (by its hash) with the :class:`~evreg.registry.id_watch.
-    Changes` token under which it was read, and accepted from memory while that is unchanged:
-    a revocation commits a change (and, on PostgreSQL, notifies the other processes), so a
-    revoked token is refused at once by the process that revoked it and within milliseconds by
-    the others, as a permanently deleted schema id is. Unknown tokens are never remembered."""
+    A token found valid is remembered (by its hash) with the
+    :class:`~evreg.registry.store.id_watch.Changes` token under which it was read, and accepted
+    from memory while that is unchanged: a revocation commits a change (and, on PostgreSQL,
+    notifies the other processes), so a revoked token is refused at once by the process that
+    revoked it and within milliseconds by the others, as a permanently deleted schema id is.
+    Unknown tokens are never remembered."""
 
     SIZE = 1024  # tokens remembered (a registry has few)
 
@@ -132,11 +128,10 @@ class Tokens:
         if not name.strip():
             raise errors.MalformedRequest("A token needs a name", status=422)
         token = secret or new_token()
-        with self.service._write(_TOKENS_LOCK) as session:
-            if q.find_token(session, hash_token(token)) is None:
-                q.add_token(session, name, hash_token(token), role)
-                q.audit(
-                    session,
+        with self.service.writing(_TOKENS_LOCK) as work:
+            if work.find_token(hash_token(token)) is None:
+                work.add_token(name, hash_token(token), role)
+                work.audit(
                     actor=actor,
                     action="token.create",
                     after={"name": name, "role": role},
@@ -148,8 +143,8 @@ class Tokens:
         self.create(name, role, actor="evreg startup", secret=secret)
 
     def list(self) -> list[TokenInfo]:
-        with self.service._read() as session:
-            rows = session.exec(select(ApiToken).order_by(col(ApiToken.id))).all()
+        with self.service.reading() as work:
+            rows = work.tokens()
             return [
                 TokenInfo(
                     id=int(r.id or 0),
@@ -162,16 +157,13 @@ class Tokens:
             ]
 
     def revoke(self, token_id: int, *, actor: str) -> TokenInfo:
-        with self.service._write() as session:
-            row = session.get(ApiToken, token_id)
+        with self.service.writing() as work:
+            row, revoked = work.revoke_token(token_id)
             if row is None:
                 raise errors.TokenNotFound(f"Token {token_id} not found")
-            if row.revoked_at is None:
-                row.revoked_at = datetime.now(UTC)
-                session.add(row)
-                self.service.changed_on_commit(session)  # no process accepts it from memory
-                q.audit(
-                    session,
+            if revoked:
+                self.service.changed_on_commit(work)  # no process accepts it from memory
+                work.audit(
                     actor=actor,
                     action="token.revoke",
                     after={"name": row.name, "role": row.role},
@@ -191,8 +183,8 @@ class Tokens:
     def authenticate(self, token: str) -> Principal:
         digest = hash_token(token)
         before = self.service.changes.token()  # read before the query
-        with self.service._read() as session:
-            row = q.find_token(session, digest)
+        with self.service.reading() as work:
+            row = work.find_token(digest)
             if row is None:
                 raise errors.Unauthorized("Unknown or revoked token")
             principal = Principal(f"token:{row.name}", row.role)
@@ -204,5 +196,5 @@ class Tokens:
         return principal
 
     def admin_exists(self) -> bool:
-        with self.service._read() as session:
-            return q.count_tokens(session, "admin") > 0
+        with self.service.reading() as work:
+            return work.count_tokens("admin") > 0

@@ -1,7 +1,7 @@
 """The registry's compatibility caches, and the check of a new schema against earlier ones.
 
 Two bounded in-process caches, both keyed by fingerprints of immutable content, so an entry is
-never stale whichever registry process wrote the rows, and nothing is persisted:
+never stale whichever registry process wrote the rows:
 
 - parsed contracts by a stored schema's identity fingerprint (type, canonical text, pinned
   references): an earlier version is loaded and typed once per process, not once per check;
@@ -12,8 +12,16 @@ never stale whichever registry process wrote the rows, and nothing is persisted:
   test needs, the verdict and the messages, computed without listing accepted changes; see
   :func:`check_pairs`); a ``breaking`` lookup is also answered by a cached ``full`` report.
 
-The pairs not in the cache are compared in one engine run (:func:`check_pairs`), which types
-the new schema once and compares each sub-schema the earlier versions share with it once.
+And the inclusions the engine's semantic guard proved between two schemas (:class:`Inclusions`,
+by identity fingerprints), also stored (table ``inclusions``, written with a registration) so
+that they outlive a restart: a transitive check proves the new version's inclusion against the
+newest earlier one and chains those (``evreg.contracts.compat.guard.known``), instead of one
+proof per earlier version.
+
+The earlier schemas' rows are read in bulk by the store (``ReadWork.schema_rows`` and
+``prefetch``). The pairs not in the cache are compared in one engine run (:func:`check_pairs`),
+which types the new schema once and compares each sub-schema the earlier versions share with it
+once.
 The caches change what is computed, never the answer: the check itself still runs over the
 versions the caller read (inside its write transaction, for a registration).
 """
@@ -23,19 +31,16 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import Generic, TypeVar
 
-from sqlalchemy.orm import defer
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, col, select
-
 from evreg.contracts import Contract, ContractError, Finding, Level, Policy, Report
 from evreg.contracts.compat.check import check_pairs
+from evreg.contracts.compat.guard import KnownInclusions
+from evreg.contracts.patterns import PatternError, locate
 from evreg.registry import errors
-from evreg.registry.store import Reference
-from evreg.registry.store.tables import SchemaReference, SchemaRow
+from evreg.registry.store.tables import SchemaRow
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -49,19 +54,28 @@ _FIELDS = tuple(f.name for f in dataclasses.fields(Finding))
 _VERSION = _FIELDS.index("version")
 _values = attrgetter(*_FIELDS)
 
-# ids per SELECT ... IN (...): well under SQLite's and PostgreSQL's bound-parameter limits
-_CHUNK = 500
-
 
 class LRU(Generic[K, V]):
-    """A small thread-safe LRU cache that counts its hits and misses."""
+    """A small thread-safe LRU cache that counts its hits and misses, bounded by entries and,
+    with ``weigh`` (an estimate of an entry's bytes), by ``max_bytes`` (the newest entry is
+    always kept). ``bytes`` is the estimated total."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(
+        self,
+        size: int,
+        *,
+        max_bytes: int | None = None,
+        weigh: Callable[[V], int] | None = None,
+    ) -> None:
         self.size = size
+        self.max_bytes = max_bytes
+        self._weigh = weigh
         self._data: OrderedDict[K, V] = OrderedDict()
+        self._weights: dict[K, int] = {}
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self.bytes = 0
 
     def get(self, key: K) -> V | None:
         with self._lock:
@@ -73,11 +87,18 @@ class LRU(Generic[K, V]):
             return None
 
     def put(self, key: K, value: V) -> None:
+        weight = self._weigh(value) if self._weigh is not None else 0
         with self._lock:
+            self.bytes += weight - self._weights.get(key, 0)
+            self._weights[key] = weight
             self._data[key] = value
             self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
+            most = self.max_bytes
+            while len(self._data) > self.size or (
+                most is not None and self.bytes > most and len(self._data) > 1
+            ):
+                old, _ = self._data.popitem(last=False)
+                self.bytes -= self._weights.pop(old, 0)
 
     def get_first(self, keys: Sequence[K]) -> tuple[int, V] | None:
         """(index, value) of the first of ``keys`` cached; one hit or one miss in all."""
@@ -107,43 +128,30 @@ class LRU(Generic[K, V]):
         return len(self._data)
 
 
-def schema_rows(session: Session, schema_ids: Iterable[int]) -> dict[int, SchemaRow]:
-    """id -> schema row, one query per 500 ids; a row's text is read only if it is used (to
-    load a contract the cache does not hold)."""
-    wanted = sorted(set(schema_ids))
-    out: dict[int, SchemaRow] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        statement = (
-            select(SchemaRow)
-            .where(col(SchemaRow.id).in_(wanted[start : start + _CHUNK]))
-            .options(defer(SchemaRow.canonical))  # type: ignore[arg-type]
-        )
-        for row in session.exec(statement):
-            out[int(row.id or 0)] = row
-    return out
+class Inclusions:
+    """The inclusions between schemas the engine's guard proved (by identity fingerprints),
+    and which schemas' stored ones were read from the database already. Thread-safe."""
 
+    def __init__(self, max_facts: int = 200_000) -> None:
+        self.known = KnownInclusions(max_facts=max_facts)
+        self._lock = threading.Lock()
+        self._read: set[str] = set()
+        self._generation = 0
 
-def prefetch(session: Session, rows: Sequence[SchemaRow]) -> dict[int, list[Reference]]:
-    """Read the text and the references of ``rows`` in two queries per 500 rows (instead of two
-    per row): what loading their contracts needs. Returns id -> references, in order."""
-    ids = [int(row.id or 0) for row in rows]
-    texts: dict[int, str] = {}
-    references: dict[int, list[Reference]] = {schema_id: [] for schema_id in ids}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        for schema_id, text in session.exec(
-            select(SchemaRow.id, SchemaRow.canonical).where(col(SchemaRow.id).in_(chunk))
-        ):
-            texts[int(schema_id or 0)] = text
-        for ref in session.exec(
-            select(SchemaReference)
-            .where(col(SchemaReference.schema_id).in_(chunk))
-            .order_by(col(SchemaReference.schema_id), col(SchemaReference.position))
-        ):
-            references[ref.schema_id].append(Reference(ref.name, ref.subject, ref.version))
-    for row in rows:
-        set_committed_value(row, "canonical", texts[int(row.id or 0)])
-    return references
+    def unread(self, fingerprints: Sequence[str]) -> list[str]:
+        """Those of ``fingerprints`` whose stored inclusions are not read yet (all of them
+        again once the facts were dropped for their bound)."""
+        with self._lock:
+            if self._generation != self.known.generation or len(self._read) > self.known.max_facts:
+                self._read.clear()
+                self._generation = self.known.generation
+            return [f for f in dict.fromkeys(fingerprints) if f not in self._read]
+
+    def read(self, fingerprints: Sequence[str], facts: Sequence[tuple[str, str]]) -> None:
+        """``facts``: the stored inclusions of ``fingerprints`` (their writers)."""
+        self.known.load(facts)
+        with self._lock:
+            self._read.update(fingerprints)
 
 
 def pair_findings(
@@ -155,6 +163,7 @@ def pair_findings(
     direction: Level,
     policy: Policy,
     breaking_only: bool = False,
+    known: KnownInclusions | None = None,
 ) -> dict[int, tuple[Finding, ...]]:
     """Version -> the findings of ``new`` after that version's schema, in one ``direction``
     (BACKWARD or FORWARD), numbered with the version; with ``breaking_only``, only the breaking
@@ -162,7 +171,8 @@ def pair_findings(
     lacks from one engine run whose reports are then cached; ``load`` is called once, with the
     earlier schemas of those pairs. A report is cached numbered with the version it was
     computed for, so checking the same pair again at the same version (a check, then the
-    registration) copies nothing."""
+    registration) copies nothing. ``known``: the inclusions proven before, by fingerprints
+    (see :func:`check_pairs`); those proven now are added to it."""
     out: dict[int, tuple[Finding, ...]] = {}
     missing: dict[str, list[int]] = {}
     rows: dict[str, SchemaRow] = {}
@@ -197,7 +207,16 @@ def pair_findings(
             policy=policy,
             versions=first,
             breaking_only=breaking_only,
+            known=known,
+            keys=list(rows),
+            key=new_fingerprint,
         )
+    except PatternError as exc:
+        sides = [
+            ("the new schema", new),
+            *zip((f"version {v}" for v in first), contracts, strict=True),
+        ]
+        raise pattern_refused(exc, sides) from None
     except ContractError as exc:
         raise errors.InvalidSchema(f"Invalid schema: {exc}") from None
     for (fingerprint, versions), report in zip(missing.items(), computed, strict=True):
@@ -205,6 +224,21 @@ def pair_findings(
         for version in versions:
             out[version] = _at(report.findings, version)
     return out
+
+
+def pattern_refused(
+    exc: PatternError, sides: Sequence[tuple[str, Contract]]
+) -> errors.InvalidSchema:
+    """422/42201 for a pattern a check could not evaluate (over the request's budget, or one
+    evreg cannot run), naming the first schema of ``sides`` holding it and its JSON Pointer."""
+    where = exc.pointer
+    for label, contract in sides:
+        found = where or locate(contract.document, exc.pattern)
+        if found is not None:
+            where = f"{found} of {label}"
+            break
+    at = f" at {where}" if where else ""
+    return errors.InvalidSchema(f"Invalid schema{at}: {exc.message}")
 
 
 def _breaking(report: Report) -> Report:

@@ -22,7 +22,9 @@ class SubjectNotFound(RegistryError):
 
 class VersionNotFound(RegistryError):
     def __init__(self, subject: str, version: int | str) -> None:
-        super().__init__(f"Version {version} not found for subject '{subject}'.")
+        # Confluent's wording, to the letter (Errors.VERSION_NOT_FOUND_MESSAGE_FORMAT)
+        super().__init__(f"Version {version} not found.")
+        self.subject = subject
 
 
 class SchemaNotFound(RegistryError):
@@ -81,6 +83,10 @@ class IncompatibleSchema(RegistryError):
             f"Schema being registered is incompatible with an earlier schema for subject "
             f'"{subject}", details: [{joined}]'
         )
+
+
+class NotImplementedHere(RegistryError):
+    """A Confluent feature evreg does not implement (its route answers 404 naming it)."""
 
 
 class InvalidSchema(RegistryError):

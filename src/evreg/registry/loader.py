@@ -6,10 +6,11 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from evreg.contracts import ContractError
+from evreg.contracts.parse import parse_text, syntax_of
 from evreg.registry import errors
-from evreg.registry.service import RegistryService, SchemaInput
+from evreg.registry.service import RegistryService
+from evreg.registry.values import SchemaInput
 
 log = logging.getLogger("evreg.registry.load")
 
@@ -41,11 +42,12 @@ def load_directory(service: RegistryService, folder: str | Path, *, actor: str) 
     results: list[Loaded] = []
     for path in paths:
         text = path.read_text(encoding="utf-8")
-        try:
-            document = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            results.append(Loaded(path, path.stem, f"error: not YAML/JSON: {exc}"))
-            log.error("load %s: not YAML/JSON: %s", path, exc)
+        try:  # a .json file is strict JSON, .yaml/.yml YAML (evreg.contracts.parse)
+            document = parse_text(text, syntax_of(path.name))
+        except ContractError as exc:
+            error = exc.with_source(str(path))
+            results.append(Loaded(path, path.stem, f"error: {error}"))
+            log.error("load %s", error)
             continue
         subject = subject_for(path, document)
         schema_type = (

@@ -1,14 +1,13 @@
-"""Request ids, JSON logs and Prometheus metrics.
+"""Request ids, JSON logs, and the middleware that records each request's metrics.
 
 Every request gets an id (the client's ``X-Request-ID`` when it sends a sane one, else a new one),
 echoed in the response's ``X-Request-ID`` and carried by every log line written while the request
 runs. Logs of the ``evreg`` loggers are one JSON object per line on stderr. ``/metrics`` serves
-the process's Prometheus metrics (each registry process has its own: scrape every process).
+the process's Prometheus metrics (:mod:`evreg.registry.metrics`).
 """
 
 from __future__ import annotations
 
-import bisect
 import contextvars
 import itertools
 import json
@@ -18,25 +17,16 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from fastapi import FastAPI
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Gauge,
-    Histogram,
-    generate_latest,
-)
-from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
-from starlette.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from evreg.registry.service import RegistryService
-from evreg.registry.stats import Stats
+from evreg.registry.metrics import Metrics
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "evreg_request_id", default=None
@@ -201,123 +191,6 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     logger.propagate = False
 
 
-class Metrics:
-    """The process's metrics, in a registry of its own (one per app)."""
-
-    def __init__(self, service: RegistryService) -> None:
-        self.registry = CollectorRegistry()
-        self.requests = RequestMetrics()
-        self.registry.register(self.requests)
-        self.registry.register(_StatsCollector(service.stats))
-        caches: tuple[tuple[str, Any], ...] = (
-            ("contracts", service._contracts),
-            ("reports", service._reports),
-            ("schema_ids", service.schema_ids),
-        )
-        for name, cache in caches:
-            hits = Gauge(
-                f"evreg_{name}_cache_hits",
-                f"Hits of the {name} cache since start",
-                registry=self.registry,
-            )
-            hits.set_function(_reader(cache, "hits"))
-            misses = Gauge(
-                f"evreg_{name}_cache_misses",
-                f"Misses of the {name} cache since start",
-                registry=self.registry,
-            )
-            misses.set_function(_reader(cache, "misses"))
-        watch_up = Gauge(
-            "evreg_schema_ids_watch_up",
-            "1 while ids found in use are served from memory until the database changes "
-            "(the watch of data_version / NOTIFY is up); 0: every read by id asks the database",
-            registry=self.registry,
-        )
-        watch = service.changes.watch
-        watch_up.set_function(lambda: float(watch.up))
-
-    def render(self) -> bytes:
-        return generate_latest(self.registry)
-
-
-class RequestMetrics:
-    """``evreg_http_requests_total`` and ``evreg_http_request_duration_seconds``, counted in
-    plain dictionaries by the event loop's thread and turned into Prometheus families when
-    scraped. prometheus_client's own Counter and Histogram take a lock per update (three per
-    request); the requests of one process are recorded on one thread, so none is needed."""
-
-    BUCKETS = tuple(b for b in Histogram.DEFAULT_BUCKETS if b != float("inf"))
-
-    def __init__(self) -> None:
-        self.counts: dict[tuple[str, str, int], int] = {}
-        # (method, route) -> [count per bucket (not cumulative)..., count above, sum]
-        self.latency: dict[tuple[str, str], list[float]] = {}
-
-    def observe(self, method: str, route: str, status: int, elapsed: float) -> None:
-        key = (method, route, status)
-        self.counts[key] = self.counts.get(key, 0) + 1
-        cells = self.latency.get((method, route))
-        if cells is None:
-            cells = self.latency[(method, route)] = [0.0] * (len(self.BUCKETS) + 2)
-        cells[bisect.bisect_left(self.BUCKETS, elapsed)] += 1
-        cells[-1] += elapsed
-
-    def collect(self) -> Iterator[Metric]:
-        requests = CounterMetricFamily(
-            "evreg_http_requests",
-            "HTTP requests by method, route template and status",
-            labels=["method", "route", "status"],
-        )
-        for (method, route, status), count in list(self.counts.items()):
-            requests.add_metric([method, route, str(status)], count)
-        yield requests
-        latency = HistogramMetricFamily(
-            "evreg_http_request_duration_seconds",
-            "HTTP request duration by method and route template",
-            labels=["method", "route"],
-        )
-        for (method, route), cells in list(self.latency.items()):
-            cumulative = list(itertools.accumulate(cells[:-1]))
-            buckets = [(_bound(b), n) for b, n in zip(self.BUCKETS, cumulative, strict=False)]
-            buckets.append(("+Inf", cumulative[-1]))
-            latency.add_metric([method, route], buckets, sum_value=cells[-1])
-        yield latency
-
-
-def _bound(value: float) -> str:
-    return repr(float(value))
-
-
-class _StatsCollector:
-    """The service's counts (:class:`~evreg.registry.stats.Stats`) as Prometheus counters."""
-
-    def __init__(self, stats: Stats) -> None:
-        self.stats = stats
-
-    def collect(self) -> Iterator[Metric]:
-        registrations = CounterMetricFamily(
-            "evreg_registrations", "New schema versions registered by this process"
-        )
-        registrations.add_metric([], self.stats.registrations)
-        yield registrations
-        failures = CounterMetricFamily(
-            "evreg_compatibility_failures",
-            "Schemas found incompatible: registrations refused (operation=register) and "
-            "compatibility checks answering incompatible (operation=check)",
-            labels=["operation"],
-        )
-        for operation, count in self.stats.compatibility_failures.items():
-            failures.add_metric([operation], count)
-        yield failures
-
-
-def _reader(cache: Any, attribute: str) -> Callable[[], float]:
-    def read() -> float:
-        return float(getattr(cache, attribute))
-
-    return read
-
-
 class Observe:
     """Pure ASGI middleware (no ``BaseHTTPMiddleware``, no extra task per request): the request
     id, the access log line and the request metrics of every HTTP request."""
@@ -465,7 +338,8 @@ def install(app: FastAPI, metrics: Metrics) -> None:
         "/metrics",
         summary="Prometheus metrics of this process",
         tags=["ops"],
-        responses={200: {"description": "Prometheus text format", "content": {"text/plain": {}}}},
+        response_class=PlainTextResponse,
+        responses={200: {"description": "Prometheus text format"}},
     )
     async def metrics_endpoint() -> Response:
         return Response(content=metrics.render(), media_type=CONTENT_TYPE_LATEST)

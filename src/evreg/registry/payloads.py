@@ -1,4 +1,5 @@
-"""AsyncAPI payloads as standalone JSON Schemas, named by a subject naming strategy.
+"""AsyncAPI payloads as standalone JSON Schemas (or Avro schemas), named by a subject naming
+strategy.
 
 A payload sits inside an AsyncAPI document and its ``$ref``s point into that document
 (``#/components/schemas/Order``). To register it as a JSON subject that Kafka serializers can use,
@@ -7,16 +8,23 @@ every local ``$ref`` it reaches is copied under ``$defs`` (``definitions`` befor
 
 The strategies are those of Confluent's Kafka serializers (``value.subject.name.strategy``):
 
-- ``topic-name`` (the default): ``<channel address>-value``, one subject per channel the
-  application sends on; a channel that carries several messages gets an ``anyOf`` of their
-  payloads.
+- ``topic-name`` (the default): ``<topic>-value``, one subject per channel the application
+  sends on; a channel that carries several messages gets an ``anyOf`` of their payloads. The
+  topic is the channel's address with ``{parameter}``s written bare, prefixed by the server's
+  host for WebSocket/HTTP endpoints (``evreg.contracts.topics``).
 - ``record-name``: ``<record name>``, one subject per sent message, holding that message's
   payload only.
-- ``topic-record-name``: ``<channel address>-<record name>``, one per (channel, message).
+- ``topic-record-name``: ``<topic>-<record name>``, one per (channel, message).
 
 The *record name* of a message is its payload schema's ``title`` (after a bare ``$ref`` is
 followed: what Confluent's JSON Schema serializer takes as the record name), else the message's
 ``name``, else its key (its key under ``components/messages``, or its id in the channel).
+
+An Avro payload (``schemaFormat: application/vnd.apache.avro...``) becomes an AVRO subject
+holding the Avro schema as written; several Avro payloads on one channel (``topic-name``) become
+one union of them; its record name is the Avro full name of its record (what Confluent's Avro
+serializer's RecordNameStrategy takes). A channel cannot mix Avro and JSON Schema payloads in one
+subject: that is a ContractError naming the channel.
 
 The same derivation serves registering and checking (``POST /api/subjects/{s}/check``), and
 :func:`contract_path` maps a finding's pointer in a payload subject back into the contract, so
@@ -30,14 +38,18 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from evreg.contracts import Contract, ContractError
+from evreg.contracts.avro.schema import full_name
 from evreg.contracts.bundle import standalone
-from evreg.contracts.model import Message
+from evreg.contracts.model import Message, SchemaRef
+from evreg.contracts.payload_format import format_of
+from evreg.contracts.topics import topic_name
 
 SUBJECT_SUFFIX = "-value"
 TOPIC_NAME, RECORD_NAME, TOPIC_RECORD_NAME = "topic-name", "record-name", "topic-record-name"
 STRATEGIES = (TOPIC_NAME, RECORD_NAME, TOPIC_RECORD_NAME)
 DEFAULT_STRATEGY = TOPIC_NAME
 _BRANCH = re.compile(r"^#/anyOf/(?P<index>\d+)(?P<rest>/.*)?$")
+_AVRO_BRANCH = re.compile(r"^#/(?P<index>\d+)(?P<rest>/.*)?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +57,12 @@ class PayloadSubject:
     subject: str
     channel: str  # the channel key (for record-name: the first channel that sends the message)
     messages: tuple[str, ...]
-    schema: dict[str, Any]
+    schema: Any  # a JSON Schema (a dict); an Avro schema (a dict, a type name or a union list)
     # (message, where its payload sits in the contract), one per payload in ``anyOf`` order
     sources: tuple[tuple[str, str], ...] = ()
     address: str = ""  # the channel's address
     channels: tuple[str, ...] = ()  # every channel key it is sent on (record-name: maybe several)
+    schema_type: str = "JSON"  # or "AVRO"
 
 
 def parse_strategy(value: str | None, where: str) -> str:
@@ -63,9 +76,14 @@ def parse_strategy(value: str | None, where: str) -> str:
     return name
 
 
-def record_name(message: Message, schema: dict[str, Any]) -> str:
-    """The payload schema's ``title``, else the message's ``name``, else its key."""
-    for candidate in (schema.get("title"), message.name):
+def record_name(message: Message, schema: Any, schema_type: str = "JSON") -> str:
+    """The payload schema's ``title`` (an Avro schema's full name), else the message's
+    ``name``, else its key."""
+    if schema_type == "AVRO":
+        own = full_name(schema, "")[0] if isinstance(schema, dict) and "name" in schema else None
+    else:
+        own = schema.get("title") if isinstance(schema, dict) else None
+    for candidate in (own, message.name):
         if isinstance(candidate, str) and candidate.strip():
             return candidate.strip()
     return message.key
@@ -101,7 +119,8 @@ def payload_subjects(contract: Contract, strategy: str = DEFAULT_STRATEGY) -> li
     out: dict[str, PayloadSubject] = {}
     for key in sorted(sent):
         channel = contract.channels.get(key)
-        if channel is None or not channel.address:
+        topic = topic_name(contract, channel) if channel is not None else None
+        if channel is None or not topic or not channel.address:
             continue
         carried = [
             (m, payload)
@@ -110,22 +129,31 @@ def payload_subjects(contract: Contract, strategy: str = DEFAULT_STRATEGY) -> li
         ]
         if not carried:
             continue
+        kinds = {_schema_type(payload) for _, payload in carried}
+        if len(kinds) > 1 and strategy == TOPIC_NAME:
+            raise ContractError(
+                f"channel {key!r} carries both Avro and JSON Schema payloads: one payload "
+                "subject cannot hold both (use the record-name or topic-record-name strategy)",
+                pointer=channel.pointer,
+            )
         if strategy == TOPIC_NAME:
-            name = f"{channel.address}{SUBJECT_SUFFIX}"
+            name = f"{topic}{SUBJECT_SUFFIX}"
             out[name] = PayloadSubject(
                 subject=name,
                 channel=key,
                 messages=tuple(m for m in sent[key] if m in contract.messages),
-                schema=standalone([payload for _, payload in carried]),
+                schema=_combined([payload for _, payload in carried]),
                 sources=tuple((m, payload.pointer) for m, payload in carried),
                 address=channel.address,
                 channels=(key,),
+                schema_type=kinds.pop(),
             )
             continue
         for message, payload in carried:
-            schema = standalone([payload])
-            record = record_name(contract.messages[message], schema)
-            name = record if strategy == RECORD_NAME else f"{channel.address}-{record}"
+            schema = _combined([payload])
+            kind = _schema_type(payload)
+            record = record_name(contract.messages[message], schema, kind)
+            name = record if strategy == RECORD_NAME else f"{topic}-{record}"
             item = PayloadSubject(
                 subject=name,
                 channel=key,
@@ -134,6 +162,7 @@ def payload_subjects(contract: Contract, strategy: str = DEFAULT_STRATEGY) -> li
                 sources=((message, payload.pointer),),
                 address=channel.address,
                 channels=(key,),
+                schema_type=kind,
             )
             earlier = out.get(name)
             if earlier is None:
@@ -152,6 +181,26 @@ def payload_subjects(contract: Contract, strategy: str = DEFAULT_STRATEGY) -> li
                     pointer=payload.pointer,
                 )
     return [out[k] for k in sorted(out)]
+
+
+def _schema_type(payload: SchemaRef) -> str:
+    return format_of(payload).schema_type
+
+
+def _combined(payloads: list[SchemaRef]) -> Any:
+    """One schema for the payloads of a subject: standalone JSON Schemas (an ``anyOf`` of
+    several), or the Avro schema (a union of several, their own unions flattened)."""
+    if _schema_type(payloads[0]) == "JSON":
+        return standalone(payloads)
+    if len(payloads) == 1:
+        return payloads[0].schema
+    branches: list[Any] = []
+    for payload in payloads:
+        schema = payload.schema
+        for branch in schema if isinstance(schema, list) else [schema]:
+            if branch not in branches:
+                branches.append(branch)
+    return branches
 
 
 def _plus(names: tuple[str, ...], name: str) -> tuple[str, ...]:
@@ -173,7 +222,7 @@ def contract_path(item: PayloadSubject, path: str) -> tuple[str, str | None]:
     if len(item.sources) == 1:
         message, pointer = item.sources[0]
         return pointer + rest, message
-    branch = _BRANCH.match("#" + rest)
+    branch = (_AVRO_BRANCH if item.schema_type == "AVRO" else _BRANCH).match("#" + rest)
     if branch is not None and int(branch["index"]) < len(item.sources):
         message, pointer = item.sources[int(branch["index"])]
         return pointer + (branch["rest"] or ""), message

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evreg.contracts.limits import DEFAULT_MAX_NODES, DEFAULT_MAX_PROPERTIES
+from evreg.contracts.patterns import DEFAULT_BUDGET
 from evreg.registry.payloads import DEFAULT_STRATEGY, STRATEGIES
 from evreg.registry.store.engine import (
     DEFAULT_URL,
@@ -28,6 +29,9 @@ from evreg.registry.store.engine import (
 )
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024  # 1 MiB (Kafka's default message size is about that)
+DEFAULT_MAX_REFERENCES = 1000  # references one schema may list
+DEFAULT_HEADER_TIMEOUT = 10.0  # seconds a connection may take to send a request's headers
+DEFAULT_CACHE_BYTES = 64 * 1024 * 1024  # estimated bytes of each in-process cache
 LOG_LEVELS = ("info", "critical", "error", "warning", "debug")
 # The ``evreg serve`` flags that set a variable, named in its errors.
 FLAGS = {
@@ -53,7 +57,14 @@ NAMES = (
     "EVREG_DB_POOL_SIZE",
     "EVREG_DB_MAX_OVERFLOW",
     "EVREG_LOG_FORMAT",
+    "EVREG_DEFAULT_JSON_SCHEMA_DRAFT",
+    "EVREG_PATTERN_BUDGET",
+    "EVREG_MAX_REFERENCES",
+    "EVREG_HEADER_TIMEOUT",
+    "EVREG_CACHE_BYTES",
 )
+# EVREG_DEFAULT_JSON_SCHEMA_DRAFT: the first is the default (Confluent's reading)
+DRAFTS = ("draft-07", "2020-12", "2019-09", "draft-06", "draft-04")
 _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off")
 
@@ -82,7 +93,16 @@ class Settings:
       new schema may declare; ``max_nodes``: ``EVREG_MAX_SCHEMA_NODES`` (200,000): JSON objects
       in a new schema. Over either: 422/42201 with the JSON Pointer. ``0`` switches one off.
     - ``load_dir``: ``EVREG_LOAD_DIR``: push every contract in this folder at start.
-    - ``cache_size``: ``EVREG_CACHE_SIZE``: entries in the contract and report caches.
+    - ``cache_size``: ``EVREG_CACHE_SIZE``: entries in the contract and report caches;
+      ``cache_bytes``: ``EVREG_CACHE_BYTES`` (64 MiB): their estimated size, each.
+    - ``pattern_budget``: ``EVREG_PATTERN_BUDGET`` (200,000,000): the units (a character
+      searched x an RE2 instruction) one request's regular expressions may cost; past it,
+      422/42201 naming the pattern (see :mod:`evreg.contracts.patterns`).
+    - ``max_references``: ``EVREG_MAX_REFERENCES`` (1,000): references one schema may list;
+      more: 422/42201. ``0`` switches it off.
+    - ``header_timeout``: ``EVREG_HEADER_TIMEOUT`` (10 s): a connection whose request headers
+      are not complete that long after it opened (or after its last response) is closed
+      (``evreg serve``'s HTTP protocol, :mod:`evreg.registry.http_protocol`).
     - ``payload_subjects``: ``EVREG_PAYLOAD_SUBJECTS`` (``true``): pushing an AsyncAPI contract
       also registers each sent payload as a JSON subject;
       ``payload_strategy``: ``EVREG_PAYLOAD_SUBJECT_STRATEGY`` (``topic-name``): how those are
@@ -95,6 +115,10 @@ class Settings:
       database connection pool of this process (SQLAlchemy's defaults, 5 and 10, when unset).
     - ``log_level``, ``log_format``: ``EVREG_LOG_LEVEL`` (``info``), ``EVREG_LOG_FORMAT``
       (``json`` or ``text``).
+    - ``default_draft``: ``EVREG_DEFAULT_JSON_SCHEMA_DRAFT`` (``draft-07``, as Confluent's
+      registry reads them): the dialect of a JSON Schema registered without ``$schema``
+      (``draft-04``, ``draft-06``, ``draft-07``, ``2019-09``, ``2020-12``). Each schema keeps
+      the dialect it was registered under.
 
     An empty variable counts as unset.
     """
@@ -114,6 +138,11 @@ class Settings:
     pool_size: int | None = None
     max_overflow: int | None = None
     log_format: str = "json"
+    default_draft: str = DRAFTS[0]
+    pattern_budget: int = DEFAULT_BUDGET
+    max_references: int | None = DEFAULT_MAX_REFERENCES
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    cache_bytes: int = DEFAULT_CACHE_BYTES
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -136,7 +165,27 @@ class Settings:
             pool_size=_whole(env, "EVREG_DB_POOL_SIZE", 1),
             max_overflow=_whole(env, "EVREG_DB_MAX_OVERFLOW", 0),
             log_format=_choice(env, "EVREG_LOG_FORMAT", ("json", "text")),
+            default_draft=_choice(env, "EVREG_DEFAULT_JSON_SCHEMA_DRAFT", DRAFTS),
+            pattern_budget=_whole(env, "EVREG_PATTERN_BUDGET", 1) or DEFAULT_BUDGET,
+            max_references=_bound(env, "EVREG_MAX_REFERENCES", DEFAULT_MAX_REFERENCES),
+            header_timeout=header_timeout_from_env(env),
+            cache_bytes=_whole(env, "EVREG_CACHE_BYTES", 1) or DEFAULT_CACHE_BYTES,
         )
+
+
+def header_timeout_from_env(environ: Mapping[str, str] | None = None) -> float:
+    """``EVREG_HEADER_TIMEOUT`` in seconds (default 10); more than 0."""
+    env = os.environ if environ is None else environ
+    raw = (env.get("EVREG_HEADER_TIMEOUT") or "").strip()
+    if not raw:
+        return DEFAULT_HEADER_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise SettingsError("EVREG_HEADER_TIMEOUT", raw, "expected a number of seconds over 0")
+    return value
 
 
 MIN_SECRET = 32  # characters of a token set by the operator (evreg's own have 49)

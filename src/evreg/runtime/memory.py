@@ -4,7 +4,8 @@ Subjects match NATS-style: ``*`` is one token, ``>`` the rest (``orders.*``, ``o
 Each subscription has its own queue and worker task, so handlers run one at a time per
 subscription and a slow handler never blocks ``publish``. A handler that raises is retried
 (``attempt`` + 1) until ``max_attempts``, then dropped with an error log. ``published`` keeps
-every message sent, for assertions; ``drain()`` waits until every queued message is handled.
+every message sent and ``dead_letters`` every dead letter, for assertions; ``drain()`` waits
+until every queued message is handled.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from evreg.runtime.transport import Delivery, DeliveryHandler, TransportError
+from evreg.runtime.transport import ChannelOptions, Delivery, DeliveryHandler, TransportError
 
 log = logging.getLogger("evreg.runtime.memory")
 
@@ -38,10 +39,25 @@ class _Member:
     pattern: str
     handler: DeliveryHandler
     group: str | None
+    durable: str | None
+    max_attempts: int
     queue: asyncio.Queue[Delivery | None] = field(default_factory=asyncio.Queue)
     task: asyncio.Task[None] | None = None
     stopped: bool = False
     pending: int = 0  # queued or being handled
+
+    def delivery(self, sent: Delivery) -> Delivery:
+        """``sent`` as this member receives it (its group and durable name)."""
+        return Delivery(
+            sent.subject,
+            sent.body,
+            sent.headers,
+            sent.attempt,
+            self.max_attempts > 1,
+            group=self.group,
+            durable=self.durable,
+            key=sent.key,
+        )
 
     def put(self, delivery: Delivery) -> None:
         self.pending += 1
@@ -69,7 +85,10 @@ class _Member:
                     delivery.body,
                     delivery.headers,
                     attempt=delivery.attempt + 1,
-                    redeliverable=delivery.attempt + 1 < self.transport.max_attempts,
+                    redeliverable=delivery.attempt + 1 < self.max_attempts,
+                    group=self.group,
+                    durable=self.durable,
+                    key=delivery.key,
                 )
                 self.put(retry)
             else:
@@ -92,41 +111,72 @@ class _Member:
 
 
 class InMemoryTransport:
-    """A broker in this process. ``max_attempts`` bounds redeliveries of a failing handler."""
+    """A broker in this process."""
 
-    def __init__(self, *, max_attempts: int = 3) -> None:
-        self.max_attempts = max_attempts
+    system = "memory"
+
+    def __init__(self) -> None:
         self.members: list[_Member] = []
         self.published: list[Delivery] = []
+        self.dead_letters: list[Delivery] = []
         self._round_robin: dict[tuple[str, str], itertools.count[int]] = {}
         self._closed = False
 
-    async def publish(self, subject: str, body: bytes, headers: Mapping[str, str]) -> None:
+    async def publish(
+        self,
+        subject: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        options: ChannelOptions | None = None,
+    ) -> None:
         if self._closed:
             raise TransportError("the in-memory transport is closed")
-        delivery = Delivery(subject, bytes(body), dict(headers), 1, self.max_attempts > 1)
-        self.published.append(delivery)
+        key = None if options is None or options.key is None else options.key.encode()
+        sent = Delivery(subject, bytes(body), dict(headers), key=key)
+        self.published.append(sent)
         groups: dict[tuple[str, str], list[_Member]] = {}
         for member in self.members:
             if not subject_matches(member.pattern, subject):
                 continue
-            if member.group is None:
-                member.put(delivery)
+            if member.durable is None:
+                member.put(member.delivery(sent))
             else:
-                groups.setdefault((member.pattern, member.group), []).append(member)
-        for key, members in groups.items():
-            turn = next(self._round_robin.setdefault(key, itertools.count()))
-            members[turn % len(members)].put(delivery)
+                groups.setdefault((member.pattern, member.durable), []).append(member)
+        for name, members in groups.items():
+            turn = next(self._round_robin.setdefault(name, itertools.count()))
+            chosen = members[turn % len(members)]
+            chosen.put(chosen.delivery(sent))
 
     async def subscribe(
-        self, subject: str, handler: DeliveryHandler, *, group: str | None = None
+        self,
+        subject: str,
+        handler: DeliveryHandler,
+        *,
+        group: str | None = None,
+        durable: str | None = None,
+        max_attempts: int = 3,
+        options: ChannelOptions | None = None,
     ) -> _Member:
         if self._closed:
             raise TransportError("the in-memory transport is closed")
-        member = _Member(self, subject, handler, group)
+        member = _Member(self, subject, handler, group, durable or group, max_attempts + 1)
         member.task = asyncio.get_running_loop().create_task(member.run())
         self.members.append(member)
         return member
+
+    async def dead_letter(self, delivery: Delivery, headers: Mapping[str, str]) -> None:
+        """Keep the dead letter in ``dead_letters`` (body as received, ``headers`` given)."""
+        self.dead_letters.append(
+            Delivery(
+                delivery.subject,
+                delivery.body,
+                dict(headers),
+                delivery.attempt,
+                group=delivery.group,
+                durable=delivery.durable,
+                key=delivery.key,
+            )
+        )
 
     async def drain(self) -> None:
         """Wait until every message published so far (and its retries) has been handled."""

@@ -87,7 +87,7 @@ def test_api_the_query_parameter_names_an_untitled_contract(client: httpx.Client
 
 
 def test_api_a_name_in_the_document_wins(client: httpx.Client) -> None:
-    titled = UNTITLED.replace("info:\n", "info:\n  title: Invoicing\n", 1)
+    titled = UNTITLED.replace("  title: ''\n", "  title: Invoicing\n", 1)
     done = client.post(
         "/subjects/invoicing/versions", params={"application": "Ignored"}, json=_body(titled)
     )
@@ -103,6 +103,7 @@ def test_api_a_name_in_the_document_wins(client: httpx.Client) -> None:
         ("   ", "must not be empty"),
         ("x" * 201, "the limit is 200"),
         ("bad\nname", "control characters"),
+        ("bad\x85name", "control characters"),  # C1 too, as the OpenAPI pattern says
     ],
 )
 def test_api_a_bad_name_is_refused_and_changes_nothing(

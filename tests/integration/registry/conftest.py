@@ -21,9 +21,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from evreg.registry import id_watch
 from evreg.registry.service import RegistryService
-from evreg.registry.store import Store
+from evreg.registry.store import Store, id_watch
 from servers import RegistryProcess
 from servers import free_port as free_port  # tests/adversarial/conftest.py takes it from here
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
+import jsonschema
 import pytest
 
 from .conftest import Server
@@ -116,16 +117,27 @@ def test_audit_log_pages_and_stream(http: httpx.Client, subject: str) -> None:
     assert len(one["events"]) == 1
 
     seen: list[dict[str, object]] = []
+    events: list[dict[str, str]] = [{}]  # each event's fields, as an EventSource reads them
     with http.stream(
         "GET", "/api/audit/stream", params={"subject": subject, "after": 0, "poll": 0.2}
     ) as stream:
         assert stream.headers["content-type"].startswith("text/event-stream")
         for line in stream.iter_lines():
+            if line and not line.startswith(":"):
+                field, _, value = line.partition(": ")
+                events[-1][field] = value
             if line.startswith("data: "):
                 seen.append(json.loads(line[6:]))
+                events.append({})
                 if len(seen) == 2:
                     break
     assert [e["action"] for e in seen] == ["schema.register", "config.set"]
+    # each event is what /openapi.json says one is (its itemSchema, and the data's contentSchema)
+    documented = http.get("/openapi.json").json()["paths"]["/api/audit/stream"]["get"]
+    item = documented["responses"]["200"]["content"]["text/event-stream"]["itemSchema"]
+    for event in events[:2]:
+        jsonschema.validate(event, item)
+        jsonschema.validate(json.loads(event["data"]), item["properties"]["data"]["contentSchema"])
 
     # a reconnecting EventSource sends the last id it saw: the stream resumes after it
     resumed: list[dict[str, object]] = []
@@ -143,3 +155,70 @@ def test_audit_log_pages_and_stream(http: httpx.Client, subject: str) -> None:
                 break
     assert resumed[0]["id"] == page["events"][1]["id"]
     assert resumed[0]["action"] == "config.set"
+
+
+def _ids(text: str) -> list[int]:
+    return [int(line[4:]) for line in text.splitlines() if line.startswith("id: ")]
+
+
+def test_audit_stream_ends_by_itself_and_resumes_after_the_last_event_id(
+    http: httpx.Client, subject: str
+) -> None:
+    register(http, subject, OPEN_V1)
+    http.put(f"/config/{subject}", json={"compatibility": "NONE"}).raise_for_status()
+    first, second = [
+        e["id"] for e in http.get("/api/audit", params={"subject": subject}).json()["events"]
+    ]
+
+    # wait=0, the default: the events there are, then the stream ends (a plain GET returns)
+    done = http.get("/api/audit/stream", params={"subject": subject, "poll": 0.25})
+    assert done.status_code == 200
+    assert done.text.startswith("retry: 250\n: evreg audit stream\n\n")  # EventSource's delay
+    assert _ids(done.text) == [first, second]
+
+    # a reconnecting EventSource asks the same URL with the last id it saw: that id wins
+    again: dict[str, str | int] = {"subject": subject, "after": 0}
+    resumed = http.get("/api/audit/stream", params=again, headers={"Last-Event-ID": str(first)})
+    assert _ids(resumed.text) == [second]
+    later = http.get(
+        "/api/audit/stream",
+        params={"subject": subject, "after": second},
+        headers={"Last-Event-ID": str(first)},
+    )
+    assert _ids(later.text) == []  # the later of the two
+
+    # with wait, a new entry during the wait is sent, and the stream ends once quiet again
+    seen: list[int] = []
+    with http.stream(
+        "GET",
+        "/api/audit/stream",
+        params={"subject": subject, "after": second, "poll": 0.1, "wait": 3},
+    ) as stream:
+        lines = stream.iter_lines()
+        assert next(lines) == "retry: 100"
+        register(http, subject, OPEN_V2)
+        seen.extend(_ids("\n".join(lines)))  # read to the end: it ends by itself
+    [registered] = http.get("/api/audit", params={"subject": subject, "after": second}).json()[
+        "events"
+    ]
+    assert seen == [registered["id"]]
+
+    for wait in (-1, 30.5):
+        refused = http.get("/api/audit/stream", params={"wait": wait})
+        assert refused.status_code == 422, refused.text
+        assert "wait" in refused.text
+
+
+def test_an_empty_level_or_policy_is_refused_not_read_as_the_default(
+    http: httpx.Client, subject: str
+) -> None:
+    """The document lists their values, and "" is none of them (schemathesis found `policy=`
+    answered with the subject's policy)."""
+    register(http, subject, OPEN_V1)
+    body = {"schema": OPEN_V2, "schemaType": "JSON"}
+    for name in ("level", "policy"):
+        checked = http.post(f"/api/subjects/{subject}/check", params={name: ""}, json=body)
+        diffed = http.get(f"/api/subjects/{subject}/diff", params={name: "", "to": "1"})
+        for refused in (checked, diffed):
+            assert refused.status_code == 422, refused.text
+            assert refused.json()["error_code"] == 42203, refused.text

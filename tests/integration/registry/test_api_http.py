@@ -79,7 +79,7 @@ def test_register_and_read_shapes(http: httpx.Client, subject: str) -> None:
 
 def test_listing_endpoints(http: httpx.Client, subject: str) -> None:
     http.post(f"/subjects/{subject}/versions", json=body(V1)).raise_for_status()
-    assert http.get("/schemas/types").json() == ["JSON", "ASYNCAPI"]
+    assert http.get("/schemas/types").json() == ["JSON", "ASYNCAPI", "AVRO"]
     assert http.get("/contexts").json() == ["."]
     assert http.get("/").json() == {}
     assert http.get("/subjects", params={"subjectPrefix": subject[:12]}).json() == [subject]
@@ -124,12 +124,13 @@ def test_error_codes(http: httpx.Client, subject: str) -> None:
     assert error(http.get("/schemas/ids/987654")) == (404, 40403)
     assert error(http.get("/schemas/ids/nope")) == (404, 40403)
     assert error(http.post(f"/subjects/{subject}/versions", json=body(BAD))) == (409, 409)
-    assert error(
-        http.post(f"/subjects/{subject}/versions", json=body('{"type":"record","name":"x"}', None))
-    ) == (422, 42201)
+    # no schemaType: AVRO, as on Confluent's registry; a record without fields is no Avro schema
+    r = http.post(f"/subjects/{subject}/versions", json=body('{"type":"record","name":"x"}', None))
+    assert error(r) == (422, 42201)
+    assert "#: an Avro record needs `fields`" in r.json()["message"]
     r = http.post(f"/subjects/{subject}/versions", json=body("syntax = 'proto3';", "PROTOBUF"))
     assert error(r) == (422, 42201)
-    assert "JSON and ASYNCAPI" in r.json()["message"]
+    assert "Invalid schema type PROTOBUF" in r.json()["message"]
     assert error(http.post(f"/subjects/{subject}/versions", json=body("{nope"))) == (422, 42201)
     assert error(http.get(f"/subjects/{subject}/versions/0")) == (422, 42202)
     assert error(http.get(f"/subjects/{subject}/versions/lat")) == (422, 42202)
@@ -138,6 +139,27 @@ def test_error_codes(http: httpx.Client, subject: str) -> None:
     assert error(http.get(f"/config/{subject}")) == (404, 40408)
     assert error(http.get(f"/mode/{subject}")) == (404, 40409)
     assert error(http.get("/no/such/route")) == (404, 404)
+
+
+def test_not_found_and_invalid_level_messages_are_confluents(
+    http: httpx.Client, subject: str
+) -> None:
+    """The messages of 40401, 40402 and 42203 as Confluent's registry words them
+    (``Errors.SUBJECT_NOT_FOUND_MESSAGE_FORMAT``, ``VERSION_NOT_FOUND_MESSAGE_FORMAT``,
+    ``RestInvalidCompatibilityException``), for a client or script that matches the text: the
+    clients tested here (confluent-kafka, python-schema-registry-client) read only the status
+    and error_code."""
+    missing = http.get(f"/subjects/{subject}/versions")
+    assert missing.json() == {"error_code": 40401, "message": f"Subject '{subject}' not found."}
+    http.post(f"/subjects/{subject}/versions", json=body(V1)).raise_for_status()
+    version = http.get(f"/subjects/{subject}/versions/7")
+    assert version.json() == {"error_code": 40402, "message": "Version 7 not found."}
+    level = http.put(f"/config/{subject}", json={"compatibility": "SIDEWAYS"})
+    assert level.json() == {
+        "error_code": 42203,
+        "message": "Invalid compatibility level. Valid values are none, backward, forward, "
+        "full, backward_transitive, forward_transitive, and full_transitive",
+    }
 
 
 def test_soft_and_permanent_delete_codes(http: httpx.Client, subject: str) -> None:
@@ -274,9 +296,10 @@ def test_openapi_document(http: httpx.Client) -> None:
 
 
 def test_inputs_the_database_cannot_hold(http: httpx.Client, subject: str) -> None:
-    """Found by schemathesis: NUL bytes and out-of-range integers never reach the database."""
-    assert error(http.get("/subjects/a%00b/versions")) == (404, 40401)
-    assert error(http.get("/config/a%00b")) == (404, 40408)
+    """Found by schemathesis: NUL bytes and out-of-range integers never reach the database. A
+    path holding a NUL names nothing a store can hold: 422/42208 for reads too (api/guards)."""
+    assert error(http.get("/subjects/a%00b/versions")) == (422, 42208)
+    assert error(http.get("/config/a%00b")) == (422, 42208)
     assert error(http.put("/config/a%00b", json={"compatibility": "NONE"})) == (422, 42208)
     assert error(http.post("/subjects/a%00b/versions", json=body(V1))) == (422, 42208)
     assert error(http.get("/schemas/ids/99999999999")) == (404, 40403)

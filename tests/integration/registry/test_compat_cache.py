@@ -15,9 +15,13 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from evreg.contracts import check_compatibility
+from evreg.contracts.compat import check as compat_check
 from evreg.registry import errors
-from evreg.registry.service import RegistryService, SchemaInput
+from evreg.registry.service import RegistryService
 from evreg.registry.store import Store
+from evreg.registry.usecases import compatibility
+from evreg.registry.values import SchemaInput
 
 SUBJECT = "orders-value"
 
@@ -50,7 +54,7 @@ def store(database_url: str) -> Iterator[Store]:
 
 def work(svc: RegistryService) -> tuple[int, int]:
     """(pair reports computed by the engine, earlier contracts loaded from text) so far."""
-    return svc._reports.misses, svc._contracts.misses
+    return svc.caches.reports.misses, svc.caches.contracts.misses
 
 
 def test_a_checked_schema_registers_without_engine_work(store: Store) -> None:
@@ -67,11 +71,11 @@ def test_a_checked_schema_registers_without_engine_work(store: Store) -> None:
     again = svc.test_compatibility(SUBJECT, version(7))
     assert again == checked
     assert work(svc) == (before[0] + 6, before[1] + 1)
-    hits, touched = svc._reports.hits, svc._contracts.hits
+    hits, touched = svc.caches.reports.hits, svc.caches.contracts.hits
     assert svc.register(SUBJECT, version(7)).version == 7
     assert work(svc) == (before[0] + 6, before[1] + 1)
-    assert svc._reports.hits == hits + 6
-    assert svc._contracts.hits == touched  # every pair cached: no earlier contract needed
+    assert svc.caches.reports.hits == hits + 6
+    assert svc.caches.contracts.hits == touched  # every pair cached: no earlier contract needed
     # the next version: 7 new pairs, and only version 7's contract is read from its text
     svc.register(SUBJECT, version(8))
     assert work(svc) == (before[0] + 13, before[1] + 2)
@@ -180,3 +184,106 @@ def test_a_cold_check_reads_the_earlier_schemas_in_a_constant_number_of_statemen
         # every pair computed, every earlier contract loaded, once
         assert work(fresh) == (versions, versions)
     assert counts[0] == counts[1]
+
+
+def _engine(old: SchemaInput, new: SchemaInput, policy: str) -> set[tuple[str, str, bool]]:
+    """The findings of one pair from the engine alone, on the texts (nothing cached)."""
+    report = check_compatibility(old.schema, new.schema, "BACKWARD", policy)
+    return {(f.rule, f.path, f.breaking) for f in report.findings}
+
+
+@pytest.mark.parametrize("policy", ["STRICT", "LENIENT"])
+def test_transitive_findings_equal_the_engines_pair_by_pair(store: Store, policy: str) -> None:
+    """A BACKWARD_TRANSITIVE check through the registry's caches (warm, then again from the
+    report cache) lists, version by version, exactly the findings the engine gives for that
+    pair on its own; a registration is refused exactly when one of them breaks."""
+    svc = RegistryService(store)
+    svc.set_config(SUBJECT, "BACKWARD_TRANSITIVE")
+    history = [version(n) for n in range(1, 6)]
+    history.append(version(6, extra={"note": {"type": "string", "maxLength": 10}}))
+    for schema in history:
+        svc.register(SUBJECT, schema)
+    candidates = [
+        version(7, extra={"note": {"type": "string"}}),  # compatible: widened
+        version(7, extra={"f2": {"type": "integer"}}),  # breaks against versions 3..6
+        version(2),  # drops f2..f5 and note from a closed object: breaks against 3..6
+    ]
+    verdicts: set[bool] = set()
+    for new in candidates:
+        expected = {n: _engine(old, new, policy) for n, old in enumerate(history, start=1)}
+        for _ in range(2):  # computed, then from the report cache
+            result = svc.check_against(SUBJECT, new, policy=policy)
+            got: dict[int, set[tuple[str, str, bool]]] = {n: set() for n in expected}
+            for f in result.findings:
+                assert f.version is not None
+                got[f.version].add((f.rule, f.path, f.breaking))
+            assert got == expected
+            breaks = any(b for found in expected.values() for _, _, b in found)
+            assert result.is_compatible is not breaks
+            verdicts.add(result.is_compatible)
+    assert verdicts == {True, False}  # the candidates exercise both verdicts
+
+
+@pytest.fixture
+def proofs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the engine guard's whole-schema inclusion proofs (the real ones, counted)."""
+    count = [0]
+    real: Callable[..., bool] = compat_check.included
+
+    def counted(*args: Any) -> bool:
+        count[0] += 1
+        return real(*args)
+
+    monkeypatch.setattr(compat_check, "included", counted)
+    return count
+
+
+@pytest.mark.parametrize("level", ["BACKWARD_TRANSITIVE", "FORWARD_TRANSITIVE"])
+def test_a_restarted_registry_chains_the_stored_inclusions(
+    store: Store, proofs: list[int], level: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each registration proves the new version's inclusion in (or of) the newest one and
+    stores it; after a restart a transitive check reads them back and proves one inclusion, not
+    one per earlier version, and lists exactly the findings the engine gives pair by pair."""
+    # BACKWARD: each version adds an optional property to a closed object; FORWARD: removes one
+    count = 8
+    steps = [described_props(n) for n in range(1, count + 2)]
+    if level == "FORWARD_TRANSITIVE":
+        steps.reverse()
+    first = RegistryService(store)
+    first.set_config(SUBJECT, level)
+    for schema in steps[:count]:
+        first.register(SUBJECT, schema)
+    assert proofs[0] == count - 1  # one per registration after the first
+    fresh = RegistryService(store)  # restarted: empty caches
+    proofs[0] = 0
+    new = steps[count]
+    result = fresh.check_against(SUBJECT, new)
+    assert result.is_compatible
+    assert proofs[0] == 1
+    direction = level.removesuffix("_TRANSITIVE")
+    expected = {
+        n: {
+            (f.rule, f.path, f.breaking)
+            for f in check_compatibility(old.schema, new.schema, direction).findings
+        }
+        for n, old in enumerate(steps[:count], start=1)
+    }
+    got: dict[int, set[tuple[str, str, bool]]] = {n: set() for n in expected}
+    for f in result.findings:
+        assert f.version is not None
+        got[f.version].add((f.rule, f.path, f.breaking))
+    assert got == expected
+    # without the stored inclusions (another prover's rows are not read), one proof per version
+    other = RegistryService(store)
+    proofs[0] = 0
+    monkeypatch.setattr(compatibility, "PROVER", "another-prover")
+    assert other.check_against(SUBJECT, new) == result
+    assert proofs[0] == count
+
+
+def described_props(n: int) -> SchemaInput:
+    """Version ``n`` of a closed object with ``n`` optional properties."""
+    props = {f"p{k}": {"type": "string", "maxLength": 10 + k} for k in range(n)}
+    doc = {"type": "object", "properties": props, "additionalProperties": False}
+    return SchemaInput(schema=json.dumps(doc), schema_type="JSON")

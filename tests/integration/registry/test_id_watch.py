@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from evreg.registry import errors, id_watch
-from evreg.registry.schema_ids import SchemaIds
-from evreg.registry.service import RegistryService, SchemaInput
-from evreg.registry.store import Store
+from evreg.registry import errors
+from evreg.registry.service import RegistryService
+from evreg.registry.store import Store, id_watch
+from evreg.registry.store.schema_ids import SchemaIds
+from evreg.registry.values import SchemaInput
 
 from .conftest import until
 

@@ -17,10 +17,12 @@ import yaml
 from evreg import load_contract
 from evreg.registry import errors
 from evreg.registry.payloads import standalone
-from evreg.registry.service import RegistryService, SchemaInput, Views
+from evreg.registry.service import RegistryService
 from evreg.registry.settings import Settings
 from evreg.registry.store import Store
-from evreg.registry.store import queries as q
+from evreg.registry.store import audit as audit_log
+from evreg.registry.usecases.views import Views
+from evreg.registry.values import SchemaInput
 
 REPO = Path(__file__).resolve().parents[3]
 ORDERS = (REPO / "contracts" / "order_placed.yaml").read_text()
@@ -47,12 +49,35 @@ def test_contract_push_registers_payload_subjects(svc: RegistryService) -> None:
     example = yaml.safe_load(ORDERS)["components"]["messages"]["OrderPlaced"]["examples"][0]
     jsonschema.validate(example["payload"], schema)
     with svc.store.read() as session:
-        events = [e for e in q.audit_events(session) if e.subject == "orders.placed-value"]
+        events = [e for e in audit_log.audit_events(session) if e.subject == "orders.placed-value"]
     assert events[0].after["derivedFrom"]["subject"] == "orders"
     assert events[0].after["derivedFrom"]["version"] == contract.version
     # pushing the same contract again changes nothing
     svc.register("orders", asyncapi(ORDERS))
     assert svc.list_versions("orders.placed-value") == [1]
+
+
+def test_a_push_loads_the_contract_once(
+    svc: RegistryService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The contract's text is loaded once per push (its payload subjects are derived from it
+    before the write transaction, and that load is used inside it), and each payload schema
+    once; with consumer checks on ``block`` too, which check the same loaded contract."""
+    import evreg.registry.usecases.prepare as prepare_module
+
+    loaded: list[str] = []
+    real = prepare_module.load_contract
+
+    def counted(text: str, **kwargs: Any) -> Any:
+        loaded.append(text)
+        return real(text, **kwargs)
+
+    monkeypatch.setattr(prepare_module, "load_contract", counted)
+    svc.set_consumer_checks(None, "block")
+    svc.register("orders", asyncapi(ORDERS))
+    assert loaded.count(ORDERS) == 1
+    assert len(loaded) == 2  # the contract, and its one payload subject's schema
+    assert svc.list_subjects() == ["orders", "orders.placed-value"]
 
 
 def test_an_incompatible_payload_rolls_back_the_whole_push(svc: RegistryService) -> None:
@@ -258,7 +283,7 @@ def test_each_strategy_registers_its_subjects(svc: RegistryService, strategy: st
         for event in rejected:
             assert not validator.is_valid(event), (subject, event)
         with svc.store.read() as session:
-            (event,) = [e for e in q.audit_events(session) if e.subject == subject]
+            (event,) = [e for e in audit_log.audit_events(session) if e.subject == subject]
         origin = event.after["derivedFrom"]
         assert (origin["subject"], origin["version"]) == ("shop", contract.version)
         assert origin["strategy"] == strategy

@@ -18,11 +18,12 @@ from typing import Any
 import pytest
 
 import evreg.contracts.compat.check as check_module
-import evreg.contracts.compat.jsonschema_diff as diff_module
+from evreg.contracts.compat.diff import changes as diff_module
 from evreg.contracts.schemacheck import SchemaChecker
 from evreg.registry import errors
-from evreg.registry.service import RegistryService, SchemaInput
+from evreg.registry.service import RegistryService
 from evreg.registry.store import Store
+from evreg.registry.values import SchemaInput
 
 SUBJECT = "orders-value"
 
@@ -58,7 +59,7 @@ def built(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 
         monkeypatch.setattr(owner, attr, counted)
 
-    counting(diff_module, "_ch", "changes")
+    counting(diff_module, "change", "changes")
     counting(check_module, "_finding", "findings")
     counting(SchemaChecker, "check", "meta_checks")
     return counts
@@ -99,9 +100,9 @@ def test_a_confluent_compatibility_test_builds_no_finding_either(
     assert result.is_compatible and result.messages == () and result.findings == ()
     assert (built["changes"], built["findings"]) == (0, 0)
     # the registration after it reuses those answers: no engine work at all
-    misses = svc._reports.misses
+    misses = svc.caches.reports.misses
     svc.register(SUBJECT, version(21))
-    assert svc._reports.misses == misses
+    assert svc.caches.reports.misses == misses
 
 
 def _incompatible(svc: RegistryService) -> SchemaInput:
@@ -141,9 +142,9 @@ def test_a_cached_full_report_answers_a_registration(store: Store) -> None:
     _fill(svc, SUBJECT, 8)
     full = svc.check_against(SUBJECT, version(9))
     assert full.is_compatible and full.findings
-    misses = svc._reports.misses
+    misses = svc.caches.reports.misses
     svc.register(SUBJECT, version(9))
-    assert svc._reports.misses == misses
+    assert svc.caches.reports.misses == misses
 
 
 def test_a_restarted_registry_trusts_its_stored_schemas(
@@ -156,7 +157,7 @@ def test_a_restarted_registry_trusts_its_stored_schemas(
         fresh = RegistryService(store)
         built["meta_checks"] = 0
         fresh.register(subject, version(versions + 1))
-        assert fresh._contracts.misses == versions  # every earlier contract loaded, once
+        assert fresh.caches.contracts.misses == versions  # every earlier contract loaded, once
         assert built["meta_checks"] == 1
 
 

@@ -19,9 +19,10 @@ import httpx
 import pytest
 
 from evreg.registry.api import ids_hot_path
-from evreg.registry.schema_ids import SchemaIds
-from evreg.registry.service import RegistryService, SchemaInput
+from evreg.registry.service import RegistryService
 from evreg.registry.store import Store
+from evreg.registry.store.schema_ids import SchemaIds
+from evreg.registry.values import SchemaInput
 
 from .conftest import Server
 

@@ -21,13 +21,14 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import allow_header_conformance
+from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance, use_after_free
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from evreg.registry import id_watch
 from evreg.registry.app import create_app
 from evreg.registry.settings import Settings
+from evreg.registry.store import id_watch
 
 from .conftest import BACKENDS, new_database
 
@@ -35,6 +36,15 @@ MAX_EXAMPLES = 25
 AUTH_EXAMPLES = 8  # per operation, in each of the two runs with tokens required
 STATEFUL_EXAMPLES = 30  # scenarios in the stateful phase
 STATEFUL_STEPS = 10  # calls per scenario
+
+
+# schemathesis's defaults, explicitly: left to itself it would read the schemathesis.toml of
+# the folder pytest runs from (the repository's, written for the CLI run in
+# test_schemathesis_cli.py), and a setting there must not change what these suites check.
+# A new one per schema: the stateful test changes its schema's configuration.
+def _config() -> SchemathesisConfig:
+    return SchemathesisConfig()
+
 
 # OPTIONS on paths shared by several methods is answered by the framework.
 # A schema-valid body can still carry an invalid schema text (42201): OpenAPI cannot say what a
@@ -133,8 +143,9 @@ def app(database_for_api: str) -> Iterator[Any]:
     app.state.service.store.close()
 
 
-# The SSE stream never ends by design (an ASGI call would wait for its end forever; it has its
-# own test in test_api_evreg.py); token routes would switch the app to authenticated writes
+# The SSE stream waits up to its `wait` (30 s) for new entries, a cost for nothing here: the CLI
+# run (test_schemathesis_cli.py) covers it against the document, and its events have their own
+# test in test_api_evreg.py; token routes would switch the app to authenticated writes
 # halfway through the run (they run on an app of their own below).
 def _untokened(schema: Any) -> Any:
     return schema.exclude(path="/api/audit/stream").exclude(path_regex="^/api/tokens")
@@ -142,7 +153,7 @@ def _untokened(schema: Any) -> Any:
 
 @pytest.fixture
 def api_schema(app: Any) -> Any:
-    return _untokened(schemathesis.openapi.from_asgi("/openapi.json", app))
+    return _untokened(schemathesis.openapi.from_asgi("/openapi.json", app, config=_config()))
 
 
 def _each_operation(schema: Any, examples: int = MAX_EXAMPLES, **call: Any) -> list[str]:
@@ -179,7 +190,7 @@ def test_token_routes_conform_to_the_document(backend: str, tmp_path: Path) -> N
     with new_database(backend, tmp_path) as url:  # its own: tokens change who may write
         app = create_app(Settings(database_url=url, auth="required", bootstrap_token=ADMIN))
         try:
-            schema = schemathesis.openapi.from_asgi("/openapi.json", app).include(
+            schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=_config()).include(
                 path_regex="^/api/tokens"
             )
             assert len(list(schema.get_all_operations())) == 3
@@ -197,7 +208,9 @@ def test_refusals_by_auth_are_documented(backend: str, tmp_path: Path) -> None:
         app = create_app(Settings(database_url=url, auth="required", bootstrap_token=ADMIN))
         try:
             reader = app.state.tokens.create("reader", "read", actor="test")
-            schema = _untokened(schemathesis.openapi.from_asgi("/openapi.json", app))
+            schema = _untokened(
+                schemathesis.openapi.from_asgi("/openapi.json", app, config=_config())
+            )
             failures = _each_operation(schema, examples=AUTH_EXAMPLES)
             failures += _each_operation(
                 schema, examples=AUTH_EXAMPLES, headers={"Authorization": f"Bearer {reader}"}
@@ -244,7 +257,9 @@ def _empty(app: Any) -> None:
 
 
 def _run_stateful_phase(app: Any) -> None:
-    schema = _untokened(schemathesis.openapi.from_dict(_with_links(app.openapi())))
+    schema = _untokened(
+        schemathesis.openapi.from_dict(_with_links(app.openapi()), config=_config())
+    )
     schema.app = app
     schema.config.phases.stateful.inference.algorithms = []  # see LINKS
     machine = schema.as_state_machine()

@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from evreg.registry.service import RegistryService, SchemaInput, Views
+from evreg.registry.service import RegistryService
 from evreg.registry.store import Store
+from evreg.registry.usecases.views import Views
+from evreg.registry.values import SchemaInput
 
 
 def _schema(marker: str, extra: int) -> SchemaInput:

@@ -81,9 +81,10 @@ def test_serve_upgrades_an_older_database_on_start(
     from alembic import command
     from alembic.config import Config
 
-    from evreg.registry.service import RegistryService, SchemaInput
+    from evreg.registry.service import RegistryService
     from evreg.registry.store import Store
     from evreg.registry.store.engine import MIGRATIONS
+    from evreg.registry.values import SchemaInput
 
     store = Store(database_url)
     head = _revision(database_url)
@@ -144,3 +145,20 @@ def test_serve_defaults_to_evreg_db_in_the_working_folder(tmp_path: Path) -> Non
     with sqlite3.connect(database) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert conn.execute("SELECT subject FROM subject_versions").fetchall() == [("here-value",)]
+
+
+def test_serve_load_reads_json_files_as_strict_json(
+    database_url: str, tmp_path: Path, registry_process: Callable[..., RegistryProcess]
+) -> None:
+    """A .json file with a trailing comma is refused with its file:line:column (it used to be
+    read as YAML and registered); the YAML file beside it with the same text is registered."""
+    folder = tmp_path / "contracts"
+    folder.mkdir()
+    text = '{\n  "type": "object",\n  "properties": {"id": {"type": "string"},}\n}\n'
+    (folder / "bad.json").write_text(text)
+    (folder / "flow.yaml").write_text(text)
+    server = registry_process(database_url, log_path=tmp_path / "serve.log", load=folder)
+    subjects = httpx.get(f"{server.url}/subjects").json()
+    log = server.log_path.read_text()
+    assert subjects == ["flow"], log
+    assert f"{folder / 'bad.json'}:3:42: invalid JSON: trailing comma before '}}'" in log

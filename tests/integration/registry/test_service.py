@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from evreg.registry import errors
-from evreg.registry.service import RegistryService, SchemaInput
+from evreg.registry.service import RegistryService
 from evreg.registry.store import Reference, Store
-from evreg.registry.store import queries as q
+from evreg.registry.store import audit as audit_log
+from evreg.registry.values import SchemaInput
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -195,9 +196,10 @@ def test_references(svc: RegistryService) -> None:
 
 
 def test_invalid_inputs(svc: RegistryService) -> None:
-    with pytest.raises(errors.InvalidSchema, match="JSON and ASYNCAPI only"):
+    # no schema type: AVRO (Confluent's default); a record without a name or fields is no Avro
+    with pytest.raises(errors.InvalidSchema, match="Avro record needs `fields`"):
         svc.register("s", SchemaInput(schema='{"type": "record"}', schema_type=None))
-    with pytest.raises(errors.InvalidSchema, match="JSON and ASYNCAPI only"):
+    with pytest.raises(errors.InvalidSchema, match="Protobuf schemas are not supported"):
         svc.register("s", SchemaInput(schema="syntax = 'proto3';", schema_type="PROTOBUF"))
     with pytest.raises(errors.InvalidSchema):
         svc.register("s", js("{not json"))
@@ -273,10 +275,10 @@ def test_import_of_known_content_under_another_id_is_42207(svc: RegistryService)
 def test_reports_are_cached(svc: RegistryService) -> None:
     svc.register("s", js(V1))
     svc.test_compatibility("s", js(V2))
-    misses = svc._reports.misses
+    misses = svc.caches.reports.misses
     svc.test_compatibility("s", js(V2))
-    assert svc._reports.misses == misses
-    assert svc._reports.hits >= 1
+    assert svc.caches.reports.misses == misses
+    assert svc.caches.reports.hits >= 1
 
 
 def test_every_change_is_audited(svc: RegistryService) -> None:
@@ -284,11 +286,28 @@ def test_every_change_is_audited(svc: RegistryService) -> None:
     svc.set_config("s", "FULL", actor="bob")
     svc.delete_version("s", 1, actor="carol")
     with svc.store.read() as session:
-        events = q.audit_events(session)
+        events = audit_log.audit_events(session)
     assert [(e.actor, e.action, e.subject, e.version) for e in events] == [
         ("alice", "schema.register", "s", 1),
         ("bob", "config.set", "s", None),
         ("carol", "version.delete", "s", 1),
+    ]
+
+
+def test_a_setting_changed_is_audited_with_its_value_before(svc: RegistryService) -> None:
+    """``before`` is the value the change replaced (the row is updated in place: reading it
+    after the update would record the new value twice)."""
+    svc.set_mode("s", "READONLY", actor="a")
+    svc.set_mode("s", "READWRITE", actor="b")
+    svc.set_consumer_checks("s", "block", actor="c")
+    svc.set_consumer_checks("s", "off", actor="d")
+    with svc.store.read() as session:
+        events = [e for e in audit_log.audit_events(session) if e.action.endswith(".set")]
+    assert [(e.actor, e.before, e.after) for e in events] == [
+        ("a", None, {"mode": "READONLY"}),
+        ("b", {"mode": "READONLY"}, {"mode": "READWRITE"}),
+        ("c", None, {"consumerChecks": "block"}),
+        ("d", {"consumerChecks": "block"}, {"consumerChecks": "off"}),
     ]
 
 
@@ -302,7 +321,7 @@ def test_deletes_are_audited_with_before_and_after(svc: RegistryService) -> None
     svc.delete_subject("s", actor="c")
     svc.delete_subject("s", permanent=True, actor="d")
     with svc.store.read() as session:
-        events = [e for e in q.audit_events(session) if "delete" in e.action]
+        events = [e for e in audit_log.audit_events(session) if "delete" in e.action]
     assert [(e.actor, e.action, e.version, e.before, e.after) for e in events] == [
         ("a", "version.delete", 2, {"deleted": False}, {"deleted": True}),
         ("b", "version.delete.permanent", 2, {"deleted": True}, None),
@@ -342,7 +361,7 @@ def test_full_lists_a_harmless_change_once(svc: RegistryService) -> None:
 def test_a_loader_crash_is_an_invalid_schema_not_a_server_error(
     svc: RegistryService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import evreg.registry.service as service_module
+    import evreg.registry.usecases.prepare as service_module
 
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("boom")

@@ -13,7 +13,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from evreg.registry.store import Reference, Store
+from evreg.registry.store import Reference, Store, tokens
+from evreg.registry.store import audit as audit_log
 from evreg.registry.store import queries as q
 
 
@@ -33,7 +34,7 @@ def test_migrations_match_the_tables(store: Store) -> None:
 def test_migrate_twice_is_a_no_op(store: Store) -> None:
     store.migrate()
     with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0007"
 
 
 def test_sqlite_is_wal_with_full_sync(tmp_path: Path) -> None:
@@ -142,8 +143,8 @@ def test_config_mode_tokens_and_audit(store: Store) -> None:
         q.put_config(s, "", "FULL", None)
         q.put_config(s, "a", None, "LENIENT")
         q.put_mode(s, "", "READONLY")
-        q.add_token(s, "ci", "ab" * 32, "write")
-        q.audit(s, actor="t", action="config.set", subject="a", after={"x": 1})
+        tokens.add_token(s, "ci", "ab" * 32, "write")
+        audit_log.audit(s, actor="t", action="config.set", subject="a", after={"x": 1})
     with store.read() as s:
         glob = q.get_config(s)
         assert glob is not None and glob.compatibility_level == "FULL"
@@ -152,10 +153,10 @@ def test_config_mode_tokens_and_audit(store: Store) -> None:
         assert sub.compatibility_level is None
         mode = q.get_mode(s)
         assert mode is not None and mode.mode == "READONLY"
-        token = q.find_token(s, "ab" * 32)
+        token = tokens.find_token(s, "ab" * 32)
         assert token is not None and token.role == "write"
-        assert q.count_tokens(s) == 1
-        events = q.audit_events(s)
+        assert tokens.count_tokens(s) == 1
+        events = audit_log.audit_events(s)
         assert [(e.action, e.after) for e in events] == [("config.set", {"x": 1})]
     with store.write() as s:
         assert q.delete_config(s, "a") is not None

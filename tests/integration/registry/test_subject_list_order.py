@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import SQLModel
 
-from evreg.registry.service import RegistryService, SchemaInput
+from evreg.registry.service import RegistryService
 from evreg.registry.store import Store, summaries
 from evreg.registry.store.engine import MIGRATIONS
 
@@ -161,9 +161,25 @@ def test_migration_0005_upgrades_a_0004_database(database: str) -> None:
     _migrate(database, "0004")
     old = Store(database, migrate=False)
     try:
-        svc = RegistryService(old)
-        for n, name in enumerate(NAMES):
-            svc.register(name, SchemaInput(_schema(n)))
+        # rows as a registry at 0004 wrote them (today's service writes today's columns)
+        with old.engine.begin() as conn:
+            for n, name in enumerate(NAMES, start=1):
+                conn.execute(
+                    text(
+                        "INSERT INTO schemas (id, schema_type, canonical, content_fingerprint, "
+                        "fingerprint, created_at) VALUES (:n, 'JSON', :c, :fp, :fp, "
+                        "CURRENT_TIMESTAMP)"
+                    ),
+                    {"n": n, "c": _schema(n - 1), "fp": f"fp{n}"},
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO subject_versions (subject, version, schema_id, deleted, "
+                        "created_at) VALUES (:s, 1, :n, false, CURRENT_TIMESTAMP)"
+                    ),
+                    {"s": name, "n": n},
+                )
+            summaries.rebuild(conn)
         with old.engine.begin() as conn:
             before = _index_sql(conn)
             if old.is_postgres:
@@ -175,7 +191,7 @@ def test_migration_0005_upgrades_a_0004_database(database: str) -> None:
     store = Store(database)  # upgrades to head, as the server does on start
     try:
         with store.engine.begin() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0007"
             assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
             after = _index_sql(conn)
             if store.is_postgres:

@@ -19,10 +19,13 @@ from alembic.config import Config
 from sqlalchemy import insert, select, text
 
 from evreg.registry import errors
-from evreg.registry.service import RegistryService, SchemaInput, Views, identity_fingerprint
+from evreg.registry.inputs import identity_fingerprint
+from evreg.registry.service import RegistryService
 from evreg.registry.store import Store, summaries
 from evreg.registry.store.engine import MIGRATIONS
-from evreg.registry.store.tables import SchemaRow, SubjectVersion, utcnow
+from evreg.registry.store.tables import SubjectVersion, utcnow
+from evreg.registry.usecases.views import Views
+from evreg.registry.values import SchemaInput
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -168,18 +171,18 @@ def _old_database(url: str) -> None:
     with store.write() as session:
         for schema_id, (subject, version, deleted, doc) in docs.items():
             canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"))
-            session.execute(
-                insert(SchemaRow.__table__),  # type: ignore[attr-defined]
-                [
-                    {
-                        "id": schema_id,
-                        "schema_type": "JSON",
-                        "canonical": canonical,
-                        "content_fingerprint": f"c{schema_id}",
-                        "fingerprint": identity_fingerprint("JSON", canonical, []),
-                        "created_at": now,
-                    }
-                ],
+            session.execute(  # the columns of 0002 (today's table has more)
+                text(
+                    "INSERT INTO schemas (id, schema_type, canonical, content_fingerprint, "
+                    "fingerprint, created_at) VALUES (:id, 'JSON', :c, :cfp, :fp, :at)"
+                ),
+                {
+                    "id": schema_id,
+                    "c": canonical,
+                    "cfp": f"c{schema_id}",
+                    "fp": identity_fingerprint("JSON", canonical, []),
+                    "at": now,
+                },
             )
             session.execute(
                 insert(SubjectVersion.__table__),  # type: ignore[attr-defined]

@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import replace
+from typing import Any, Final, NamedTuple
 
-from evreg.contracts.compat.asyncapi_diff import diff_documents, message_pairs
-from evreg.contracts.compat.jsonschema_diff import DiffCache, diff_schemas
+from evreg.contracts.avro import AvroSchema
+from evreg.contracts.compat.diff import DiffCache, diff_documents, diff_schemas, message_pairs
+from evreg.contracts.compat.diff.avro import diff_avro
+from evreg.contracts.compat.guard import GuardBudget, KnownInclusions, counterexample, included
 from evreg.contracts.compat.messages import describe
 from evreg.contracts.compat.report import Change, Direction, Finding, Level, Policy, Report
-from evreg.contracts.compat.rules import RULES, may_reject
-from evreg.contracts.compat.witness import WitnessFinder
+from evreg.contracts.compat.rules import (
+    LENIENT_ACCEPTS,
+    RULES,
+    STRICT_ACCEPTS,
+    RuleId,
+    may_reject,
+)
+from evreg.contracts.compat.witness import MAX_SEARCHES, WitnessFinder
+from evreg.contracts.compat.witness.avro import avro_witness
 from evreg.contracts.errors import ContractError
+from evreg.contracts.jsonschema_doc import dialect, draft_named
 from evreg.contracts.loader import load_contract
 from evreg.contracts.model import Contract, ContractKind, SchemaRef
+from evreg.contracts.payload_format import AVRO_FORMAT, JSON_SCHEMA, format_of
 
 ContractLike = Contract | Mapping[str, Any] | str | bytes | bool
 
@@ -29,22 +41,32 @@ def check_compatibility(
     level: Level | str = "BACKWARD",
     policy: Policy | str = "STRICT",
     witnesses: bool = True,
+    default_dialect: str | None = None,
 ) -> Report:
     """Can ``current`` be registered after ``previous`` under ``level`` and ``policy``?
 
     ``previous`` is one earlier version, or for the *_TRANSITIVE levels a list of earlier
     versions, oldest first (the non-transitive levels use the last one). Each argument is a
     loaded :class:`Contract`, a dict, or YAML/JSON text.
+
+    ``default_dialect`` is the dialect of a JSON Schema without ``$schema`` (a ``$schema`` URI
+    or a name such as ``draft-07``); by default 2020-12. The Confluent registry reads such
+    schemas as draft-07.
     """
     lvl = _enum(Level, level, "level")
     pol = _enum(Policy, policy, "policy")
-    if isinstance(previous, Sequence) and not isinstance(previous, str | bytes):
-        history = [_load(p) for p in previous]
+    default = None if default_dialect is None else _dialect(default_dialect)
+    if (
+        not isinstance(previous, Contract)
+        and isinstance(previous, Sequence)
+        and not isinstance(previous, str | bytes)
+    ):
+        history = [_load(p, default) for p in previous]
         numbered = True
     else:
-        history = [_load(previous)]
+        history = [_load(previous, default)]
         numbered = False
-    new = _load(current)
+    new = _load(current, default)
     _same_kind(history, new)
     if lvl is Level.NONE or not history:
         return Report(lvl, pol, ())
@@ -52,10 +74,11 @@ def check_compatibility(
     if not lvl.transitive:
         pairs = pairs[-1:]
     findings: list[Finding] = []
-    run = _Run(lvl, pol, witnesses)
+    share = len(pairs) > 1 or len(_DIRECTIONS[lvl]) > 1
+    run = _Run(lvl, pol, witnesses, DiffCache(share))
     for number, old in reversed(pairs):  # newest first
         findings.extend(run.pair(old, new, number if numbered else None))
-    return Report(lvl, pol, tuple(findings))
+    return Report(lvl, pol, run.guarded(findings))
 
 
 def check_pairs(
@@ -66,6 +89,10 @@ def check_pairs(
     witnesses: bool = True,
     versions: Sequence[int] | None = None,
     breaking_only: bool = False,
+    default_dialect: str | None = None,
+    known: KnownInclusions | None = None,
+    keys: Sequence[str] | None = None,
+    key: str | None = None,
 ) -> list[Report]:
     """One report per contract of ``previous``, in its order: for each, exactly the report of
     ``check_compatibility(old, current, level, policy)``, its findings numbered with the
@@ -74,38 +101,92 @@ def check_pairs(
     ``breaking_only``: each report holds only the breaking findings of that report, the same
     ones (witnesses included) in the same order, so the verdict is the same. A pair is first
     diffed keeping only the changes the policy refuses; when there is none (the common case:
-    a new version that adds optional fields) its report is empty, and what a full report adds
-    (every accepted change, and the witness searches for those that may reject an event) is
-    never computed. Otherwise the pair is checked in full and its breaking findings kept,
-    since the witness searches for breaking findings share a bound with the others.
+    a new version that adds optional fields) the pair only goes to the semantic guard (with
+    witnesses on), and what a full report adds (the accepted findings, and the witness
+    searches for those that may reject an event) is never computed. Otherwise
+    the pair is checked in full and its breaking findings kept, since the witness searches for
+    breaking findings share a bound with the others.
 
     Unlike a loop of such calls, the pairs share one :class:`DiffCache`: ``current`` is typed
     once, and a sub-schema written the same in several earlier versions is compared with it
     once. For a caller that keeps each pair's report apart (to cache it by the two contracts'
     fingerprints); :func:`check_compatibility` with a list is the transitive check itself.
+
+    ``known`` with ``keys`` (one per contract of ``previous``) and ``key`` (``current``'s):
+    inclusions between JSON Schema contracts proven before, by those keys (a registry's
+    content fingerprints). A pair's guard is skipped where the inclusion it would prove first
+    is known, through a chain of known ones (``guard.known``: it could find nothing there);
+    each inclusion the guards prove is added to ``known``, and each one derived. The reports
+    are the same with or without it.
     """
     lvl = _enum(Level, level, "level")
     pol = _enum(Policy, policy, "policy")
-    history = [_load(p) for p in previous]
+    default = _dialect(default_dialect)
+    history = [_load(p, default) for p in previous]
     numbers: Sequence[int | None] = [None] * len(history) if versions is None else versions
     if len(numbers) != len(history):
         raise ValueError(f"{len(history)} earlier versions but {len(numbers)} version numbers")
-    new = _load(current)
+    new = _load(current, default)
     _same_kind(history, new)
     if lvl is Level.NONE:
         return [Report(lvl, pol, ()) for _ in history]
+    if known is not None and (keys is None or key is None or len(keys) != len(history)):
+        raise ValueError("known inclusions need a key for each earlier contract and the new one")
+    chained = known is not None and witnesses and new.kind is ContractKind.JSON
     cache = DiffCache()
     # a fresh run per pair (what is reported once per check stays per pair), one shared cache
     reports = []
-    for old, number in zip(history, numbers, strict=True):
+    for index, (old, number) in enumerate(zip(history, numbers, strict=True)):
+        sides: dict[Direction, tuple[str, str]] = {}
+        if chained:
+            assert known is not None and keys is not None and key is not None
+            sides = _sides(lvl, keys[index], key)
         if breaking_only and not _Run(lvl, pol, False, cache).breaks(old, new):
-            reports.append(Report(lvl, pol, ()))
+            if witnesses:
+                run = _Run(lvl, pol, True, cache, guard_only=True)
+                run.skip = _known(known, sides)
+                found = tuple(f for f in run.guarded(run.pair(old, new, number)) if f.breaking)
+                _learn(known, sides, run)
+            else:
+                found = ()
+            reports.append(Report(lvl, pol, found))
             continue
-        findings = _Run(lvl, pol, witnesses, cache).pair(old, new, number)
+        run = _Run(lvl, pol, witnesses, cache)
+        run.skip = _known(known, sides)
+        findings = run.guarded(run.pair(old, new, number))
+        _learn(known, sides, run)
         if breaking_only:
-            findings = [f for f in findings if f.breaking]
-        reports.append(Report(lvl, pol, tuple(findings)))
+            findings = tuple(f for f in findings if f.breaking)
+        reports.append(Report(lvl, pol, findings))
     return reports
+
+
+def _sides(level: Level, old: str, new: str) -> dict[Direction, tuple[str, str]]:
+    """(writer key, reader key) of each direction ``level`` checks."""
+    return {d: (old, new) if d is Direction.BACKWARD else (new, old) for d in _directions(level)}
+
+
+def _known(
+    known: KnownInclusions | None, sides: dict[Direction, tuple[str, str]]
+) -> frozenset[Direction]:
+    """The directions whose inclusion (writer in reader) is known already."""
+    if known is None:
+        return frozenset()
+    return frozenset(d for d, (writer, reader) in sides.items() if known.holds(writer, reader))
+
+
+def _learn(
+    known: KnownInclusions | None, sides: dict[Direction, tuple[str, str]], run: _Run
+) -> None:
+    """Add what ``run``'s guards proved to ``known``, and what the skipped ones knew through a
+    chain (derived: so the next pair's chain is one step)."""
+    if known is None:
+        return
+    for direction, (writer, reader) in sides.items():
+        if direction in run.proven:
+            known.add(writer, reader)
+        elif direction in run.skip:
+            known.add(writer, reader, proven=False)
 
 
 def _same_kind(history: Sequence[Contract], new: Contract) -> None:
@@ -118,6 +199,12 @@ def _same_kind(history: Sequence[Contract], new: Contract) -> None:
 
 
 def _enum(cls: Any, value: Any, what: str) -> Any:
+    if isinstance(value, cls):
+        return value
+    if isinstance(value, str):  # a member's value as written (the common call): no upper()
+        found = cls._value2member_map_.get(value)
+        if found is not None:
+            return found
     try:
         return cls(value.upper() if isinstance(value, str) else value)
     except ValueError:
@@ -127,21 +214,63 @@ def _enum(cls: Any, value: Any, what: str) -> Any:
         ) from None
 
 
-def _load(value: ContractLike) -> Contract:
-    return value if isinstance(value, Contract) else load_contract(value)
+def _dialect(name: str | None) -> str | None:
+    """The draft URI of a dialect given by name (``draft-07``) or ``$schema`` URI."""
+    if name is None:
+        return None
+    return draft_named(name) or dialect(name, at="#")
 
 
-def _directions(level: Level) -> list[Direction]:
+def _load(value: ContractLike, default_draft: str | None) -> Contract:
+    """A loaded contract; a JSON Schema without ``$schema`` read as ``default_draft``."""
+    if not isinstance(value, Contract):
+        if default_draft is None:
+            return load_contract(value)
+        return load_contract(value, default_draft=default_draft)
+    document = value.document
+    if (
+        default_draft is None
+        or value.kind is not ContractKind.JSON
+        or (isinstance(document, dict) and "$schema" in document)
+        or value.version == default_draft
+    ):
+        return value
+    return load_contract(
+        document, name=value.source, references=value.resources, default_draft=default_draft
+    )
+
+
+def _directions(level: Level) -> tuple[Direction, ...]:
     out = []
     if level.checks_backward:
         out.append(Direction.BACKWARD)
     if level.checks_forward:
         out.append(Direction.FORWARD)
-    return out
+    return tuple(out)
+
+
+_DIRECTIONS: Final = {level: _directions(level) for level in Level}
+
+
+class _GuardTask(NamedTuple):
+    """A pair (and direction) the semantic guard searches if the check would be compatible."""
+
+    finder: WitnessFinder
+    writer: SchemaRef
+    reader: SchemaRef
+    prefix: str
+    direction: Direction
+    version: int | None
+    channel: str | None
+    message_name: str | None
 
 
 class _Run:
-    """One check: the level, the policy, and the schema views shared by all its pairs."""
+    """One check: the level, the policy, and the schema views shared by all its pairs.
+
+    ``guard_only``: the pairs are only queued for the guard (no diff, no finding), for a caller
+    that knows no change breaks and only wants the guard's verdict.
+    """
 
     def __init__(
         self,
@@ -149,20 +278,61 @@ class _Run:
         policy: Policy,
         witnesses: bool,
         cache: DiffCache | None = None,
-        undeclared_required: bool = False,
+        guard_only: bool = False,
     ) -> None:
         self.level = level
-        self.undeclared_required = undeclared_required
         self.policy = policy
         self.witnesses = witnesses
-        self.directions = _directions(level)
+        self.guard_only = guard_only
+        self.directions = _DIRECTIONS[level]
         self.cache = DiffCache() if cache is None else cache
-        self.accepted_seen: set[tuple[str, str, Direction]] = set()
+        self.accepted_seen: set[tuple[RuleId, str, Direction]] = set()
+        self.guard_tasks: list[_GuardTask] = []
+        self.avro_schemas: dict[int, AvroSchema] = {}
+        self.avro_witnesses = 0  # datums built for Avro findings (bounded like the search)
+        # directions whose guard is skipped, the writer's inclusion in the reader being known
+        # (check_pairs sets it for one pair of whole JSON Schemas), and those whose guard
+        # proved that inclusion
+        self.skip: frozenset[Direction] = frozenset()
+        self.proven: set[Direction] = set()
+
+    def guarded(self, findings: Sequence[Finding]) -> tuple[Finding, ...]:
+        """``findings``, and when none breaks, the semantic guard's counterexample if it finds
+        one (the first, in the order the pairs were checked)."""
+        if not self.witnesses or any(f.breaking for f in findings):
+            return tuple(findings)
+        budget = GuardBudget()
+        for task in self.guard_tasks:
+            if task.direction in self.skip:
+                continue  # the writer's inclusion in the reader is known: nothing to find
+            proven = included(task.finder, task.writer, task.reader)
+            if proven:
+                self.proven.add(task.direction)
+            found = counterexample(
+                task.finder, task.writer, task.reader, task.prefix, self.policy, budget, proven
+            )
+            if found is not None:
+                probe, event = found
+                breaking = not RULES[probe.rule].accepted(self.policy)
+                extra = Finding(
+                    rule=probe.rule.value,
+                    path=probe.path,
+                    message=describe(probe, breaking, task.direction),
+                    breaking=breaking,
+                    direction=task.direction,
+                    witness=event,
+                    has_witness=True,
+                    version=task.version,
+                    channel=task.channel,
+                    message_name=task.message_name,
+                )
+                return (*findings, extra)
+        return tuple(findings)
 
     def breaks(self, old: Contract, new: Contract) -> bool:
         """Would :meth:`pair` report a breaking finding? Without building any finding, and
         with the diffs keeping only the changes the policy refuses."""
-        if new.kind is ContractKind.JSON:
+        if new.kind is not ContractKind.ASYNCAPI:
             assert old.schema is not None and new.schema is not None
             return self._schemas_break(old.schema, new.schema, "")
         for change in diff_documents(old, new):
@@ -181,16 +351,17 @@ class _Run:
         return False
 
     def _schemas_break(self, older: SchemaRef, newer: SchemaRef, prefix: str) -> bool:
+        if format_of(older) is not JSON_SCHEMA or format_of(newer) is not JSON_SCHEMA:
+            return any(f.breaking for f in self.avro(older, newer, None, prefix, first=True))
         for direction in self.directions:
             writer, reader = (older, newer) if direction is Direction.BACKWARD else (newer, older)
-            cache, undeclared = self.cache, self.undeclared_required
-            if diff_schemas(writer, reader, self.policy, prefix, cache, undeclared, True):
+            if diff_schemas(writer, reader, self.policy, prefix, self.cache, breaking_only=True):
                 return True
         return False
 
     def pair(self, old: Contract, new: Contract, version: int | None) -> list[Finding]:
         """The findings of ``new`` after ``old`` (two contracts of the same kind)."""
-        if new.kind is ContractKind.JSON:
+        if new.kind is not ContractKind.ASYNCAPI:
             assert old.schema is not None and new.schema is not None
             return self.schemas(old.schema, new.schema, version)
         return self.asyncapi(old, new, version)
@@ -204,15 +375,27 @@ class _Run:
         channel: str | None = None,
         message_name: str | None = None,
     ) -> list[Finding]:
+        if format_of(older) is not JSON_SCHEMA or format_of(newer) is not JSON_SCHEMA:
+            return self.avro(older, newer, version, prefix, channel, message_name)
         findings: list[Finding] = []
         for direction in self.directions:
             writer, reader = (older, newer) if direction is Direction.BACKWARD else (newer, older)
-            changes = diff_schemas(
-                writer, reader, self.policy, prefix, self.cache, self.undeclared_required
-            )
             finder = WitnessFinder(writer, reader) if self.witnesses else None
+            if finder is not None:
+                task = _GuardTask(
+                    finder, writer, reader, prefix, direction, version, channel, message_name
+                )
+                self.guard_tasks.append(task)
+            if self.guard_only:
+                continue
+            inclusion = None if finder is None else finder.inclusion
+            changes = diff_schemas(
+                writer, reader, self.policy, prefix, self.cache, inclusion=inclusion
+            )
+            # the policy's verdict on each (JSON Schema) rule, as Rule.accepted reads it
+            accepted = STRICT_ACCEPTS if self.policy is Policy.STRICT else LENIENT_ACCEPTS
             for change in changes:
-                breaking = not RULES[change.rule].accepted(self.policy)
+                breaking = change.rule not in accepted
                 if not breaking:
                     # an accepted change found again against an older version says nothing new
                     key = (change.rule, change.path, direction)
@@ -224,6 +407,65 @@ class _Run:
                 )
         return findings
 
+    def avro(
+        self,
+        older: SchemaRef,
+        newer: SchemaRef,
+        version: int | None,
+        prefix: str = "",
+        channel: str | None = None,
+        message_name: str | None = None,
+        *,
+        first: bool = False,
+    ) -> list[Finding]:
+        """Avro schemas by Avro's schema resolution (``diff/avro.py``); a payload that moved
+        between JSON Schema and Avro is SCHEMA_FORMAT_CHANGED. ``first``: stop at the first
+        breaking finding, without witnesses."""
+        findings: list[Finding] = []
+        for direction in self.directions:
+            writer, reader = (older, newer) if direction is Direction.BACKWARD else (newer, older)
+            if format_of(writer) is not format_of(reader):
+                change = Change(
+                    RuleId.SCHEMA_FORMAT_CHANGED,
+                    "#" + prefix,
+                    format_of(writer).name,
+                    format_of(reader).name,
+                )
+                finding = _finding(change, True, direction, version, None, channel, message_name)
+                findings.append(replace(finding, witness_note="no datum is both JSON and Avro"))
+                continue
+            w, r = self._avro_schema(writer), self._avro_schema(reader)
+            for found in diff_avro(w, r, prefix, policy=self.policy, breaking_only=first):
+                change = found.change
+                breaking = not RULES[change.rule].accepted(self.policy)
+                key = (change.rule, change.path, direction)
+                if not breaking:
+                    if key in self.accepted_seen:
+                        continue
+                    self.accepted_seen.add(key)
+                finding = _finding(
+                    change, breaking, direction, version, None, channel, message_name
+                )
+                if breaking and self.witnesses and not first:
+                    self.avro_witnesses += 1
+                    proof = avro_witness(w, r, found, self.avro_witnesses > MAX_SEARCHES)
+                    finding = replace(
+                        finding,
+                        witness=proof.value,
+                        witness_note=proof.note,
+                        has_witness=proof.found,
+                    )
+                findings.append(finding)
+                if first and breaking:
+                    return findings
+        return findings
+
+    def _avro_schema(self, ref: SchemaRef) -> AvroSchema:
+        found = self.avro_schemas.get(id(ref))
+        if found is None:
+            found = self.avro_schemas[id(ref)] = AVRO_FORMAT.parse(ref)
+        return found
+
     def asyncapi(self, old: Contract, new: Contract, version: int | None) -> list[Finding]:
         findings: list[Finding] = []
         for change in diff_documents(old, new):
@@ -232,7 +474,7 @@ class _Run:
             direction = breaking_in[0] if breaking_in else self.directions[0]
             findings.append(
                 Finding(
-                    rule=change.rule,
+                    rule=change.rule.value,
                     path=change.path,
                     message=describe(change, bool(breaking_in), direction),
                     breaking=bool(breaking_in),
@@ -255,6 +497,10 @@ class _Run:
         return findings
 
 
+# each rule id's text (what ``rule.value`` reads, without the enum's property machinery)
+_RULE_TEXT: Final = {rule: rule.value for rule in RuleId}
+
+
 def _finding(
     change: Change,
     breaking: bool,
@@ -275,7 +521,7 @@ def _finding(
     if not breaking and not has_witness:
         note = None
     return Finding(
-        rule=change.rule,
+        rule=_RULE_TEXT[change.rule],
         path=change.path,
         message=describe(change, breaking, direction),
         breaking=breaking,
@@ -300,9 +546,7 @@ def check_reader(
 
     The direct reader/writer question (one consumer against one producer), as BACKWARD asks
     it of two versions: breaking findings carry a witness that ``writer`` accepts and
-    ``reader`` rejects. Unlike the version checks (which follow the Confluent registry), it
-    also reports ``REQUIRED_UNDECLARED_PROPERTY_ADDED``: the reader requires a name that no
-    ``properties`` declares and the writer does not require.
+    ``reader`` rejects.
     """
-    run = _Run(Level.BACKWARD, _enum(Policy, policy, "policy"), witnesses, undeclared_required=True)
-    return run.schemas(writer, reader, None, prefix)
+    run = _Run(Level.BACKWARD, _enum(Policy, policy, "policy"), witnesses)
+    return list(run.guarded(run.schemas(writer, reader, None, prefix)))

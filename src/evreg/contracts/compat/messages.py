@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Final
 
 from evreg.contracts.compat.report import Change, Direction
 from evreg.contracts.compat.rules import RULES
@@ -18,22 +18,34 @@ _CONSEQUENCE = {
 }
 
 
+# what json.dumps(value, ensure_ascii=False, sort_keys=True, default=str) writes, built once
+_JSON: Final = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str)
+
+
 def _show(value: Any) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return repr(value)
     plain = isinstance(value, str) and len(value) <= 80 and value.isprintable()
     if plain and '"' not in value and "\\" not in value:
         return f'"{value}"'
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    text = _JSON.encode(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+_PURPOSES: dict[str, str] = {}  # each rule's purpose as a sentence, written once
+
+
+def _purpose(rule: str) -> str:
+    text = RULES[rule].purpose
+    text = _PURPOSES[rule] = text[0].upper() + text[1:]
+    return text
 
 
 def describe(change: Change, breaking: bool, direction: Direction) -> str:
     if change.message:
         text = change.message
     else:
-        text = RULES[change.rule].purpose
-        text = text[0].upper() + text[1:]
+        text = _PURPOSES.get(change.rule) or _purpose(change.rule)
         if change.old is not None or change.new is not None:
             if change.old is None:
                 text += f" ({_show(change.new)})"

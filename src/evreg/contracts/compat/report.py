@@ -3,42 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
+from evreg.contracts.compat.rules.ids import RuleId
+from evreg.contracts.compat.rules.levels import Direction, Level, Policy
 
-class Level(StrEnum):
-    BACKWARD = "BACKWARD"
-    BACKWARD_TRANSITIVE = "BACKWARD_TRANSITIVE"
-    FORWARD = "FORWARD"
-    FORWARD_TRANSITIVE = "FORWARD_TRANSITIVE"
-    FULL = "FULL"
-    FULL_TRANSITIVE = "FULL_TRANSITIVE"
-    NONE = "NONE"
-
-    @property
-    def transitive(self) -> bool:
-        return self.value.endswith("_TRANSITIVE")
-
-    @property
-    def checks_backward(self) -> bool:
-        return self.value.startswith(("BACKWARD", "FULL"))
-
-    @property
-    def checks_forward(self) -> bool:
-        return self.value.startswith(("FORWARD", "FULL"))
-
-
-class Policy(StrEnum):
-    STRICT = "STRICT"
-    LENIENT = "LENIENT"
-
-
-class Direction(StrEnum):
-    """Which pair a finding comes from: the new version reading old data, or the reverse."""
-
-    BACKWARD = "BACKWARD"  # reader = new version, writer = an earlier one
-    FORWARD = "FORWARD"  # reader = an earlier version, writer = the new one
+__all__ = ["Change", "Direction", "Finding", "Level", "Policy", "Report"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +19,7 @@ class Change:
     removals), as the Confluent registry reports it.
     """
 
-    rule: str
+    rule: RuleId
     path: str
     old: Any = None
     new: Any = None

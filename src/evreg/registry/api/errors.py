@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from evreg.contracts.patterns import PatternError
 from evreg.registry import errors
 from evreg.registry.api.media import json_response, media_content
 
@@ -29,6 +31,7 @@ ERROR_TABLE: dict[type[errors.RegistryError], tuple[int, int]] = {
     errors.SubjectConfigNotFound: (404, 40408),
     errors.SubjectModeNotFound: (404, 40409),
     errors.TokenNotFound: (404, 40410),
+    errors.NotImplementedHere: (404, 404),
     errors.IncompatibleSchema: (409, 409),
     errors.RequestTooLarge: (413, 42209),
     errors.InvalidSchema: (422, 42201),
@@ -84,6 +87,30 @@ def error_response(request: Request, status: int, code: int, message: str) -> Re
     return json_response(request, {"error_code": code, "message": safe}, status=status)
 
 
+def allowed_methods(request: Request, fallback: str = "") -> str:
+    """The methods the request's path takes, from every operation the OpenAPI document lists
+    there (RFC 9110: a 405 says them all; Starlette names only the first route it met)."""
+    index = getattr(request.app.state, "allow_index", None)
+    if index is None:
+        index = request.app.state.allow_index = _allow_index(request.app.openapi())
+    path = request.url.path
+    methods = {m for rx, ms in index if rx.fullmatch(path) for m in ms}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods)) or fallback
+
+
+def _allow_index(document: dict[str, Any]) -> list[tuple[re.Pattern[str], set[str]]]:
+    out = []
+    for template, item in document.get("paths", {}).items():
+        rx = re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)))
+        out.append((rx, {m.upper() for m in item if m.upper() in _METHODS}))
+    return out
+
+
+_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS"})
+
+
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries for the given error statuses (Confluent error body)."""
     out: dict[int | str, dict[str, Any]] = {}
@@ -115,7 +142,21 @@ def install(app: FastAPI) -> None:
         message = str(exc.detail) if exc.detail else "HTTP error"
         if status == 404:
             return error_response(request, 404, 404, f"Not found: {request.url.path}")
+        if status == 405:
+            allowed = allowed_methods(request, (exc.headers or {}).get("Allow", ""))
+            response = error_response(
+                request, 405, 405, f"Method {request.method} not allowed: use {allowed}"
+            )
+            response.headers["Allow"] = allowed
+            return response
         return error_response(request, status, status, message)
+
+    async def on_pattern_error(request: Request, exc: Exception) -> Response:
+        # A pattern a check could not evaluate, not caught by a use case that names the
+        # schema holding it (compat_cache.pattern_refused does where it can).
+        assert isinstance(exc, PatternError)
+        at = f" at {exc.pointer}" if exc.pointer else ""
+        return error_response(request, 422, 42201, f"Invalid schema{at}: {exc.message}")
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.error(
@@ -129,4 +170,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(errors.RegistryError, on_registry_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(PatternError, on_pattern_error)
     app.add_exception_handler(Exception, on_unexpected)

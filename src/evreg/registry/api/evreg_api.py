@@ -1,5 +1,6 @@
 """evreg's own routes under ``/api``: structured checks and diffs (findings with witnesses), the
-AsyncAPI view of a contract, search, and the audit log (paginated, and as server-sent events)."""
+AsyncAPI view of a contract, search, and the audit log (paginated, and as server-sent events).
+API tokens are in ``tokens_api.py``."""
 
 from __future__ import annotations
 
@@ -8,24 +9,23 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any, cast
 
 import orjson
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response, StreamingResponse
 
-from evreg.registry.api.bodies import optional_str, schema_input
-from evreg.registry.api.confluent import (
+from evreg.registry.api.deps import (
     SCHEMA_BODY,
     PayloadStrategy,
-    actor,
-    body_of,
     call,
     request_body,
     responses_with,
+    schema_body,
     service,
 )
 from evreg.registry.api.errors import error_responses
 from evreg.registry.api.media import json_response
-from evreg.registry.auth import TokenInfo, Tokens
-from evreg.registry.service import CompatibilityResult, Views, parse_version
+from evreg.registry.inputs import parse_version
+from evreg.registry.usecases.views import Views
+from evreg.registry.values import CompatibilityResult
 
 router = APIRouter(prefix="/api", tags=["evreg"])
 
@@ -142,7 +142,7 @@ async def check(
     """The report of the contract's subject; for an AsyncAPI contract, ``payload_subjects``
     adds one report per payload subject a push would register (findings' paths point into the
     contract). A push succeeds only if all of them are compatible."""
-    given = schema_input(await body_of(request))
+    given = await schema_body(request, require_type=True)
     result = await call(
         views(request).check,
         subject,
@@ -243,13 +243,34 @@ async def audit(
     return json_response(request, {"events": page, "next": page[-1]["id"] if page else after})
 
 
+# One event of the stream (OpenAPI 3.2's itemSchema, as FastAPI documents its own streams)
+_AUDIT_SSE_EVENT = {
+    "type": "object",
+    "required": ["event", "id", "data"],
+    "properties": {
+        "event": {"const": "audit"},
+        "id": {"type": "string", "pattern": "^[0-9]+$"},
+        "data": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": _AUDIT_EVENT,
+        },
+    },
+}
+
+
 @router.get(
     "/audit/stream",
     summary="The audit log as server-sent events (resumes after Last-Event-ID or ?after=)",
+    response_class=StreamingResponse,  # no JSON body documented: only the events
     responses={
         200: {
-            "description": "text/event-stream of `audit` events",
-            "content": {"text/event-stream": {}},
+            "description": "text/event-stream of `audit` events: a first block with `retry` "
+            "(the reconnection delay, `poll` in milliseconds) and a comment, then each entry "
+            "after the cursor; once caught up, each new entry as it is written, until `wait` "
+            "seconds pass with none. Then the stream ends, and an EventSource reconnects with "
+            "Last-Event-ID, resuming after the last event it received.",
+            "content": {"text/event-stream": {"itemSchema": _AUDIT_SSE_EVENT}},
         },
         **error_responses(422),
     },
@@ -258,117 +279,46 @@ async def audit_stream(
     request: Request,
     after: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
     subject: Annotated[str | None, Query()] = None,
-    poll: Annotated[float, Query(gt=0, le=30)] = 1.0,
+    poll: Annotated[
+        float, Query(gt=0, le=30, description="Seconds between looks for new entries")
+    ] = 1.0,
+    wait: Annotated[
+        float,
+        Query(
+            ge=0,
+            le=30,
+            description="Seconds the stream stays open with no new entry before it ends "
+            "(0: it ends once it has sent the entries there are)",
+        ),
+    ] = 0.0,
 ) -> Response:
-    last = after
-    if last is None:
-        header = request.headers.get("last-event-id", "")
-        last = int(header) if header.isascii() and header.isdigit() and len(header) < 10 else 0
+    header = request.headers.get("last-event-id", "")
+    resumed = int(header) if header.isascii() and header.isdigit() and len(header) < 10 else 0
+    # a reconnecting EventSource asks the same URL again: the id it last saw wins over `after`
+    last = max(after or 0, resumed)
     view = views(request)
 
     async def events() -> AsyncIterator[bytes]:
+        loop = asyncio.get_running_loop()
         cursor = last
-        yield b": evreg audit stream\n\n"
+        yield f"retry: {round(poll * 1000)}\n: evreg audit stream\n\n".encode()
+        quiet_since = loop.time()
         while not await request.is_disconnected():
             batch = await call(view.audit, after=cursor, limit=100, subject=subject)
             for entry in batch:
                 data = orjson.dumps(entry.to_dict()).decode()
                 yield f"id: {entry.id}\nevent: audit\ndata: {data}\n\n".encode()
                 cursor = entry.id
-            if not batch:
-                await asyncio.sleep(poll)
+            if batch:
+                quiet_since = loop.time()
+                continue
+            left = wait - (loop.time() - quiet_since)
+            if left <= 0:
+                return
+            await asyncio.sleep(min(poll, left))
 
     return StreamingResponse(
         events(),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
-
-
-# ---------------------------------------------------------------- tokens
-
-_TOKEN_INFO = {
-    "type": "object",
-    "required": ["id", "name", "role"],
-    "properties": {
-        "id": {"type": "integer"},
-        "name": {"type": "string"},
-        "role": {"type": "string"},
-        "createdAt": {"type": "string"},
-        "revoked": {"type": "boolean"},
-    },
-}
-_TOKEN_BODY = {
-    "type": "object",
-    "required": ["name", "role"],
-    "properties": {
-        "name": {"type": "string", "minLength": 1},
-        "role": {"type": "string", "enum": ["read", "write", "admin"]},
-    },
-}
-
-
-def tokens(request: Request) -> Tokens:
-    found: Tokens = request.app.state.tokens
-    return found
-
-
-def _token_dict(info: TokenInfo) -> dict[str, Any]:
-    return {
-        "id": info.id,
-        "name": info.name,
-        "role": info.role,
-        "createdAt": info.created_at,
-        "revoked": info.revoked,
-    }
-
-
-@router.post(
-    "/tokens",
-    summary="Create an API token (admin; anyone while no admin token exists in auto mode)",
-    openapi_extra=request_body(_TOKEN_BODY),
-    responses=responses_with(
-        {
-            "type": "object",
-            "required": ["name", "role", "token"],
-            "properties": {
-                "name": {"type": "string"},
-                "role": {"type": "string"},
-                "token": {"type": "string"},
-            },
-        },
-        400,
-        401,
-        403,
-        413,
-        422,
-    ),
-)
-async def create_token(request: Request) -> Response:
-    body = await body_of(request)
-    name = optional_str(body, "name") or ""
-    role = optional_str(body, "role") or ""
-    token = await call(tokens(request).create, name, role, actor=actor(request))
-    return json_response(request, {"name": name, "role": role, "token": token})
-
-
-@router.get(
-    "/tokens",
-    summary="List API tokens (never their secrets)",
-    responses=responses_with({"type": "array", "items": _TOKEN_INFO}, 401, 403),
-)
-async def list_tokens(request: Request) -> Response:
-    infos = await call(tokens(request).list)
-    return json_response(request, [_token_dict(i) for i in infos])
-
-
-@router.delete(
-    "/tokens/{token_id}",
-    summary="Revoke an API token",
-    responses=responses_with(_TOKEN_INFO, 401, 403, 404, 422),
-)
-async def revoke_token(
-    request: Request, token_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
-) -> Response:
-    info = await call(tokens(request).revoke, token_id, actor=actor(request))
-    return json_response(request, _token_dict(info))

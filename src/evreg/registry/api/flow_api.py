@@ -10,14 +10,15 @@ from fastapi import APIRouter, Query, Request
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from evreg.registry.api.bodies import optional_str, schema_input
-from evreg.registry.api.confluent import (
+from evreg.registry.api.bodies import optional_str
+from evreg.registry.api.deps import (
     SCHEMA_BODY,
     actor,
     body_of,
     call,
     request_body,
     responses_with,
+    schema_body,
     service,
 )
 from evreg.registry.api.media import json_response
@@ -176,7 +177,7 @@ async def application(request: Request, name: str) -> Response:
 async def consumer_check(
     request: Request, subject: str, application: ApplicationParam = None
 ) -> Response:
-    given = schema_input(await body_of(request))
+    given = await schema_body(request, require_type=True)
     result = await call(service(request).consumer_check, subject, given, application)
     return json_response(request, result.to_dict())
 
@@ -188,7 +189,7 @@ async def consumer_check(
     responses=responses_with(_CONSUMER_CHECK, 400, 413, 422),
 )
 async def can_i_deploy(request: Request, application: ApplicationParam = None) -> Response:
-    given = schema_input(await body_of(request))
+    given = await schema_body(request, require_type=True)
     result = await call(service(request).can_i_deploy, given, application)
     return json_response(request, result.to_dict())
 

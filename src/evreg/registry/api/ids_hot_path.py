@@ -3,7 +3,8 @@
 A pure ASGI middleware, placed inside the request-id, metrics and access-log middleware and
 inside authentication, so that every request still gets its id, its log line, its metrics (under
 the route template ``/schemas/ids/{schema_id}``) and its auth check. It handles a plain
-``GET /schemas/ids/<digits>`` (the query string is ignored, as the route ignores ``subject``).
+``GET /schemas/ids/<digits>`` of the default context (a request with a ``subject`` hint, which
+may name another context, goes to the route).
 An id found in use since the last change the watch saw (:meth:`SchemaIds.fresh`) is answered
 from memory, on the event loop; otherwise the database is asked, in a small thread pool of its
 own (the first read of an id: the service's
@@ -31,12 +32,12 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from evreg.registry import errors
-from evreg.registry.api.confluent import schema_dict
 from evreg.registry.api.errors import error_response, status_and_code
 from evreg.registry.api.media import negotiate
-from evreg.registry.id_watch import Token
-from evreg.registry.schema_ids import MAX_BATCH, SchemaIds
+from evreg.registry.confluent_format import schema_dict
 from evreg.registry.service import RegistryService
+from evreg.registry.store.id_watch import Token
+from evreg.registry.store.schema_ids import MAX_BATCH, SchemaIds
 
 PATH = re.compile(r"/schemas/ids/([0-9]{1,10})")
 ROUTE = "/schemas/ids/{schema_id}"
@@ -131,6 +132,7 @@ class SchemaByIdHotPath:
         self.batches = ExistenceBatches(service.schema_ids, executor)
         self._media: dict[bytes, bytes] = {}
         self._bodies: dict[int, bytes] = {}
+        self._body_bytes = 0  # bounded like the schema ids cache: entries and bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         schema_id = _schema_id(scope)
@@ -154,9 +156,16 @@ class SchemaByIdHotPath:
         scope["route"] = self.route
         content = self._bodies.get(schema_id)
         if content is None:  # what an id names never changes: its body neither
-            if len(self._bodies) >= self.service.schema_ids.size:
+            content = orjson.dumps(schema_dict(found))
+            ids = self.service.schema_ids
+            most = ids.max_bytes
+            if len(self._bodies) >= ids.size or (
+                most is not None and self._body_bytes + len(content) > most
+            ):
                 self._bodies.clear()
-            content = self._bodies[schema_id] = orjson.dumps(schema_dict(found))
+                self._body_bytes = 0
+            self._bodies[schema_id] = content
+            self._body_bytes += len(content)
         await send(
             {
                 "type": "http.response.start",
@@ -201,8 +210,11 @@ class SchemaByIdHotPath:
 
 
 def _schema_id(scope: Scope) -> int | None:
-    """The id of a ``GET /schemas/ids/<digits>`` in range, else None."""
+    """The id of a ``GET /schemas/ids/<digits>`` in range (of the default context: a ``subject``
+    hint may name another context, which the route reads), else None."""
     if scope["type"] != "http" or scope["method"] != "GET":
+        return None
+    if b"subject=" in scope.get("query_string", b""):
         return None
     match = PATH.fullmatch(scope["path"])
     if match is None:

@@ -18,6 +18,7 @@ from evreg.registry import errors
 from evreg.registry.api.errors import (
     DESCRIPTIONS,
     ERROR_BODY_SCHEMA,
+    allowed_methods,
     error_response,
     status_and_code,
 )
@@ -49,6 +50,9 @@ class Authenticate:
         try:
             principal = await self._principal(scope, need)
         except errors.RegistryError as exc:
+            if _not_taken(scope):  # a method the path does not take: the router's 405
+                await self.app(scope, receive, send)
+                return
             status, code = status_and_code(exc)
             response = error_response(Request(scope), status, code, exc.message)
             if status == 401:
@@ -83,6 +87,13 @@ class Authenticate:
         if self.settings.auth == "required" or await run_in_threadpool(self.tokens.admin_exists):
             raise errors.Unauthorized(f"Authentication required: send a token with role {need}")
         return Principal("anonymous", None)
+
+
+def _not_taken(scope: Scope) -> bool:
+    """The path's routes do not take the request's method (the router answers 405 with
+    ``Allow``, and nothing runs, so no token is asked for)."""
+    taken = allowed_methods(Request(scope))
+    return bool(taken) and scope["method"] not in taken.split(", ")
 
 
 def install(app: FastAPI, settings: Settings, tokens: Tokens) -> None:

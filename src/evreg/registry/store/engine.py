@@ -20,11 +20,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import URL, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
+
+from evreg.registry.store.work import ReadWork, WriteWork, failures_as_store_errors
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DEFAULT_URL = "sqlite:///./evreg.db"
@@ -223,12 +226,22 @@ class Store:
         self._write_engine: Engine = self.engine
         if self.dialect == "sqlite":
             self._write_engine = self.engine.execution_options(evreg_begin="BEGIN IMMEDIATE")
+        self._head: str | None = None
         if migrate:
             self.migrate()
 
     @property
     def is_postgres(self) -> bool:
         return self.dialect == "postgresql"
+
+    @property
+    def head_revision(self) -> str:
+        """The last migration this evreg ships (what ``migrate`` brings a database to)."""
+        if self._head is None:
+            head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+            assert head is not None  # the package ships its migrations
+            self._head = head
+        return self._head
 
     def migrate(self) -> None:
         """``alembic upgrade head`` on this database (serialised between processes)."""
@@ -260,6 +273,18 @@ class Store:
                         {"ns": _LOCK_NAMESPACE, "subject": subject},
                     )
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[ReadWork]:
+        """A read-only unit of work (see :mod:`evreg.registry.store.work`)."""
+        with failures_as_store_errors(), self.read() as session:
+            yield ReadWork(session, self)
+
+    @contextmanager
+    def writing(self, *subjects: str) -> Iterator[WriteWork]:
+        """A write unit of work holding the lock of each subject named, committed on exit."""
+        with failures_as_store_errors(), self.write(*subjects) as session:
+            yield WriteWork(session, self)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, TypeVar
 
+import orjson
 from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from evreg.registry.store.tables import (
+    DEFAULT_CONTEXT,
     GLOBAL,
-    ApiToken,
     ApplicationRow,
-    AuditEvent,
     ConfigRow,
     ConsumerChecksRow,
     ModeRow,
@@ -36,6 +35,44 @@ class Reference:
 # ---------------------------------------------------------------- schemas
 
 
+@dataclass(frozen=True, slots=True)
+class SchemaExtras:
+    """What a schema row holds beside its text: its data contract (canonical JSON), its
+    context, and the dialect a JSON Schema without ``$schema`` is read as."""
+
+    metadata_json: str | None = None
+    rule_set_json: str | None = None
+    context: str = DEFAULT_CONTEXT
+    default_draft: str | None = None
+
+
+NO_EXTRAS = SchemaExtras()
+
+
+def public_id(row: SchemaRow) -> int:
+    """The schema id clients see: the row id in the default context, else the id in its own."""
+    return int(row.context_id if row.context_id is not None else (row.id or 0))
+
+
+def schema_in_context(session: Session, context: str, schema_id: int) -> SchemaRow | None:
+    """The schema whose id in ``context`` is ``schema_id``."""
+    if context == DEFAULT_CONTEXT:
+        row = session.get(SchemaRow, schema_id)
+        return row if row is not None and row.context == DEFAULT_CONTEXT else None
+    return session.exec(
+        select(SchemaRow).where(SchemaRow.context == context, SchemaRow.context_id == schema_id)
+    ).first()
+
+
+def next_context_id(session: Session, context: str) -> int:
+    """The next free id of a context other than the default one (the caller holds the
+    context's lock)."""
+    value = session.exec(
+        select(func.max(SchemaRow.context_id)).where(SchemaRow.context == context)
+    ).one()
+    return int(value or 0) + 1
+
+
 def find_schema_id(session: Session, fingerprint: str, schema_type: str) -> int | None:
     row = session.exec(
         select(SchemaRow.id).where(
@@ -53,8 +90,11 @@ def insert_schema(
     content_fingerprint: str,
     fingerprint: str,
     references: Sequence[Reference],
+    extras: SchemaExtras = NO_EXTRAS,
+    context_id: int | None = None,
 ) -> int:
-    """The id of this schema, inserting it (and its references) if no row has it yet.
+    """The row id of this schema, inserting it (and its references) if no row has it yet; in
+    a context other than the default one it gets ``context_id``, else the next free id there.
 
     Safe under concurrency: the unique (fingerprint, schema_type) constraint decides, and a
     losing inserter reads the winner's id.
@@ -62,12 +102,19 @@ def insert_schema(
     existing = find_schema_id(session, fingerprint, schema_type)
     if existing is not None:
         return existing
+    if extras.context != DEFAULT_CONTEXT and context_id is None:
+        context_id = next_context_id(session, extras.context)
     values: dict[str, Any] = {
         "schema_type": schema_type,
         "canonical": canonical,
         "content_fingerprint": content_fingerprint,
         "fingerprint": fingerprint,
         "created_at": utcnow(),
+        "metadata_json": extras.metadata_json,
+        "rule_set_json": extras.rule_set_json,
+        "context": extras.context,
+        "context_id": context_id,
+        "default_draft": extras.default_draft,
     }
     table = SchemaRow.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
@@ -85,6 +132,12 @@ def insert_schema(
             raise RuntimeError("schema insert conflicted but no row is visible")
         return winner
     schema_id = int(new_id)
+    add_references(session, schema_id, references)
+    return schema_id
+
+
+def add_references(session: Session, schema_id: int, references: Sequence[Reference]) -> None:
+    """Store the references of a new schema, in their order."""
     for position, ref in enumerate(references):
         session.add(
             SchemaReference(
@@ -96,7 +149,6 @@ def insert_schema(
             )
         )
     session.flush()
-    return schema_id
 
 
 def get_schema(session: Session, schema_id: int) -> SchemaRow | None:
@@ -198,7 +250,14 @@ def get_config(session: Session, subject: str = GLOBAL) -> ConfigRow | None:
     return session.get(ConfigRow, subject)
 
 
-def put_config(session: Session, subject: str, level: str | None, policy: str | None) -> ConfigRow:
+def put_config(
+    session: Session,
+    subject: str,
+    level: str | None,
+    policy: str | None,
+    extra: dict[str, Any] | None = None,
+) -> ConfigRow:
+    """Set the fields given (None: unchanged); ``extra``'s keys replace the stored ones."""
     row = session.get(ConfigRow, subject)
     if row is None:
         row = ConfigRow(subject=subject)
@@ -206,10 +265,21 @@ def put_config(session: Session, subject: str, level: str | None, policy: str | 
         row.compatibility_level = level
     if policy is not None:
         row.compatibility_policy = policy
+    if extra:
+        merged = {**config_extra(row), **extra}
+        row.extra_json = orjson.dumps(merged, option=orjson.OPT_SORT_KEYS).decode()
     row.updated_at = utcnow()
     session.add(row)
     session.flush()
     return row
+
+
+def config_extra(row: ConfigRow | None) -> dict[str, Any]:
+    """The Confluent config fields a config row holds besides level and policy."""
+    if row is None or not row.extra_json:
+        return {}
+    value: dict[str, Any] = orjson.loads(row.extra_json)
+    return value
 
 
 _Keyed = TypeVar("_Keyed", ConfigRow, ModeRow, ConsumerChecksRow)
@@ -296,64 +366,3 @@ def applications(session: Session) -> dict[tuple[str, int], str]:
         )
     ).all()
     return {(subject, version): name for subject, version, name in rows}
-
-
-# ------------------------------------------------------------- tokens, audit
-
-
-def add_token(session: Session, name: str, token_sha256: str, role: str) -> ApiToken:
-    row = ApiToken(name=name, token_sha256=token_sha256, role=role)
-    session.add(row)
-    session.flush()
-    return row
-
-
-def find_token(session: Session, token_sha256: str) -> ApiToken | None:
-    return session.exec(
-        select(ApiToken).where(
-            ApiToken.token_sha256 == token_sha256, col(ApiToken.revoked_at).is_(None)
-        )
-    ).first()
-
-
-def count_tokens(session: Session, role: str | None = None) -> int:
-    statement = select(func.count()).select_from(ApiToken).where(col(ApiToken.revoked_at).is_(None))
-    if role is not None:
-        statement = statement.where(ApiToken.role == role)
-    return int(session.exec(statement).one())
-
-
-def audit(
-    session: Session,
-    *,
-    actor: str,
-    action: str,
-    subject: str | None = None,
-    version: int | None = None,
-    schema_id: int | None = None,
-    before: Any = None,
-    after: Any = None,
-    at: datetime | None = None,
-) -> AuditEvent:
-    row = AuditEvent(
-        at=at or utcnow(),
-        actor=actor,
-        action=action,
-        subject=subject,
-        version=version,
-        schema_id=schema_id,
-        before=before,
-        after=after,
-    )
-    session.add(row)
-    session.flush()
-    return row
-
-
-def audit_events(
-    session: Session, *, after_id: int = 0, limit: int = 100, subject: str | None = None
-) -> list[AuditEvent]:
-    statement = select(AuditEvent).where(col(AuditEvent.id) > after_id)
-    if subject is not None:
-        statement = statement.where(AuditEvent.subject == subject)
-    return list(session.exec(statement.order_by(col(AuditEvent.id)).limit(limit)).all())

@@ -39,9 +39,15 @@ def parse(canonical: str) -> Any:
 
 
 def title_of(schema_type: str, document: Any) -> str | None:
-    """``info.title`` of an AsyncAPI document, ``title`` of a JSON Schema."""
+    """``info.title`` of an AsyncAPI document, ``title`` of a JSON Schema, the full name of an
+    Avro named type."""
     if not isinstance(document, dict):
         return None
+    if schema_type == "AVRO":
+        name, space = document.get("name"), document.get("namespace")
+        if isinstance(name, str) and isinstance(space, str) and space and "." not in name:
+            return f"{space}.{name}"
+        return name if isinstance(name, str) else None
     if schema_type == "ASYNCAPI":
         info = document.get("info")
         title = info.get("title") if isinstance(info, dict) else None

@@ -166,10 +166,14 @@ def names(
     prefix: str | None = None,
     offset: int = 0,
     limit: int = -1,
+    default_context_only: bool = False,
 ) -> list[str]:
     """Subject names in code-point order: with a live version (default), with any version
-    (``deleted``), or with versions none of which is live (``deleted_only``)."""
+    (``deleted``), or with versions none of which is live (``deleted_only``); only those of
+    the default context (no ``:.context:`` qualifier) with ``default_context_only``."""
     statement = select(summaries.c.subject)
+    if default_context_only:
+        statement = statement.where(~summaries.c.subject.startswith(":.", autoescape=True))
     if deleted_only:
         statement = statement.where(summaries.c.version.is_(None))
     elif not deleted:
@@ -192,6 +196,20 @@ def names(
     page = statement.subquery()
     found = session.execute(select(func.json_group_array(page.c.subject))).scalar_one()
     return sorted(orjson.loads(found))
+
+
+def contexts(session: Session) -> list[str]:
+    """The contexts other than the default one that have a subject (sorted)."""
+    names = session.execute(
+        select(summaries.c.subject).where(summaries.c.subject.startswith(":.", autoescape=True))
+    ).scalars()
+    found = set()
+    for name in names:
+        end = name.find(":", 1)
+        context = name[1:] if end < 0 else name[1:end]
+        if context != ".":
+            found.add(context)
+    return sorted(found)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from sqlalchemy import JSON, DateTime, Dialect, Index, Text, TypeDecorator, Uniq
 from sqlmodel import Field, SQLModel
 
 GLOBAL = ""  # the `subject` key of the global config and mode rows
+DEFAULT_CONTEXT = "."  # Confluent's default schema context
 
 
 def utcnow() -> datetime:
@@ -34,20 +35,37 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 class SchemaRow(SQLModel, table=True):
-    """One row per distinct (content, type, references): the global schema id."""
+    """One row per distinct (content, type, references, metadata, rule set, context, dialect):
+    a schema id.
+
+    Schema ids are per context (Confluent's schema contexts): in the default context ``"."``
+    the id is the row's ``id``; in any other context it is ``context_id``, allocated in that
+    context (``queries.public_id``). Subjects, versions and references point at the row ``id``.
+    """
 
     __tablename__ = "schemas"
     __table_args__ = (
         UniqueConstraint("fingerprint", "schema_type", name="uq_schemas_fingerprint_type"),
+        Index("uq_schemas_context_id", "context", "context_id", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     schema_type: str = Field(max_length=16)
     canonical: str = Field(sa_type=Text)
-    # sha256 of the canonical text alone, and of (canonical text, references): the identity
+    # sha256 of the canonical text alone, and of (canonical text, references, metadata, rule
+    # set, context, dialect): the identity
     content_fingerprint: str = Field(max_length=64)
     fingerprint: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    # Confluent data contracts: canonical JSON of the version's metadata and rule set, or None
+    metadata_json: str | None = Field(default=None, sa_type=Text)
+    rule_set_json: str | None = Field(default=None, sa_type=Text)
+    context: str = Field(
+        default=DEFAULT_CONTEXT, sa_type=Text, sa_column_kwargs={"server_default": DEFAULT_CONTEXT}
+    )
+    context_id: int | None = None  # the id in a context other than the default one
+    # the dialect a JSON Schema without $schema was read as (None: not a JSON Schema)
+    default_draft: str | None = Field(default=None, sa_type=Text)
 
 
 class SchemaReference(SQLModel, table=True):
@@ -91,6 +109,9 @@ class ConfigRow(SQLModel, table=True):
     compatibility_level: str | None = Field(default=None, max_length=32)
     compatibility_policy: str | None = Field(default=None, max_length=16)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    # Confluent's other config fields (compatibilityGroup, defaultMetadata, overrideMetadata,
+    # defaultRuleSet, overrideRuleSet, normalize, validateFields), canonical JSON, or None
+    extra_json: str | None = Field(default=None, sa_type=Text)
 
 
 class ModeRow(SQLModel, table=True):
@@ -187,3 +208,17 @@ class ApplicationRow(SQLModel, table=True):
     schema_id: int  # the version's schema: a version re-created after a hard delete differs
     name: str = Field(sa_type=Text)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class InclusionRow(SQLModel, table=True):
+    """A proven inclusion between two stored schemas: every event the writer's schema allows,
+    the reader's accepts (the semantic guard's first proof, ``compat/guard/known.py``). Keyed
+    by the schemas' identity fingerprints and the prover that proved it; a cache that survives
+    restarts, so a BACKWARD_TRANSITIVE check after one proves one inclusion, not one per
+    earlier version. Rows are never stale (content-keyed); a row of another prover is unused."""
+
+    __tablename__ = "inclusions"
+
+    writer_fingerprint: str = Field(primary_key=True, max_length=64)
+    reader_fingerprint: str = Field(primary_key=True, max_length=64)
+    prover: str = Field(primary_key=True, max_length=32)

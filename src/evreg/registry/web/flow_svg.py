@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from evreg.registry.flow import Edge, Endpoint, FlowMap, message_pairs
+from evreg.registry.web import flow_labels
 
 NODE_W, NODE_H = 168.0, 56.0
 GAP_Y = 48.0
 MARGIN = 24.0
 FONT = 12.0  # px: labels are drawn at this size
-CHAR_W = 7.0  # a generous average glyph width at FONT, for sizing label boxes
 LABEL_H = 18.0
 MAX_LABEL = 40  # characters, then an ellipsis (the full text is in the <title>)
 MAX_NODE = 22
@@ -177,14 +177,7 @@ def _order(layer: dict[str, int], pairs: set[tuple[str, str]]) -> list[list[str]
 # ---------------------------------------------------------------- geometry
 
 
-Point = tuple[float, float]
-
-
-def _bezier_mid(p0: Point, p1: Point, p2: Point, p3: Point) -> Point:
-    return (
-        (p0[0] + 3 * p1[0] + 3 * p2[0] + p3[0]) / 8,
-        (p0[1] + 3 * p1[1] + 3 * p2[1] + p3[1]) / 8,
-    )
+Point = flow_labels.Point
 
 
 def _fmt(*points: Point) -> str:
@@ -202,7 +195,7 @@ def _edge_title(edge: Edge) -> str:
     )
     if not edge.broken:
         return head
-    return f"BROKEN: {head}. " + " ".join(f.text for f in edge.findings)
+    return f"BROKEN: {head}. " + " ".join(f.text.replace("`", "") for f in edge.findings)
 
 
 def _first_contract(endpoints: Sequence[Endpoint], name: str) -> tuple[str, int | None]:
@@ -217,7 +210,7 @@ def layout(found: FlowMap) -> Drawing:
     layer = _layers(names, pairs)
     rows = _order(layer, pairs)
     longest = max((len(short(_edge_label(e), MAX_LABEL)) for e in edges), default=0)
-    gap_x = min(320.0, max(200.0, longest * CHAR_W + 48))
+    gap_x = min(340.0, max(200.0, longest * flow_labels.CHAR_W + 48))
     tallest = max((len(row) for row in rows), default=0)
     column_h = tallest * NODE_H + max(tallest - 1, 0) * GAP_Y
     broken_to = {e.receiver.application for e in edges if e.broken}
@@ -225,7 +218,7 @@ def layout(found: FlowMap) -> Drawing:
     long_edges = [
         e for e in edges if layer[e.receiver.application] - layer[e.sender.application] > 1
     ]
-    band = MARGIN + LABEL_H + len(long_edges) * (LABEL_H + 6)
+    band = MARGIN + LABEL_H * 2 + len(long_edges) * (LABEL_H + 6)
     nodes: dict[str, Node] = {}
     for i, row in enumerate(rows):
         height = len(row) * NODE_H + max(len(row) - 1, 0) * GAP_Y
@@ -256,10 +249,10 @@ def layout(found: FlowMap) -> Drawing:
         counts[(e.sender.application, e.receiver.application)] = (
             counts.get((e.sender.application, e.receiver.application), 0) + 1
         )
-    arrows: list[Arrow] = []
-    placed: list[tuple[float, float, float]] = []  # label boxes: left, top, width
+    curves: list[flow_labels.Curve] = []
+    under: list[bool] = []
     loops = 0
-    for n, edge in enumerate(edges):
+    for edge in edges:
         a, b = nodes[edge.sender.application], nodes[edge.receiver.application]
         pair = (a.name, b.name)
         lane = lanes.get(pair, 0)
@@ -268,7 +261,7 @@ def layout(found: FlowMap) -> Drawing:
         if layer[b.name] - layer[a.name] > 1:  # over the layers between
             p0 = (a.x + NODE_W, a.cy + spread)
             p3 = (b.x - 6, b.cy + spread)
-            apex = MARGIN + LABEL_H / 2 + long_edges.index(edge) * (LABEL_H + 6)
+            apex = MARGIN + LABEL_H * 1.5 + long_edges.index(edge) * (LABEL_H + 6)
             high = (8 * apex - p0[1] - p3[1]) / 6  # puts the curve's midpoint at the apex
             p1, p2 = (p0[0] + 48, high), (p3[0] - 48, high)
         elif layer[b.name] > layer[a.name]:
@@ -283,21 +276,17 @@ def layout(found: FlowMap) -> Drawing:
             p3 = (b.cx + spread + (8 if a is not b else 24), b.y + NODE_H + 6)
             low = max(a.y, b.y) + NODE_H + drop
             p1, p2 = (p0[0], low), (p3[0], low)
-        d = f"M {_fmt(p0)} C {_fmt(p1, p2, p3)}"
-        mx, my = _bezier_mid(p0, p1, p2, p3)
-        label = short(_edge_label(edge), MAX_LABEL)
-        if edge.broken:
-            label = "✕ " + label
-        w = len(label) * CHAR_W + 10
-        lx, ly = mx - w / 2, my - LABEL_H / 2
-        moved = True
-        while moved:  # push the label down past any box it overlaps
-            moved = False
-            for bx, by, bw in placed:
-                if lx < bx + bw and bx < lx + w and ly < by + LABEL_H + 2 and by < ly + LABEL_H:
-                    ly = by + LABEL_H + 2
-                    moved = True
-        placed.append((lx, ly, w))
+        curves.append((p0, p1, p2, p3))
+        under.append(layer[b.name] <= layer[a.name])
+    labels = [("✕ " if e.broken else "") + short(_edge_label(e), MAX_LABEL) for e in edges]
+    widths = [flow_labels.label_width(label) for label in labels]
+    boxes = [(n.x, n.y, NODE_W, NODE_H) for n in nodes.values()]
+    corners = flow_labels.place(curves, widths, LABEL_H, boxes, under)
+    arrows: list[Arrow] = []
+    for n, (edge, curve, label, w, (lx, ly)) in enumerate(
+        zip(edges, curves, labels, widths, corners, strict=True)
+    ):
+        p0, p1, p2, p3 = curve
         bottom = max(bottom, ly + LABEL_H, p1[1], p2[1])
         width = max(width, lx + w + MARGIN)
         first = edge.sender.messages[0].key if edge.sender.messages else ""
@@ -305,7 +294,7 @@ def layout(found: FlowMap) -> Drawing:
             Arrow(
                 id=f"edge-{n + 1}",
                 edge=edge,
-                d=d,
+                d=f"M {_fmt(p0)} C {_fmt(p1, p2, p3)}",
                 label=label,
                 title=_edge_title(edge),
                 href=version_url(
@@ -318,12 +307,15 @@ def layout(found: FlowMap) -> Drawing:
                 label_w=w,
             )
         )
-    left = min([0.0] + [x for x, _, _ in placed])
-    if left < 0:  # a label left of the drawing: shift everything right
-        shift = -left + MARGIN / 2
-        width += shift
-        nodes = {k: _shift_node(v, shift) for k, v in nodes.items()}
-        arrows = [_shift_arrow(arrow, shift) for arrow in arrows]
+    left = min([0.0] + [x for x, _ in corners])
+    top = min([MARGIN / 2] + [y for _, y in corners])
+    dx = -left + MARGIN / 2 if left < 0 else 0.0  # a label left of the drawing: shift right
+    dy = MARGIN / 2 - top  # a label above the drawing: shift down
+    if dx or dy:
+        width += dx
+        bottom += dy
+        nodes = {k: _shift_node(v, dx, dy) for k, v in nodes.items()}
+        arrows = [_shift_arrow(arrow, dx, dy) for arrow in arrows]
     return Drawing(
         width=round(width, 1),
         height=round(bottom + MARGIN, 1),
@@ -332,16 +324,18 @@ def layout(found: FlowMap) -> Drawing:
     )
 
 
-def _shift_node(node: Node, dx: float) -> Node:
-    return Node(node.name, node.label, node.x + dx, node.y, node.href, node.contracts, node.broken)
+def _shift_node(node: Node, dx: float, dy: float) -> Node:
+    return Node(
+        node.name, node.label, node.x + dx, node.y + dy, node.href, node.contracts, node.broken
+    )
 
 
-def _shift_arrow(arrow: Arrow, dx: float) -> Arrow:
+def _shift_arrow(arrow: Arrow, dx: float, dy: float) -> Arrow:
     parts = []
     for token in arrow.d.split(" "):
         if "," in token:
             x, y = token.split(",")
-            token = f"{float(x) + dx:.1f},{y}"
+            token = f"{float(x) + dx:.1f},{float(y) + dy:.1f}"
         parts.append(token)
     return Arrow(
         arrow.id,
@@ -351,7 +345,7 @@ def _shift_arrow(arrow: Arrow, dx: float) -> Arrow:
         arrow.title,
         arrow.href,
         arrow.label_x + dx,
-        arrow.label_y,
+        arrow.label_y + dy,
         arrow.label_w,
     )
 

@@ -55,3 +55,19 @@ def highlight_json(text: str) -> Markup:
 def highlight_lines(text: str) -> list[Markup]:
     """One highlighted line per line of ``text`` (pretty JSON keeps every string on one line)."""
     return [highlight_json(line) for line in text.split("\n")]
+
+
+_INLINE_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def inline_code(text: str) -> Markup:
+    """Finding text as HTML: each `name` in backticks becomes ``<code>name</code>``, the rest
+    (and the name) escaped; an unpaired backtick stays as it is."""
+    out: list[str] = []
+    last = 0
+    for match in _INLINE_CODE.finditer(text):
+        out.append(str(escape(text[last : match.start()])))
+        out.append(f"<code>{escape(match.group(1))}</code>")
+        last = match.end()
+    out.append(str(escape(text[last:])))
+    return Markup("".join(out))

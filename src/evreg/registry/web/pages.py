@@ -9,24 +9,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from evreg.contracts import Contract, ContractError, Level, Report
+from evreg.contracts.payload_format import JSON_SCHEMA, format_of
 from evreg.registry import errors
-from evreg.registry.payloads import PayloadSubject, payload_subjects
-from evreg.registry.service import RegistryService, VersionSpec, Views, parse_level
-from evreg.registry.store import queries as q
+from evreg.registry.inputs import parse_level, storable
+from evreg.registry.payloads import payload_subjects
+from evreg.registry.service import RegistryService
+from evreg.registry.usecases.views import Views, channel_entries, operation_entries
+from evreg.registry.values import VersionSpec
 from evreg.registry.web import queries
 from evreg.registry.web.highlight import pretty
 from evreg.registry.web.schema_table import property_rows
 
 CONTEXT_LINES = 3
-
-
-def _contract(service: RegistryService, schema_id: int) -> Contract:
-    """The stored schema as a loaded contract (from the service's cache when it is there)."""
-    with service._read() as session:
-        row = q.get_schema(session, schema_id)
-        if row is None:  # pragma: no cover - foreign key
-            raise errors.SchemaNotFound()
-        return service._stored_contract(session, row)
 
 
 def _facts(service: RegistryService, subject: str) -> queries.SubjectFacts:
@@ -39,25 +33,25 @@ def _facts(service: RegistryService, subject: str) -> queries.SubjectFacts:
 def _table(ref: Any) -> dict[str, Any] | None:
     if ref is None:
         return None
+    fmt = format_of(ref)
+    if fmt is not JSON_SCHEMA:  # an Avro schema's fields, as the JSON Schema of its values
+        shown = fmt.as_json_schema(ref)
+        rows, truncated = property_rows(shown, shown, {})
+        return {"pointer": ref.pointer, "rows": [r.to_dict() for r in rows], "truncated": truncated}
     rows, truncated = property_rows(ref.schema, ref.document, ref.resources)
     return {"pointer": ref.pointer, "rows": [r.to_dict() for r in rows], "truncated": truncated}
 
 
-def _derived(contract: Contract, strategy: str) -> list[PayloadSubject]:
-    """The payload subjects a push of ``contract`` registers, named by ``strategy`` (the
-    registry's default: a version pushed with another ``?payloadSubjectStrategy=`` made others).
-    """
-    try:
-        return payload_subjects(contract, strategy)
-    except ContractError:  # record names that clash: a push under this strategy is refused
-        return []
-
-
 def sent_payload_subjects(contract: Contract, strategy: str) -> list[dict[str, Any]]:
-    """The payload subjects a push of ``contract`` registers, with channel and messages."""
+    """The payload subjects a push of ``contract`` registers (named by ``strategy``, the
+    registry's default: a version pushed with another ``?payloadSubjectStrategy=`` made others),
+    with channel and messages; none when record names clash (such a push is refused)."""
+    try:
+        derived = payload_subjects(contract, strategy)
+    except ContractError:
+        return []
     return [
-        {"subject": p.subject, "channel": p.channel, "messages": list(p.messages)}
-        for p in _derived(contract, strategy)
+        {"subject": p.subject, "channel": p.channel, "messages": list(p.messages)} for p in derived
     ]
 
 
@@ -71,7 +65,7 @@ def subject_view(service: RegistryService, subject: str) -> dict[str, Any]:
     payloads: list[dict[str, Any]] = []
     title = None
     if latest.schema_type == "ASYNCAPI":
-        contract = _contract(service, latest.id)
+        contract = Views(service).contract(latest.id)
         title = contract.title
         payloads = sent_payload_subjects(contract, service.payload_strategy)
         existing = queries.live_subjects(service, [p["subject"] for p in payloads])
@@ -125,11 +119,11 @@ def _examples_of(contract: Contract) -> list[dict[str, Any]]:
 
 
 def version_view(service: RegistryService, subject: str, spec: VersionSpec) -> dict[str, Any]:
-    if not queries.storable(subject):
+    if not storable(subject):
         raise errors.SubjectNotFound(subject)
     registered = service.get_version(subject, spec, deleted=spec != "latest")
     facts = _facts(service, subject)
-    contract = _contract(service, registered.id)
+    contract = Views(service).contract(registered.id)
     numbers = [v.version for v in facts.versions]
     index = numbers.index(registered.version) if registered.version in numbers else -1
     view: dict[str, Any] = {
@@ -156,33 +150,8 @@ def version_view(service: RegistryService, subject: str, spec: VersionSpec) -> d
         "document": json.loads(registered.schema),
     }
     if contract.is_asyncapi:
-        payloads: dict[str, list[str]] = {}
-        for p in _derived(contract, service.payload_strategy):
-            for key in p.channels:
-                payloads.setdefault(key, []).append(p.subject)
-        view["channels"] = [
-            {
-                "key": c.key,
-                "address": c.address,
-                "description": c.description,
-                "messages": list(c.messages),
-                "payloadSubject": (
-                    payloads[c.key][0] if len(payloads.get(c.key, ())) == 1 else None
-                ),
-                "payloadSubjects": payloads.get(c.key, []),
-            }
-            for c in contract.channels.values()
-        ]
-        view["operations"] = [
-            {
-                "key": o.key,
-                "action": o.action,
-                "channel": o.channel,
-                "messages": list(o.messages),
-                "description": o.description,
-            }
-            for o in contract.operations.values()
-        ]
+        view["channels"] = channel_entries(contract, service.payload_strategy)
+        view["operations"] = operation_entries(contract)
         view["messages"] = [
             {
                 "key": m.key,
@@ -213,10 +182,19 @@ class DiffLine:
     tag: str  # equal, replace, delete, insert, skip (n unchanged lines folded)
 
 
+def _comparable(lines: list[str]) -> list[str]:
+    return [line.rstrip().removesuffix(",") for line in lines]
+
+
 def side_by_side(old_text: str, new_text: str, context: int = CONTEXT_LINES) -> list[DiffLine]:
-    """Line pairs of two pretty documents; unchanged runs longer than ``2*context`` folded."""
+    """Line pairs of two pretty documents; unchanged runs longer than ``2*context`` folded.
+
+    Lines are compared without a trailing comma: ``"USD",`` and ``"USD"`` (the last item of a
+    list that lost the one after it) are the same line, shown unchanged."""
     old_lines, new_lines = old_text.split("\n"), new_text.split("\n")
-    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    matcher = difflib.SequenceMatcher(
+        None, _comparable(old_lines), _comparable(new_lines), autojunk=False
+    )
     out: list[DiffLine] = []
     opcodes = matcher.get_opcodes()
     for position, (tag, i1, i2, j1, j2) in enumerate(opcodes):
@@ -265,7 +243,7 @@ def diff_view(
     policy: str | None = None,
 ) -> dict[str, Any]:
     """Two versions side by side and every finding of ``new`` after ``old``."""
-    if not queries.storable(subject):
+    if not storable(subject):
         raise errors.SubjectNotFound(subject)
     facts = _facts(service, subject)
     note = None

@@ -1,8 +1,8 @@
-"""Read-only queries the web UI needs and the service does not offer.
+"""What the web UI's pages list: subjects, one subject's history, the audit log.
 
-Each function takes the :class:`RegistryService` and runs in one read transaction of its store,
-as the service's own reads do. Every page costs a fixed number of queries (never one per
-subject): the subject list is filtered, sorted and paginated in SQL.
+Each function takes the :class:`RegistryService` and runs in one read unit of work of its store;
+the SQL is :mod:`evreg.registry.store.ui_queries` (a fixed number of queries per page, never one
+per subject).
 """
 
 from __future__ import annotations
@@ -12,52 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, literal, or_, select
-from sqlalchemy.sql.elements import ColumnElement
-
-from evreg.registry.service import (
-    DEFAULT_LEVEL,
-    DEFAULT_MODE,
-    DEFAULT_POLICY,
-    AuditEntry,
-    RegistryService,
-)
+from evreg.registry.inputs import storable
+from evreg.registry.service import RegistryService
 from evreg.registry.store.search_text import fold
-from evreg.registry.store.summaries import matches, name_order, summaries
-from evreg.registry.store.tables import (
-    GLOBAL,
-    AuditEvent,
-    ConfigRow,
-    ModeRow,
-    SchemaRow,
-    SubjectVersion,
-)
+from evreg.registry.store.tables import GLOBAL
+from evreg.registry.store.ui_queries import ORDERS, SORTS
+from evreg.registry.values import DEFAULT_LEVEL, DEFAULT_MODE, DEFAULT_POLICY, AuditEntry
 
-SORTS = ("subject", "type", "version", "changed", "level")
-ORDERS = ("asc", "desc")
 MAX_PAGE_SIZE = 200
-
-_versions = SubjectVersion.__table__  # type: ignore[attr-defined]
-_schemas = SchemaRow.__table__  # type: ignore[attr-defined]
-_config = ConfigRow.__table__  # type: ignore[attr-defined]
-_modes = ModeRow.__table__  # type: ignore[attr-defined]
-_audit = AuditEvent.__table__  # type: ignore[attr-defined]
-
-
-def storable(text: str) -> bool:
-    """Can this text reach the database (no NUL, valid UTF-8)? Other text matches nothing."""
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -168,13 +130,6 @@ def _hint(canonical: str, needle: str) -> str | None:
         return None
 
 
-def _global_config(session: Any) -> tuple[str, str]:
-    row = session.get(ConfigRow, GLOBAL)
-    level = (row.compatibility_level if row else None) or DEFAULT_LEVEL.value
-    policy = (row.compatibility_policy if row else None) or DEFAULT_POLICY.value
-    return level, policy
-
-
 def list_subjects(
     service: RegistryService,
     *,
@@ -195,82 +150,34 @@ def list_subjects(
     needle = fold(q)
     if needle and not storable(needle):
         return SubjectPage([], 0, page, size, sort, order, q)
-    s = summaries
-    with service._read() as session:
-        global_level, global_policy = _global_config(session)
-        level = func.coalesce(_config.c.compatibility_level, literal(global_level))
-        policy = func.coalesce(_config.c.compatibility_policy, literal(global_policy))
-        live: list[ColumnElement[bool]] = [s.c.version.is_not(None)]
-        if needle:
-            live.append(matches(session, needle))
-        columns: list[Any] = [
-            s.c.subject,
-            s.c.version,
-            s.c.live_versions,
-            s.c.schema_id,
-            s.c.changed_at,
-            s.c.schema_type,
-            s.c.title,
-            level.label("level"),
-            policy.label("policy"),
-        ]
-        if needle:  # the count comes with the page, from the one scan of the search text
-            columns.append(func.count().over().label("total"))
-        statement: Select[Any] = (
-            select(*columns)
-            .select_from(s.outerjoin(_config, _config.c.subject == s.c.subject))
-            .where(*live)
+    with service.reading() as work:
+        found = work.subject_page(
+            needle=needle,
+            sort=sort,
+            order=order,
+            page=page,
+            size=size,
+            default_level=DEFAULT_LEVEL.value,
+            default_policy=DEFAULT_POLICY.value,
         )
-        by_name = name_order(session)
-        key = {
-            "subject": by_name,
-            "type": s.c.schema_type,
-            "version": s.c.version,
-            "changed": s.c.changed_at,
-            "level": level,
-        }[sort]
-        ordering = [key.desc() if order == "desc" else key.asc()]
-        if sort != "subject":
-            ordering.append(by_name.asc())
-        paged = statement.order_by(*ordering).limit(size).offset((page - 1) * size)
-        found = session.execute(paged).all()
-        if not needle:
-            count = select(func.count()).select_from(s).where(*live)
-            total = int(session.execute(count).scalar() or 0)
-        elif found:
-            total = int(found[0].total)
-        elif page > 1:  # past the end: still say how many there are
-            count = select(func.count()).select_from(s).where(*live)
-            total = int(session.execute(count).scalar() or 0)
-        else:
-            total = 0
-        texts: dict[int, str] = {}
-        if needle and found:  # where the text occurs, for the rows of this page only
-            ids = sorted({int(r.schema_id) for r in found})
-            texts = {
-                int(i): str(c)
-                for i, c in session.execute(
-                    select(_schemas.c.id, _schemas.c.canonical).where(_schemas.c.id.in_(ids))
-                ).all()
-            }
     rows = []
-    for r in found:
-        in_name = not needle or needle in str(r.subject).casefold()
+    for r in found.rows:
+        in_name = not needle or needle in r.subject.casefold()
         rows.append(
             SubjectSummary(
-                subject=str(r.subject),
-                version=int(r.version),
-                versions=int(r.live_versions),
-                id=int(r.schema_id),
-                schema_type=str(r.schema_type),
-                level=str(r.level),
-                policy=str(r.policy),
+                subject=r.subject,
+                version=r.version,
+                versions=r.live_versions,
+                id=r.schema_id,
+                schema_type=r.schema_type,
+                level=r.level,
+                policy=r.policy,
                 changed_at=_iso(r.changed_at),
                 title=r.title,
-                excerpt=None if in_name else _hint(texts.get(int(r.schema_id), ""), q.strip()),
+                excerpt=None if in_name else _hint(found.texts.get(r.schema_id, ""), q.strip()),
             )
         )
-    return SubjectPage(rows, total, page, size, sort, order, q)
+    return SubjectPage(rows, found.total, page, size, sort, order, q)
 
 
 # ---------------------------------------------------------------- one subject
@@ -314,70 +221,38 @@ def subject_facts(service: RegistryService, subject: str) -> SubjectFacts | None
     and mode; None when no version (not even a soft-deleted one) exists."""
     if not storable(subject):
         return None
-    with service._read() as session:
-        rows = session.execute(
-            select(
-                _versions.c.version,
-                _versions.c.schema_id,
-                _versions.c.deleted,
-                _versions.c.created_at,
-                _schemas.c.schema_type,
-            )
-            .join(_schemas, _schemas.c.id == _versions.c.schema_id)
-            .where(_versions.c.subject == subject)
-            .order_by(_versions.c.version)
-        ).all()
-        if not rows:
-            return None
-        events = session.execute(
-            select(_audit.c.id, _audit.c.version, _audit.c.actor, _audit.c.after)
-            .where(_audit.c.subject == subject, _audit.c.action == "schema.register")
-            .order_by(_audit.c.id)
-        ).all()
-        configs = {
-            r.subject: r
-            for r in session.execute(
-                select(_config).where(_config.c.subject.in_([subject, GLOBAL]))
-            ).all()
-        }
-        modes = {
-            r.subject: r.mode
-            for r in session.execute(
-                select(_modes.c.subject, _modes.c.mode).where(
-                    _modes.c.subject.in_([subject, GLOBAL])
-                )
-            ).all()
-        }
-    by_version: dict[int, Any] = {}
-    for event in events:  # the newest registration of a number wins (numbers can be reused)
-        by_version[int(event.version or 0)] = event
+    with service.reading() as work:
+        history = work.subject_history(subject)
+    if history is None:
+        return None
+    by_version = {}
+    for event in history.registrations:  # the newest registration of a number wins (numbers
+        by_version[event.version] = event  # can be reused)
     entries = []
-    for r in rows:
-        found = by_version.get(int(r.version))
+    for r in history.versions:
+        found = by_version.get(r.version)
         after = found.after if found is not None and isinstance(found.after, dict) else {}
         derived = after.get("derivedFrom")
         entries.append(
             VersionEntry(
-                version=int(r.version),
-                id=int(r.schema_id),
-                schema_type=str(r.schema_type),
-                deleted=bool(r.deleted),
+                version=r.version,
+                id=r.schema_id,
+                schema_type=r.schema_type,
+                deleted=r.deleted,
                 registered_at=_iso(r.created_at),
-                actor=str(found.actor) if found is not None else None,
+                actor=found.actor if found is not None else None,
                 derived_from=derived if isinstance(derived, dict) else None,
             )
         )
     level, level_source = DEFAULT_LEVEL.value, "default"
     policy, policy_source = DEFAULT_POLICY.value, "default"
     for key, source in ((GLOBAL, "global"), (subject, "subject")):
-        config = configs.get(key)
-        if config is None:
-            continue
-        if config.compatibility_level:
-            level, level_source = config.compatibility_level, source
-        if config.compatibility_policy:
-            policy, policy_source = config.compatibility_policy, source
-    mode = modes.get(subject) or modes.get(GLOBAL) or DEFAULT_MODE
+        config_level, config_policy = history.configs.get(key, (None, None))
+        if config_level:
+            level, level_source = config_level, source
+        if config_policy:
+            policy, policy_source = config_policy, source
+    mode = history.modes.get(subject) or history.modes.get(GLOBAL) or DEFAULT_MODE
     return SubjectFacts(subject, entries, level, level_source, policy, policy_source, mode)
 
 
@@ -386,13 +261,8 @@ def live_subjects(service: RegistryService, names: list[str]) -> frozenset[str]:
     wanted = [n for n in names if storable(n)]
     if not wanted:
         return frozenset()
-    with service._read() as session:
-        found = session.execute(
-            select(_versions.c.subject)
-            .where(_versions.c.subject.in_(wanted), _versions.c.deleted.is_(False))
-            .distinct()
-        )
-        return frozenset(str(s) for s in found.scalars().all())
+    with service.reading() as work:
+        return work.live_subjects(wanted)
 
 
 # ---------------------------------------------------------------- the audit log
@@ -423,39 +293,9 @@ def audit_page(
     filters = [f for f in (subject, actor, action) if f]
     if any(not storable(f) for f in filters):
         return AuditPage([], None)
-    statement = select(_audit)
-    if before is not None:
-        statement = statement.where(_audit.c.id < before)
-    if subject:
-        statement = statement.where(_audit.c.subject == subject)
-    if actor:
-        pattern = _like_pattern(actor)
-        statement = statement.where(
-            _audit.c.actor.ilike(pattern, escape="\\")
-            if service.store.is_postgres
-            else _audit.c.actor.like(pattern, escape="\\")
+    with service.reading() as work:
+        entries = work.audit_page(
+            subject=subject, actor=actor, action=action, before=before, limit=limit + 1
         )
-    if action:
-        prefix = _like_pattern(action.rstrip("."))[1:-1] + ".%"
-        statement = statement.where(
-            or_(_audit.c.action == action, _audit.c.action.like(prefix, escape="\\"))
-        )
-    statement = statement.order_by(_audit.c.id.desc()).limit(limit + 1)
-    with service._read() as session:
-        rows = session.execute(statement).all()
-    entries = [
-        AuditEntry(
-            id=int(r.id),
-            at=_iso(r.at) or "",
-            actor=str(r.actor),
-            action=str(r.action),
-            subject=r.subject,
-            version=r.version,
-            schema_id=r.schema_id,
-            before=r.before,
-            after=r.after,
-        )
-        for r in rows[:limit]
-    ]
-    older = entries[-1].id if len(rows) > limit and entries else None
-    return AuditPage(entries, older)
+    older = entries[limit - 1].id if len(entries) > limit else None
+    return AuditPage(entries[:limit], older)

@@ -6,26 +6,25 @@ same read-only code as their twins (:mod:`evreg.registry.web.pages`), in a worke
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from evreg import __version__
 from evreg.contracts import Level, Policy
 from evreg.registry import errors
-from evreg.registry.api.errors import error_responses, status_and_code
-from evreg.registry.api.media import json_response, media_content
-from evreg.registry.service import RegistryService, parse_version
-from evreg.registry.web import pages, queries
-from evreg.registry.web.highlight import highlight_json, highlight_lines, pretty
+from evreg.registry.api.deps import call, service
+from evreg.registry.api.errors import status_and_code
+from evreg.registry.inputs import parse_version
+from evreg.registry.web import pages, queries, twins
+from evreg.registry.web.highlight import highlight_json, highlight_lines, inline_code, pretty
 
 T = TypeVar("T")
 
@@ -81,7 +80,12 @@ environment = Environment(
     lstrip_blocks=True,
 )
 environment.filters.update(
-    path=path_part, when=when, highlight=_highlight, hl=highlight_json, lines=highlight_lines
+    path=path_part,
+    when=when,
+    highlight=_highlight,
+    hl=highlight_json,
+    lines=highlight_lines,
+    inline_code=inline_code,
 )
 environment.globals.update(qs=query_string, version=__version__, levels=LEVELS, policies=POLICIES)
 
@@ -98,15 +102,6 @@ class UIStaticFiles(StaticFiles):
 
 def static_files() -> UIStaticFiles:
     return UIStaticFiles(packages=[("evreg.templates", "web/static")])
-
-
-def _service(request: Request) -> RegistryService:
-    found: RegistryService = request.app.state.service
-    return found
-
-
-async def _call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    return await run_in_threadpool(fn, *args, **kwargs)
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -159,9 +154,9 @@ async def subjects_page(request: Request) -> Response:
     page = _int(params, "page", 1, 1, 10**6)
     size = _int(params, "size", 50, 1, queries.MAX_PAGE_SIZE)
     try:
-        result = await _call(
+        result = await call(
             queries.list_subjects,
-            _service(request),
+            service(request),
             q=q,
             sort=sort,
             order=order,
@@ -187,7 +182,7 @@ async def subjects_page(request: Request) -> Response:
 @html.get("/subjects/{subject}")
 async def subject_page(request: Request, subject: str) -> Response:
     try:
-        view = await _call(pages.subject_view, _service(request), subject)
+        view = await call(pages.subject_view, service(request), subject)
     except errors.RegistryError as exc:
         return error_page(request, exc)
     return render(
@@ -203,7 +198,7 @@ async def subject_page(request: Request, subject: str) -> Response:
 @html.get("/subjects/{subject}/versions/{version}")
 async def version_page(request: Request, subject: str, version: str) -> Response:
     try:
-        view = await _call(pages.version_view, _service(request), subject, parse_version(version))
+        view = await call(pages.version_view, service(request), subject, parse_version(version))
     except errors.RegistryError as exc:
         return error_page(request, exc)
     base = f"/subjects/{path_part(subject)}/versions/{view['version']}"
@@ -227,7 +222,7 @@ async def diff_page(request: Request, subject: str) -> Response:
     level = params.get("level") or None
     policy = params.get("policy") or None
     try:
-        facts = await _call(queries.subject_facts, _service(request), subject)
+        facts = await call(queries.subject_facts, service(request), subject)
         if facts is None:
             raise errors.SubjectNotFound(subject)
         numbers = [v.version for v in facts.versions]
@@ -238,8 +233,8 @@ async def diff_page(request: Request, subject: str) -> Response:
         else:
             earlier = [n for n in numbers if isinstance(new_number, int) and n < new_number]
             old = earlier[-1] if earlier else new_number
-        view = await _call(
-            pages.diff_view, _service(request), subject, old, new, level=level, policy=policy
+        view = await call(
+            pages.diff_view, service(request), subject, old, new, level=level, policy=policy
         )
     except errors.RegistryError as exc:
         return error_page(request, exc)
@@ -274,9 +269,9 @@ async def audit_page(request: Request) -> Response:
     }
     before = _int(params, "before", 0, 0, 2**31 - 1) or None
     try:
-        result = await _call(
+        result = await call(
             queries.audit_page,
-            _service(request),
+            service(request),
             subject=filters["subject"] or None,
             actor=filters["actor"] or None,
             action=filters["action"] or None,
@@ -297,127 +292,6 @@ async def audit_page(request: Request) -> Response:
     )
 
 
-# ---------------------------------------------------------------- JSON twins
-
-api = APIRouter(prefix="/api/ui", tags=["ui"])
-
-_OBJECT = {"type": "object"}
-_SUBJECT_PAGE = {
-    "type": "object",
-    "required": ["q", "sort", "order", "page", "size", "total", "pages", "subjects"],
-    "properties": {
-        "q": {"type": "string"},
-        "sort": {"type": "string"},
-        "order": {"type": "string"},
-        "page": {"type": "integer"},
-        "size": {"type": "integer"},
-        "total": {"type": "integer"},
-        "pages": {"type": "integer"},
-        "subjects": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["subject", "version", "id", "schemaType", "level", "policy"],
-                "properties": {
-                    "subject": {"type": "string"},
-                    "version": {"type": "integer"},
-                    "versions": {"type": "integer"},
-                    "id": {"type": "integer"},
-                    "schemaType": {"type": "string"},
-                    "level": {"type": "string"},
-                    "policy": {"type": "string"},
-                    "changedAt": {"type": ["string", "null"]},
-                    "title": {"type": ["string", "null"]},
-                    "excerpt": {"type": ["string", "null"]},
-                },
-            },
-        },
-    },
-}
-_AUDIT_PAGE = {
-    "type": "object",
-    "required": ["events", "older"],
-    "properties": {
-        "events": {"type": "array", "items": _OBJECT},
-        "older": {"type": ["integer", "null"]},
-    },
-}
-
-
-def _responses(schema: dict[str, Any], *statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {
-        200: {"description": "OK", "content": media_content(schema)},
-        **error_responses(*statuses),
-    }
-
-
-@api.get(
-    "/subjects",
-    summary="The UI's subject list: latest version, type, level and last change of each; "
-    "searched in names and contracts, sorted, paginated",
-    responses=_responses(_SUBJECT_PAGE, 422),
-)
-async def api_subjects(
-    request: Request,
-    q: Annotated[str, Query(max_length=200)] = "",
-    sort: Annotated[str, Query(pattern="^(subject|type|version|changed|level)$")] = "subject",
-    order: Annotated[str, Query(pattern="^(asc|desc)$")] = "asc",
-    page: Annotated[int, Query(ge=1, le=10**6)] = 1,
-    size: Annotated[int, Query(ge=1, le=queries.MAX_PAGE_SIZE)] = 50,
-) -> Response:
-    result = await _call(
-        queries.list_subjects, _service(request), q=q, sort=sort, order=order, page=page, size=size
-    )
-    return json_response(request, result.to_dict())
-
-
-@api.get(
-    "/subjects/{subject}",
-    summary="The UI's subject page: versions (when, who, id), level, policy, mode, payload "
-    "subjects of an AsyncAPI contract and the contracts a payload subject comes from",
-    responses=_responses(_OBJECT, 404),
-)
-async def api_subject(request: Request, subject: str) -> Response:
-    view = await _call(pages.subject_view, _service(request), subject)
-    return json_response(request, view)
-
-
-@api.get(
-    "/subjects/{subject}/versions/{version}",
-    summary="The UI's version page: channels, operations, messages with payload and header "
-    "property tables, examples, the document",
-    responses=_responses(_OBJECT, 404, 422),
-)
-async def api_version(request: Request, subject: str, version: str) -> Response:
-    view = await _call(pages.version_view, _service(request), subject, parse_version(version))
-    return json_response(request, view)
-
-
-@api.get(
-    "/audit",
-    summary="The UI's audit log: newest first, filtered by subject, actor and action",
-    responses=_responses(_AUDIT_PAGE, 422),
-)
-async def api_audit(
-    request: Request,
-    subject: Annotated[str | None, Query(max_length=200)] = None,
-    actor: Annotated[str | None, Query(max_length=200)] = None,
-    action: Annotated[str | None, Query(max_length=200)] = None,
-    before: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-    limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE_SIZE)] = 50,
-) -> Response:
-    result = await _call(
-        queries.audit_page,
-        _service(request),
-        subject=subject,
-        actor=actor,
-        action=action,
-        before=before,
-        limit=limit,
-    )
-    return json_response(request, result.to_dict())
-
-
 router = APIRouter()
 router.include_router(html)
-router.include_router(api)
+router.include_router(twins.router)

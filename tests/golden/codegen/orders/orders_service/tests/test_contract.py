@@ -7,13 +7,13 @@
 
 - every example in the contract validates against its schema and survives a round trip through
 its model;
-- payloads generated from each schema (hypothesis, see strategies.py) survive the same round
-trip; EVREG_CONTRACT_EXAMPLES sets how many (default 25);
+- payloads generated from each schema (hypothesis, evreg.runtime.testing) survive the same
+round trip; EVREG_CONTRACT_EXAMPLES sets how many (default 25);
 - what the producer publishes validates against the schemas with jsonschema;
 - with EVREG_URL set, each contract is registered in that registry or compatible with its
 latest version (EVREG_TOKEN is sent as a bearer token when set); skipped otherwise.
 
-Needs pytest, hypothesis and jsonschema.
+Needs pytest, hypothesis and jsonschema (pip install 'evreg[testing]').
 """
 
 from __future__ import annotations
@@ -29,13 +29,13 @@ from typing import Any
 
 import jsonschema
 import pytest
+from evreg.runtime.testing import from_schema
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from .. import InMemoryTransport, models
 from ..producer import Producer
-from .strategies import from_schema
 
 DATA: dict[str, Any] = json.loads(
     (Path(__file__).resolve().parent.parent / "contract.json").read_text(encoding="utf-8")
@@ -90,7 +90,10 @@ def sent() -> list[Any]:
     for operation in DATA["operations"]:
         if operation["side"] == "producer":
             for message_id in operation["messages"]:
-                case = (operation["method"], message_id, operation["parameters"])
+                arguments = dict(zip(operation["parameters"], operation["arguments"], strict=True))
+                if operation["keyRequired"]:  # the contract's Kafka key has no value: give one
+                    arguments[""] = "key"
+                case = (operation["method"], message_id, operation["address"], arguments)
                 out.append(pytest.param(*case, id=f"{operation['method']}-{message_id}"))
     return out
 
@@ -117,7 +120,7 @@ def test_generated_payloads_round_trip(message_id: str, part: str, data: st.Data
     round_trip(model(message[part + "Class"]), schema, instance)
 
 
-@pytest.mark.parametrize(("method", "message_id", "parameters"), sent())
+@pytest.mark.parametrize(("method", "message_id", "address", "arguments"), sent())
 @settings(
     max_examples=max(EXAMPLE_COUNT // 5, 3),
     deadline=None,
@@ -125,19 +128,28 @@ def test_generated_payloads_round_trip(message_id: str, part: str, data: st.Data
 )
 @given(data=st.data())
 def test_producer_output_validates(
-    method: str, message_id: str, parameters: list[str], data: st.DataObject
+    method: str, message_id: str, address: str, arguments: dict[str, str], data: st.DataObject
 ) -> None:
     message = MESSAGES[message_id]
     cls = model(message["payloadClass"])
     payload = data.draw(from_schema(message["payloadSchema"]), label="payload")
     event = cls.model_validate(payload, by_alias=True, by_name=False)
-    kwargs: dict[str, Any] = {name: f"p{n}" for n, name in enumerate(parameters)}
+    # each address parameter (and "": the key, when the caller gives it) by its argument name,
+    # with a value that fills the address
+    values = {placeholder: f"p{n}" for n, placeholder in enumerate(arguments)}
+    kwargs: dict[str, Any] = {arguments[p]: value for p, value in values.items()}
     if message["headersSchema"] is not None:
         kwargs["headers"] = data.draw(from_schema(message["headersSchema"]), label="headers")
     transport = InMemoryTransport()
     producer = Producer(transport)
     published = asyncio.run(getattr(producer, method)(event, **kwargs))
     check(message["payloadSchema"], json.loads(published.body))
+    expected = address
+    for placeholder, value in values.items():
+        expected = expected.replace("{" + placeholder + "}", value) if placeholder else expected
+    assert published.subject == expected
+    if "" in values:
+        assert published.key == values[""]
     assert published.headers["evreg-message"] == message["message"]
     if message["headersSchema"] is not None:
         declared = {k: v for k, v in published.headers.items() if k not in WIRE_HEADERS}

@@ -1,0 +1,66 @@
+"""``schemathesis run URL/openapi.json --max-examples 25`` against a live ``evreg serve``, on
+SQLite and PostgreSQL, with no other option (issue 15), from the repository's root as README
+and docs/api.md write it: every phase passes (examples, coverage, fuzzing, stateful), every
+check on, on every operation.
+
+The OpenAPI document says exactly what the server accepts and answers (a 405 says ``Allow``;
+bodies refuse unknown fields and say so; ``/api/audit/stream`` is an event stream that ends
+after ``wait`` seconds with no new entry). What JSON Schema cannot state (a schema text that is
+not a valid document, a reference to a missing version, IMPORT while subjects exist, unpaired
+``key``/``value``: Confluent's 422s) is the one expectation the root ``schemathesis.toml``
+widens; the file says why.
+
+The in-process suites (``test_schemathesis.py``) run more examples with tailored data; this one
+is the command a user or an auditor runs, exactly as issue 15 ran it.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from servers import running_registry, without_evreg_env
+
+from .conftest import new_database
+
+ROOT = Path(__file__).resolve().parents[3]  # the repository: its schemathesis.toml
+
+
+# The command as README.md and docs/api.md write it (their URL is the registry's default)
+COMMAND = "schemathesis run {url}/openapi.json --max-examples 25"
+DOCUMENTED_URL = "http://127.0.0.1:8081"
+
+
+def test_the_docs_give_this_command() -> None:
+    for doc in ("README.md", "docs/api.md"):
+        text = " ".join((ROOT / doc).read_text(encoding="utf-8").split())
+        assert COMMAND.format(url=DOCUMENTED_URL) in text, doc
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_schemathesis_cli_passes_against_a_live_server(kind: str, tmp_path: Path) -> None:
+    command = shutil.which("schemathesis") or str(Path(sys.executable).with_name("schemathesis"))
+    with (
+        new_database(kind, tmp_path) as url,
+        running_registry(url, tmp_path / "serve.log", env=without_evreg_env(), via="serve") as srv,
+    ):
+        done = subprocess.run(
+            [command, *COMMAND.format(url=srv.url).split()[1:]],
+            capture_output=True,
+            text=True,
+            timeout=1500,
+            cwd=ROOT,  # where a user runs it; schemathesis reads the root's schemathesis.toml
+            env=without_evreg_env(NO_COLOR="1"),
+        )
+    tail = "\n".join((done.stdout + done.stderr).splitlines()[-80:])
+    assert done.returncode == 0, tail
+    for phase in ("Coverage", "Fuzzing", "Stateful"):  # each phase ran (none skipped)
+        assert f"✅  {phase}" in done.stdout, tail
+    selected = re.search(r"Selected: (\d+)/(\d+)", done.stdout)
+    assert selected, tail  # every operation, the audit stream included
+    assert selected[1] == selected[2], selected[0]
