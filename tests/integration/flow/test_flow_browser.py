@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from web.conftest import DESKTOP, PHONE, REPO, Registry
+from web.conftest import DESKTOP, PHONE, REPO, Registry, screenshot
 
 APPLICATIONS = {"orders", "payments", "shipping", "notifications"}
 
@@ -65,7 +65,7 @@ def test_the_map_shows_the_applications_and_marks_the_broken_edge(
     assert "notifications expects customerEmail," in page.locator("tr.broken").inner_text()
     # the whole map fits at 1280 px: no horizontal scrolling inside its frame
     assert page.locator(".flow-scroll").evaluate("e => e.scrollWidth <= e.clientWidth")
-    page.screenshot(path=str(_screenshot_folder(tmp_path) / "flow.png"), full_page=True)
+    screenshot(page, _screenshot_folder(tmp_path) / "flow.png", full=True)
     assert console == []
 
 

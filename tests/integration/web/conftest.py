@@ -36,6 +36,24 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DESKTOP = {"width": 1280, "height": 900}
+
+
+def screenshot(page: Any, path: Path, *, full: bool = False) -> None:
+    """Screenshot ``page`` once it has loaded. Headless Chromium on a loaded machine sometimes
+    answers ``Page.captureScreenshot`` with "Unable to capture screenshot" (no compositor frame
+    yet; seen in CI right after a navigation): that one error is retried a few times, since the
+    picture is an artifact for the docs, not what a test asserts."""
+    page.wait_for_load_state("load")
+    for attempt in range(4):
+        try:
+            page.screenshot(path=str(path), full_page=full)
+            return
+        except Exception as error:
+            if "Unable to capture screenshot" not in str(error) or attempt == 3:
+                raise
+            page.wait_for_timeout(250 * (attempt + 1))
+
+
 PHONE = {"width": 390, "height": 844}
 
 

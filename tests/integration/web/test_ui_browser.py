@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import DESKTOP, PHONE, Registry, force_breaking_version
+from .conftest import DESKTOP, PHONE, Registry, force_breaking_version, screenshot
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def page(browser: Any, prepared: Registry, console: list[str]) -> Iterator[Any]:
 
 
 def _shoot(page: Any, folder: Path, name: str, *, full: bool = False) -> None:
-    page.screenshot(path=str(folder / name), full_page=full)
+    screenshot(page, folder / name, full=full)
     assert (folder / name).stat().st_size > 10_000
 
 
@@ -174,6 +174,8 @@ def test_7_audit_log_filters(page: Any, screenshots: Path) -> None:
     page.get_by_label("Actor").fill("")
     page.get_by_label("Action").select_option("")
     page.get_by_role("button", name="Filter").click()
+    page.wait_for_url(re.compile(r"actor=&"))
+    assert rows.count() >= 10
     _shoot(page, screenshots, "ui-audit.png")
 
 
