@@ -27,6 +27,7 @@ which depends on where the walk enters it), an error.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -66,11 +67,14 @@ Entry = tuple[str, str]  # (property name, key of its content)
 @dataclass(frozen=True, slots=True)
 class Outline:
     """What a schema's root object holds, by content: its draft, a key for its frame (the
-    root without ``properties``), each property's (name, key), and the names."""
+    root without ``properties``), each property's (name, key) by a number for the process
+    (``entries``, numbers sets compare fast; ``named``: number -> (name, key)), the names and
+    those required."""
 
     draft: str
     frame: str
-    entries: frozenset[Entry]
+    entries: frozenset[int]
+    named: dict[int, Entry]
     names: frozenset[str]
     required: frozenset[str]
 
@@ -124,26 +128,33 @@ def _outline(ref: SchemaRef, view: SchemaView) -> Outline | None:
     if reached is None:
         return None
     entries = []
+    reaching: dict[tuple[str, ...], str | None] = {}  # (the same `$ref`s in many properties)
     for name, sub in props.items():
         text = view.written(sub)
-        if any(word in text for word in _RESOLVING):
+        if '"$' in text and any(word in text for word in _RESOLVING):
             refs = view.local_refs(sub)
-            found = None if refs is None else _reached(view, refs)
+            if refs is None:
+                return None
+            if refs not in reaching:
+                reaching[refs] = _reached(view, refs)
+            found = reaching[refs]
             if found is None:
                 return None
             text = f"{text}\x00{found}"
         entry = (name, text)
-        entries.append(_interned.setdefault(entry, entry))
-    if len(_interned) > _MAX_INTERNED:
-        _interned.clear()
+        entries.append(entry)
+    if len(_numbers) > _MAX_NUMBERED:
+        _numbers.clear()  # (numbers are never given twice: only shared less)
+    named = {_numbers.setdefault(entry, next(_counter)): entry for entry in entries}
     frame = "{" + ",".join(parts) + "}\x00" + reached
     required = frozenset(strings_of(schema.get("required")))
-    return Outline(ref.draft, frame, frozenset(entries), frozenset(props), required)
+    return Outline(ref.draft, frame, frozenset(named), named, frozenset(props), required)
 
 
-# one tuple per distinct entry, so that comparing two versions' entries compares identities
-_interned: dict[Entry, Entry] = {}
-_MAX_INTERNED: Final = 1_000_000
+# one number per distinct entry (from a counter, never reused)
+_numbers: dict[Entry, int] = {}
+_counter = itertools.count()
+_MAX_NUMBERED: Final = 1_000_000
 
 
 def _reached(view: SchemaView, refs: Iterable[str]) -> str | None:
@@ -215,14 +226,15 @@ class History:
         self.cache = cache
         self.view = cache.view(new)
         self.outline = mine = outline(new, self.view)
-        self.good: set[Entry] = set()  # entries that contribute no refused change
-        self.bad: set[Entry] = set()
+        self.good: set[int] = set()  # entries that contribute no refused change
+        self.bad: set[int] = set()
         self.accepted = STRICT_ACCEPTS if policy is Policy.STRICT else LENIENT_ACCEPTS
         self.skip_removed = False
         self.keys: dict[str, str] = {}
         if mine is not None:
             self.skip_removed = removed_unseen(self.accepted, self.view.root())
-            self.keys = dict(mine.entries)
+            self.keys = dict(mine.named.values())
+            self.optional = mine.names - mine.required
 
     def unbroken(self, old: SchemaRef) -> bool:
         """True only when ``diff_schemas(old, new, policy, "", cache, breaking_only=True)``
@@ -244,28 +256,25 @@ class History:
         if rest:
             if not rest.isdisjoint(self.bad):
                 return False
-            for entry in rest:
-                name = entry[0]
-                if name not in mine.names:  # removed
+            for number in rest:
+                entry = theirs.named[number]
+                if entry[0] not in mine.names:  # removed
                     if not self.skip_removed:
                         return False
-                    self.good.add(entry)
-                elif not self._entry(view, entry):
+                    self.good.add(number)
+                elif not self._entry(view, number, entry):
                     return False
         skip_optional, skip_required = self._skips(view, theirs)
-        if not (skip_optional and skip_required):
-            added = mine.names - theirs.names
-            required = added & mine.required
-            if (required and not skip_required) or (
-                len(required) < len(added) and not skip_optional
-            ):
-                return False
+        if not skip_required and not mine.required.issubset(theirs.names):
+            return False  # a required property added, which the walk looks at
+        if not skip_optional and not self.optional.issubset(theirs.names):
+            return False  # an optional one likewise
         return self._frame(view, theirs)
 
     def _differ(self, old: SchemaRef) -> Differ:
         return Differ(self.policy, self.cache, True, Inclusion(old, self.new, self.view.plain))
 
-    def _entry(self, view: SchemaView, entry: Entry) -> bool:
+    def _entry(self, view: SchemaView, number: int, entry: Entry) -> bool:
         """Does the property ``entry`` (of ``view``'s schema, also in the new one) contribute
         no refused change? What the walk's ``object`` does for it."""
         name = entry[0]
@@ -279,7 +288,7 @@ class History:
                 view.root(), before, self.view.root(), after, ("properties", name), path, (name,)
             )
             verdict = _remember(key, not found)
-        (self.good if verdict else self.bad).add(entry)
+        (self.good if verdict else self.bad).add(number)
         return verdict
 
     def _skips(self, writer: SchemaView, theirs: Outline) -> tuple[bool, bool]:
