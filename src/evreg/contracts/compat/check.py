@@ -397,7 +397,9 @@ class _Run:
         findings: list[Finding] = []
         for direction in self.directions:
             writer, reader = (older, newer) if direction is Direction.BACKWARD else (newer, older)
-            finder = WitnessFinder(writer, reader) if self.witnesses else None
+            finder = None
+            if self.witnesses:
+                finder = WitnessFinder(writer, reader, self.cache.view(reader).plain)
             if finder is not None:
                 task = _GuardTask(
                     finder, writer, reader, prefix, direction, version, channel, message_name
