@@ -72,7 +72,7 @@ class Outline:
     those required."""
 
     draft: str
-    frame: str
+    frame: int  # (numbered like the entries)
     entries: frozenset[int]
     named: dict[int, Entry]
     names: frozenset[str]
@@ -147,12 +147,16 @@ def _outline(ref: SchemaRef, view: SchemaView) -> Outline | None:
         _numbers.clear()  # (numbers are never given twice: only shared less)
     named = {_numbers.setdefault(entry, next(_counter)): entry for entry in entries}
     frame = "{" + ",".join(parts) + "}\x00" + reached
+    if len(_frames) > _MAX_NUMBERED:
+        _frames.clear()
+    frame_number = _frames.setdefault(frame, next(_counter))
     required = frozenset(strings_of(schema.get("required")))
-    return Outline(ref.draft, frame, frozenset(named), named, frozenset(props), required)
+    return Outline(ref.draft, frame_number, frozenset(named), named, frozenset(props), required)
 
 
-# one number per distinct entry (from a counter, never reused)
+# one number per distinct entry and frame (from a counter, never reused)
 _numbers: dict[Entry, int] = {}
+_frames: dict[str, int] = {}
 _counter = itertools.count()
 _MAX_NUMBERED: Final = 1_000_000
 
@@ -203,9 +207,12 @@ def _cyclic(edges: dict[str, tuple[str, ...]]) -> bool:
     return False
 
 
-# verdicts by content, shared by the checks of the process (keys hold every text they depend
-# on: a new version that shares most properties with the one before finds most of them here)
+# verdicts by content, shared by the checks of the process (keys are numbers of contents): of
+# frames, and (_found) of properties, by the new version's property: the numbers of the earlier
+# versions' properties found without (with) a refused change against it. A new version that
+# shares most properties with the one before finds most verdicts here.
 _verdicts: dict[tuple[object, ...], bool] = {}
+_found: dict[tuple[str, Policy, int], tuple[set[int], set[int]]] = {}
 _MAX_VERDICTS: Final = 500_000
 
 
@@ -228,13 +235,26 @@ class History:
         self.outline = mine = outline(new, self.view)
         self.good: set[int] = set()  # entries that contribute no refused change
         self.bad: set[int] = set()
+        self.by_name: dict[str, tuple[set[int], set[int]]] = {}  # (good, bad) for each name
+        self.differs: dict[int, Differ] = {}
         self.accepted = STRICT_ACCEPTS if policy is Policy.STRICT else LENIENT_ACCEPTS
         self.skip_removed = False
-        self.keys: dict[str, str] = {}
+        self.numbers: dict[str, int] = {}  # name -> its entry's number, in the new version
+        self.frames: dict[int, tuple[frozenset[str], dict[frozenset[str], bool]]] = {}
         if mine is not None:
             self.skip_removed = removed_unseen(self.accepted, self.view.root())
-            self.keys = dict(mine.named.values())
+            self.numbers = {entry[0]: number for number, entry in mine.named.items()}
             self.optional = mine.names - mine.required
+            # what earlier checks found against the same properties of their new versions
+            for name, number in self.numbers.items():
+                found = _found.get((new.draft, policy, number))
+                if found is None:
+                    found = _found[new.draft, policy, number] = (set(), set())
+                self.by_name[name] = found
+                self.good.update(found[0])
+                self.bad.update(found[1])
+            if len(_found) > _MAX_VERDICTS:
+                _found.clear()
 
     def unbroken(self, old: SchemaRef) -> bool:
         """True only when ``diff_schemas(old, new, policy, "", cache, breaking_only=True)``
@@ -272,23 +292,26 @@ class History:
         return self._frame(view, theirs)
 
     def _differ(self, old: SchemaRef) -> Differ:
-        return Differ(self.policy, self.cache, True, Inclusion(old, self.new, self.view.plain))
+        """A walk of ``old`` against the new version (one per earlier version, as the check's)."""
+        found = self.differs.get(id(old))
+        if found is None or found.inclusion is None or found.inclusion.refs[0] is not old:
+            inclusion = Inclusion(old, self.new, self.view.plain)
+            found = self.differs[id(old)] = Differ(self.policy, self.cache, True, inclusion)
+        return found
 
     def _entry(self, view: SchemaView, number: int, entry: Entry) -> bool:
         """Does the property ``entry`` (of ``view``'s schema, also in the new one) contribute
         no refused change? What the walk's ``object`` does for it."""
         name = entry[0]
-        key = (self.new.draft, self.policy, entry, self.keys[name])
-        verdict = _verdicts.get(key)
-        if verdict is None:
-            before = view.ref.schema["properties"][name]  # type: ignore[index]
-            after = self.new.schema["properties"][name]  # type: ignore[index]
-            path = f"/properties/{escape(name)}"
-            found = self._differ(view.ref).pair(
-                view.root(), before, self.view.root(), after, ("properties", name), path, (name,)
-            )
-            verdict = _remember(key, not found)
+        before = view.ref.schema["properties"][name]  # type: ignore[index]
+        after = self.new.schema["properties"][name]  # type: ignore[index]
+        path = f"/properties/{escape(name)}"
+        found = self._differ(view.ref).pair(
+            view.root(), before, self.view.root(), after, ("properties", name), path, (name,)
+        )
+        verdict = not found
         (self.good if verdict else self.bad).add(number)
+        self.by_name[name][0 if verdict else 1].add(number)
         return verdict
 
     def _skips(self, writer: SchemaView, theirs: Outline) -> tuple[bool, bool]:
@@ -305,8 +328,15 @@ class History:
         whether the writer declares a name newly required and the reader's schema of it)."""
         mine = self.outline
         assert mine is not None
-        newly = mine.required - theirs.required
-        names = tuple(sorted((n, n in theirs.names, self.keys.get(n)) for n in newly))
+        memo = self.frames.get(theirs.frame)
+        if memo is None:
+            memo = self.frames[theirs.frame] = (mine.required - theirs.required, {})
+        newly, verdicts = memo
+        declared = newly & theirs.names if newly else newly
+        found = verdicts.get(declared)
+        if found is not None:
+            return found
+        names = tuple(sorted((n, n in declared, self.numbers.get(n)) for n in newly))
         key = (self.new.draft, self.policy, theirs.frame, mine.frame, names)
         verdict = _verdicts.get(key)
         if verdict is None:
@@ -318,6 +348,7 @@ class History:
             w_props, r_props = dict_of(w.raw.get("properties")), dict_of(r.raw.get("properties"))
             differ.object_frame(w, r, w_props, r_props, "", (), out)
             verdict = _remember(key, differ.ok(out))
+        verdicts[declared] = verdict
         return verdict
 
 
