@@ -9,6 +9,7 @@ from typing import Any, Final, NamedTuple
 from evreg.contracts.avro import AvroSchema
 from evreg.contracts.compat.diff import DiffCache, diff_documents, diff_schemas, message_pairs
 from evreg.contracts.compat.diff.avro import diff_avro
+from evreg.contracts.compat.diff.history import History
 from evreg.contracts.compat.guard import GuardBudget, KnownInclusions, counterexample, included
 from evreg.contracts.compat.messages import describe
 from evreg.contracts.compat.report import Change, Direction, Finding, Level, Policy, Report
@@ -132,8 +133,15 @@ def check_pairs(
         return [Report(lvl, pol, ()) for _ in history]
     if known is not None and (keys is None or key is None or len(keys) != len(history)):
         raise ValueError("known inclusions need a key for each earlier contract and the new one")
+    plain = new.kind is ContractKind.JSON and new.schema is not None
+    plain = plain and format_of(new.schema) is JSON_SCHEMA  # type: ignore[arg-type]
     chained = known is not None and witnesses and new.kind is ContractKind.JSON
     cache = DiffCache()
+    # the earlier versions' properties and frames compared by content, each distinct one once
+    by_content = None
+    if breaking_only and plain and _DIRECTIONS[lvl] == (Direction.BACKWARD,):
+        assert new.schema is not None
+        by_content = History(new.schema, pol, cache)
     # a fresh run per pair (what is reported once per check stays per pair), one shared cache
     reports = []
     for index, (old, number) in enumerate(zip(history, numbers, strict=True)):
@@ -141,20 +149,26 @@ def check_pairs(
         if chained:
             assert known is not None and keys is not None and key is not None
             sides = _sides(lvl, keys[index], key)
-        if breaking_only and not _Run(lvl, pol, False, cache).breaks(old, new):
-            if witnesses:
+        if breaking_only and (
+            (by_content is not None and by_content.unbroken(old.schema))  # type: ignore[arg-type]
+            or not _Run(lvl, pol, False, cache).breaks(old, new)
+        ):
+            skip = _known(known, sides)
+            found: tuple[Finding, ...] = ()
+            if witnesses and plain and chained and len(skip) == len(sides):
+                # every guard would be skipped, its inclusion known: nothing found, as it would
+                _learn(known, sides, set(), skip)
+            elif witnesses:
                 run = _Run(lvl, pol, True, cache, guard_only=True)
-                run.skip = _known(known, sides)
+                run.skip = skip
                 found = tuple(f for f in run.guarded(run.pair(old, new, number)) if f.breaking)
-                _learn(known, sides, run)
-            else:
-                found = ()
+                _learn(known, sides, run.proven, run.skip)
             reports.append(Report(lvl, pol, found))
             continue
         run = _Run(lvl, pol, witnesses, cache)
         run.skip = _known(known, sides)
         findings = run.guarded(run.pair(old, new, number))
-        _learn(known, sides, run)
+        _learn(known, sides, run.proven, run.skip)
         if breaking_only:
             findings = tuple(f for f in findings if f.breaking)
         reports.append(Report(lvl, pol, findings))
@@ -163,7 +177,7 @@ def check_pairs(
 
 def _sides(level: Level, old: str, new: str) -> dict[Direction, tuple[str, str]]:
     """(writer key, reader key) of each direction ``level`` checks."""
-    return {d: (old, new) if d is Direction.BACKWARD else (new, old) for d in _directions(level)}
+    return {d: (old, new) if d is Direction.BACKWARD else (new, old) for d in _DIRECTIONS[level]}
 
 
 def _known(
@@ -176,16 +190,19 @@ def _known(
 
 
 def _learn(
-    known: KnownInclusions | None, sides: dict[Direction, tuple[str, str]], run: _Run
+    known: KnownInclusions | None,
+    sides: dict[Direction, tuple[str, str]],
+    proven: set[Direction],
+    skipped: frozenset[Direction],
 ) -> None:
-    """Add what ``run``'s guards proved to ``known``, and what the skipped ones knew through a
-    chain (derived: so the next pair's chain is one step)."""
+    """Add what a run's guards ``proven`` to ``known``, and what the ``skipped`` ones knew
+    through a chain (derived: so the next pair's chain is one step)."""
     if known is None:
         return
     for direction, (writer, reader) in sides.items():
-        if direction in run.proven:
+        if direction in proven:
             known.add(writer, reader)
-        elif direction in run.skip:
+        elif direction in skipped:
             known.add(writer, reader, proven=False)
 
 
@@ -380,7 +397,9 @@ class _Run:
         findings: list[Finding] = []
         for direction in self.directions:
             writer, reader = (older, newer) if direction is Direction.BACKWARD else (newer, older)
-            finder = WitnessFinder(writer, reader) if self.witnesses else None
+            finder = None
+            if self.witnesses:
+                finder = WitnessFinder(writer, reader, self.cache.view(reader).plain)
             if finder is not None:
                 task = _GuardTask(
                     finder, writer, reader, prefix, direction, version, channel, message_name

@@ -30,7 +30,7 @@ from evreg.contracts.compat.report import Change
 from evreg.contracts.compat.rules import RuleId
 from evreg.contracts.pointer import escape
 
-__all__ = ["ObjectRules"]
+__all__ = ["ObjectRules", "added_unseen", "removed_unseen"]
 
 R = RuleId
 
@@ -59,6 +59,21 @@ _REMOVED_OPEN: Final = frozenset({R.PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL})
 _DEPENDENCY_KW: Final = frozenset({"dependencies", "dependentRequired", "dependentSchemas"})
 
 
+def added_unseen(accepted: frozenset[RuleId], writer: Node) -> tuple[bool, bool]:
+    """Can a property added to ``writer``'s object only give rules in ``accepted``: (an
+    optional one, a required one)? A breaking-only walk then skips it unseen."""
+    if is_open(writer):
+        return accepted >= _ADDED_OPEN, accepted >= _ADDED_OPEN_REQUIRED
+    if is_closed(writer):
+        return accepted >= _ADDED_CLOSED, accepted >= _ADDED_CLOSED_REQUIRED
+    return False, False
+
+
+def removed_unseen(accepted: frozenset[RuleId], reader: Node) -> bool:
+    """Can a property removed in ``reader``'s object only give rules in ``accepted``?"""
+    return accepted >= _REMOVED_OPEN and is_open(reader)
+
+
 class ObjectRules(DifferBase):
     """Object nodes: each property, ``required``, size bounds, undeclared members,
     ``patternProperties``, dependencies and ``propertyNames``."""
@@ -73,14 +88,8 @@ class ObjectRules(DifferBase):
         skip_optional = skip_required = skip_removed = False
         required_set: frozenset[str] = frozenset()
         if self.breaking_only:  # which added/removed properties can only give accepted rules
-            accepted = self.accepted
-            if is_open(writer):
-                skip_optional = accepted >= _ADDED_OPEN
-                skip_required = accepted >= _ADDED_OPEN_REQUIRED
-            elif is_closed(writer):
-                skip_optional = accepted >= _ADDED_CLOSED
-                skip_required = accepted >= _ADDED_CLOSED_REQUIRED
-            skip_removed = accepted >= _REMOVED_OPEN and is_open(reader)
+            skip_optional, skip_required = added_unseen(self.accepted, writer)
+            skip_removed = removed_unseen(self.accepted, reader)
             required_set = frozenset(reader_required)
         alike: set[str] | frozenset[str] = frozenset()
         writer_texts: dict[str, str] = {}
@@ -147,6 +156,22 @@ class ObjectRules(DifferBase):
                 self._property_added(
                     writer, reader, name, reader_child, is_required, p, child_at, out
                 )
+        self.object_frame(writer, reader, writer_props, reader_props, path, at, out)
+
+    def object_frame(
+        self,
+        writer: Node,
+        reader: Node,
+        writer_props: Mapping[str, Any],
+        reader_props: Mapping[str, Any],
+        path: Path,
+        at: InstancePath,
+        out: list[Change],
+    ) -> None:
+        """The changes of two object nodes outside their properties: ``required``, size
+        bounds, undeclared members, ``patternProperties``, dependencies, ``propertyNames``.
+        Of the properties, only the names matter (``required``'s rules ask whether the writer
+        declares a name newly required)."""
         if "required" in writer.raw or "required" in reader.raw:  # (absent on both: nothing)
             self._required(writer, reader, writer_props, reader_props, path, at, out)
         bound(writer, reader, "maxProperties", path, at, out)

@@ -40,7 +40,6 @@ from evreg.contracts.compat.proofs.writer_facts import (
     patterns_only,
     same_dependency,
     types_named,
-    whole,
 )
 
 __all__ = ["Inclusion"]
@@ -108,7 +107,7 @@ class Inclusion(InclusionWalk):
             return True
         if not is_number(factor) or factor <= 0:
             return False
-        if whole(factor) and Fraction(str(factor)) == 1 and writer.types() <= {"integer"}:
+        if factor == 1 and writer.types() <= {"integer"}:  # (1 and 1.0: exactly one)
             return True
         return any(divides(factor, m.get("multipleOf")) for m in writer.members)
 

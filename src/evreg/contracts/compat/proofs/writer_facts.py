@@ -276,6 +276,8 @@ def divides(factor: float, multiple: Any) -> bool:
     """Every multiple of ``multiple`` is a multiple of ``factor``."""
     if not is_number(multiple) or multiple <= 0:
         return False
+    if type(multiple) is int and type(factor) is int:  # exact already: no decimal text to read
+        return factor != 0 and multiple % factor == 0
     try:
         return (Fraction(str(multiple)) / Fraction(str(factor))).denominator == 1
     except (ValueError, ZeroDivisionError):

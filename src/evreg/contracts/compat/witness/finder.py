@@ -141,8 +141,13 @@ class WitnessFinder:
     and candidates are created on first use and memoised for later ``find`` calls.
     """
 
-    def __init__(self, writer: SchemaRef, reader: SchemaRef) -> None:
+    def __init__(
+        self, writer: SchemaRef, reader: SchemaRef, plain: Callable[[Any], bool] | None = None
+    ) -> None:
+        """``plain``: the reader's view's ``plain`` (``schema_view``), when the caller has the
+        view at hand already."""
         self._refs = (writer, reader)
+        self._plain = plain
         self._mixed = False  # an event proved the change under one reading of `format` only
         self._ready = False
         self._writer: _Role  # both built on first use: most finders are never asked
@@ -172,7 +177,8 @@ class WitnessFinder:
     def inclusion(self) -> Inclusion:
         """The inclusion proofs between this writer and reader (memoised across calls)."""
         if self._inclusion is None:
-            self._inclusion = Inclusion(*self._refs, view_for(self._refs[1]).plain)
+            plain = self._plain or view_for(self._refs[1]).plain
+            self._inclusion = Inclusion(*self._refs, plain)
         return self._inclusion
 
     def _included(self, change: Change) -> bool:
@@ -473,6 +479,9 @@ class WitnessFinder:
         else:
             rest = _after(first, lambda: _distinct(sampler.focused(nodes, hints())))
         values = chain(self._enum_gap(nodes, reader_node), head, rest)
+        # the changed node is the whole event on both sides: the node checks below are the
+        # whole event's quick checks already
+        screened = not at and _is_root(nodes, writer) and _same_node(reader_node, reader)
         futile = 0
         for value in values if limit is None else islice(values, limit):
             if budget.spent:
@@ -485,7 +494,7 @@ class WitnessFinder:
             for shell in shells:
                 event = put(shell, at, value)
                 budget.events += 1
-                if proves(writer, reader, event, self._proven):
+                if proves(writer, reader, event, self._proven, screened):
                     if self._either_format_reading(event):
                         return event
                     self._mixed = True
@@ -493,6 +502,14 @@ class WitnessFinder:
             if futile >= budget.limits.futile:
                 break
         return MISSING
+
+
+def _same_node(node: Node | None, other: Node) -> bool:
+    return node is not None and node[0] is other[0] and node[1] is other[1]
+
+
+def _is_root(nodes: Nodes, root: Node) -> bool:
+    return len(nodes) == 1 and _same_node(nodes[0], root)
 
 
 def _after(first: Any, stream: Callable[[], Iterable[Any]]) -> Iterator[Any]:

@@ -266,13 +266,23 @@ def rejects(node: Node, value: Any) -> bool:
         return False
 
 
-def proves(writer: Root, reader: Root, event: Any, memo: dict[str, bool] | None = None) -> bool:
+def proves(
+    writer: Root,
+    reader: Root,
+    event: Any,
+    memo: dict[str, bool] | None = None,
+    screened: bool = False,
+) -> bool:
     """``event`` is valid under the writer root and invalid under the reader root.
 
     The quick check discards most events cheaply; the answer is always the real validator's
-    (kept in ``memo``, by the event's canonical text, for the same two roots).
+    (kept in ``memo``, by the event's canonical text, for the same two roots). ``screened``:
+    the caller has just asked ``Scope.accepts`` of these two roots for this event (the reader
+    rejected it, the writer accepted it), so the quick check could discard nothing.
     """
-    if reader[1].sure(reader[0], event) is True or writer[1].sure(writer[0], event) is False:
+    if not screened and (
+        reader[1].sure(reader[0], event) is True or writer[1].sure(writer[0], event) is False
+    ):
         return False
     key = canon(event) if memo is not None else ""
     if memo is not None and key in memo:
