@@ -6,7 +6,9 @@ AsyncAPI project's and its users' published examples are (multi-file projects wi
 schemes, traits, message sets, non-object payloads, Avro payloads, ``x-`` extensions). The
 folder holds ``evreg.toml``: it is the project root the ``../common`` files are read within.
 
-One test per command, each running every document (the installed ``evreg`` in a subprocess):
+One test per command, each running every document (``evreg.cli.main.main``, the entry point
+of the ``evreg`` executable, in this process, from the corpus folder, without the machine's
+``EVREG_*`` settings; tests/integration/test_cli_*.py run the executable itself):
 
 - ``compat DOC DOC`` exits 0;
 - ``push DOC`` then ``check DOC`` against a live registry (one ``evreg serve``, emptied between
@@ -20,14 +22,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-from test_cli_helpers import clean_env, run
+from test_cli_helpers import clean_env
 
+from evreg.cli.main import main
 from servers import RegistryProcess
+from typecheck import mypy
 
 CORPUS = Path(__file__).parents[1] / "fixtures" / "asyncapi-corpus"
 DOCUMENTS = sorted(CORPUS.glob("v*/*.yaml"))
@@ -40,6 +45,43 @@ def _id(path: Path) -> str:
 
 def _package(path: Path) -> str:
     return "c_" + path.stem.replace("-", "_") + "_" + path.parent.name.replace(".", "")
+
+
+@dataclass
+class Done:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+Evreg = Callable[..., Done]
+
+
+def _in_the_corpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [n for n in os.environ if n.startswith("EVREG_") and n != "EVREG_NO_CACHE"]:
+        monkeypatch.delenv(name)
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.chdir(CORPUS)
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Evreg:
+    """``run(*args)``: ``evreg ARGS`` in the corpus folder (its project root), in this process:
+    the exit code and what it printed. The environment is the one ``clean_env()`` gives the
+    executable (no ``EVREG_*`` setting, no colour, 200 columns), except ``EVREG_NO_CACHE``
+    (set for the whole suite: a check is run, never replayed from a cache)."""
+    _in_the_corpus(monkeypatch)
+
+    def evreg(*args: str | Path) -> Done:
+        capsys.readouterr()
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return Done(code, out, err)
+
+    return evreg
 
 
 def test_the_corpus_is_as_varied_as_the_issue_asks() -> None:
@@ -57,8 +99,8 @@ def test_the_corpus_is_as_varied_as_the_issue_asks() -> None:
 
 
 @pytest.mark.parametrize("document", DOCUMENTS, ids=_id)
-def test_compat_of_a_document_with_itself_is_compatible(document: Path) -> None:
-    done = run("compat", document, document, cwd=CORPUS)
+def test_compat_of_a_document_with_itself_is_compatible(document: Path, run: Evreg) -> None:
+    done = run("compat", document, document)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -84,16 +126,18 @@ def _empty(url: str) -> None:
 
 
 @pytest.mark.parametrize("document", DOCUMENTS, ids=_id)
-def test_push_then_check_against_a_live_registry(document: Path, registry: RegistryProcess) -> None:
+def test_push_then_check_against_a_live_registry(
+    document: Path, registry: RegistryProcess, run: Evreg
+) -> None:
     _empty(registry.url)
-    pushed = run("push", document, "--registry", registry.url, cwd=CORPUS)
+    pushed = run("push", document, "--registry", registry.url)
     assert pushed.returncode == 0, pushed.stdout + pushed.stderr
     assert pushed.stdout.startswith("REGISTERED"), pushed.stdout
     with httpx.Client(base_url=registry.url, timeout=60) as http:
         subjects = http.get("/subjects").json()
     # every subject (the contract's and its payloads') is a name a Kafka topic could carry
     assert all(s.replace("-", "").replace(".", "").replace("_", "").isalnum() for s in subjects)
-    checked = run("check", document, "--registry", registry.url, cwd=CORPUS)
+    checked = run("check", document, "--registry", registry.url)
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
@@ -101,25 +145,20 @@ def test_push_then_check_against_a_live_registry(document: Path, registry: Regis
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every corpus document generated as its own Python package, side by side."""
     out = tmp_path_factory.mktemp("corpus-generated")
-    for document in DOCUMENTS:
-        done = run(
-            "generate", document, "--lang", "python", "-o", out, "--package", _package(document),
-            cwd=CORPUS,
-        )  # fmt: skip
-        assert done.returncode == 0, f"{_id(document)}: {done.stderr}"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _in_the_corpus(monkeypatch)
+        for document in DOCUMENTS:
+            args = ["generate", str(document), "--lang", "python", "-o", str(out)]
+            assert main([*args, "--package", _package(document)]) == 0, _id(document)
     return out
 
 
-def test_generate_then_mypy_strict_on_every_package(generated: Path) -> None:
+def test_generate_then_mypy_strict_on_every_package(
+    generated: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     packages = sorted(p.name for p in generated.iterdir() if (p / "__init__.py").is_file())
     assert packages == sorted(_package(d) for d in DOCUMENTS)
-    done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", *packages],
-        cwd=generated,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    done = mypy(tmp_path_factory, "strict", "--strict", *packages, cwd=generated, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
 
 

@@ -26,6 +26,7 @@ from fastavro.validation import validate
 from pydantic import ValidationError
 
 from evreg.cli.main import main
+from typecheck import mypy
 
 REPO = Path(__file__).resolve().parents[2]
 CONTRACT = REPO / "tests" / "fixtures" / "avro" / "payments.asyncapi.yaml"
@@ -54,7 +55,9 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=600, env=env)
 
 
-def test_ruff_and_mypy_strict_are_clean(generated: Path, tmp_path: Path) -> None:
+def test_ruff_and_mypy_strict_are_clean(
+    generated: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     third_party = "lint.isort.known-third-party = ['evreg']"
     config = str(REPO / "pyproject.toml")
     done = run(str(BIN / "ruff"), "check", "--config", config, "--config", third_party, ".",
@@ -62,8 +65,8 @@ def test_ruff_and_mypy_strict_are_clean(generated: Path, tmp_path: Path) -> None
     assert done.returncode == 0, done.stdout + done.stderr
     mypy_ini = tmp_path / "mypy.ini"
     mypy_ini.write_text("[mypy]\nstrict = True\nplugins = pydantic.mypy\n")
-    done = run(str(BIN / "mypy"), "--config-file", str(mypy_ini), "--no-incremental", "-p",
-               PACKAGE, cwd=generated)  # fmt: skip
+    done = mypy(tmp_path_factory, "strict-pydantic", "--config-file", str(mypy_ini), "-p", PACKAGE,
+                cwd=generated)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
 
 

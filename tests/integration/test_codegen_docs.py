@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from evreg.cli.main import main
+from typecheck import mypy
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -21,20 +22,14 @@ def blocks(language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", text, flags=re.S)
 
 
-def check_strict(script: Path) -> None:
+def check_strict(script: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     """``mypy --strict`` passes on ``script`` (next to the generated package)."""
-    mypy = Path(sys.executable).parent / "mypy"
-    checked = subprocess.run(
-        [str(mypy), "--strict", "--no-incremental", "--config-file", "/dev/null", script.name],
-        cwd=script.parent,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    args = ("--strict", "--config-file", "/dev/null", script.name)
+    checked = mypy(tmp_path_factory, "strict", *args, cwd=script.parent, timeout=300)
     assert checked.returncode == 0, checked.stdout
 
 
-def test_the_quick_start_works(tmp_path: Path) -> None:
+def test_the_quick_start_works(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     command = shlex.split(blocks("sh")[0].strip())
     assert command[:2] == ["evreg", "generate"]
     args = [str(REPO / a) if a.startswith("contracts/") else a for a in command[1:]]
@@ -49,7 +44,7 @@ def test_the_quick_start_works(tmp_path: Path) -> None:
     published, received = done.stdout.splitlines()
     assert published.startswith("published orders.placed ")
     assert received.startswith("received order ") and received.endswith("total 25.0")
-    check_strict(tmp_path / "app.py")
+    check_strict(tmp_path / "app.py", tmp_path_factory)
 
 
 def delete_example_stream(nats_url: str) -> None:
@@ -71,7 +66,9 @@ def delete_example_stream(nats_url: str) -> None:
 
 
 @pytest.mark.services
-def test_the_broker_example_works(tmp_path: Path, nats_url: str) -> None:
+def test_the_broker_example_works(
+    tmp_path: Path, nats_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """The complete JetStream example, as written, on the quick start's package; its stream
     (and the group's durable consumer with it) is deleted before and after."""
     command = shlex.split(blocks("sh")[0].strip())
@@ -97,4 +94,4 @@ def test_the_broker_example_works(tmp_path: Path, nats_url: str) -> None:
     order_id = published.split()[-1]
     assert published == f"published orders.placed {order_id}"
     assert received == f"billing received {order_id}"
-    check_strict(tmp_path / "app.py")
+    check_strict(tmp_path / "app.py", tmp_path_factory)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from evreg.cli.main import main
+from typecheck import mypy
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "codegen"
@@ -58,15 +59,18 @@ def test_ruff_is_clean(generated: tuple[Path, list[str]]) -> None:
 
 @pytest.mark.parametrize("plugin", [False, True], ids=["plain", "pydantic-plugin"])
 def test_mypy_strict_is_clean(
-    generated: tuple[Path, list[str]], plugin: bool, tmp_path: Path
+    generated: tuple[Path, list[str]],
+    plugin: bool,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     root, packages = generated
     config = tmp_path / "mypy.ini"
     config.write_text("[mypy]\nstrict = True\n" + ("plugins = pydantic.mypy\n" if plugin else ""))
-    args = [str(BIN / "mypy"), "--config-file", str(config), "--no-incremental"]
+    args = ["--config-file", str(config)]
     for package in packages:
         args += ["-p", package]
-    done = tool(*args, cwd=root)
+    done = mypy(tmp_path_factory, "strict-pydantic" if plugin else "strict", *args, cwd=root)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
