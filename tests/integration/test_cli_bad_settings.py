@@ -1,4 +1,5 @@
-"""``evreg serve`` with bad settings: the real ``evreg`` executable, real SQLite files and a real
+"""``evreg serve`` with bad settings: the CLI in a process of its own (forked from the worker's
+fork server; the good-settings control runs the ``evreg`` executable), real SQLite files and a real
 PostgreSQL server. Each bad value exits non-zero (2, or 3 for a database nothing answers at)
 with one line naming the setting and what is wrong, no traceback, no "internal error", and
 nothing written: no SQLite file appears, a fresh PostgreSQL database keeps no table.
@@ -19,7 +20,7 @@ import psycopg
 import pytest
 from test_cli_helpers import clean_env, free_port, fresh_database, postgres_server_url
 
-from servers import evreg_command
+from servers import evreg_command, run_evreg
 
 SERVE_TIMEOUT = 60  # seconds: a bad setting exits at once; a server that starts is a failure
 
@@ -27,20 +28,14 @@ SERVE_TIMEOUT = 60  # seconds: a bad setting exits at once; a server that starts
 def serve(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """``evreg serve --port <free> ARGS`` in ``cwd``; fails the test if the server starts."""
-    command = [*evreg_command(), "serve", "--port", str(free_port()), *args]
+    """``evreg serve --port <free> ARGS`` in ``cwd`` (``servers.run_evreg``: the CLI in a
+    process of its own); fails the test if the server starts."""
+    argv = ["serve", "--port", str(free_port()), *args]
     try:
-        return subprocess.run(
-            command,
-            capture_output=True,
-            text=True,
-            timeout=SERVE_TIMEOUT,
-            cwd=cwd,
-            env=clean_env(**(env or {})),
-            stdin=subprocess.DEVNULL,
-        )
+        return run_evreg(*argv, cwd=cwd, env=clean_env(**(env or {})), timeout=SERVE_TIMEOUT)
     except subprocess.TimeoutExpired as exc:
-        pytest.fail(f"{' '.join(command)} started a server instead of refusing: {exc.stderr!r}")
+        command = " ".join([*evreg_command(), *argv])
+        pytest.fail(f"{command} started a server instead of refusing: {exc.stderr!r}")
 
 
 def refusal(done: subprocess.CompletedProcess[str], code: int, *names: str) -> str:

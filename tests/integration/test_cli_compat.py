@@ -1,4 +1,5 @@
-"""``evreg compat`` end to end: the installed executable, in a subprocess, on real files."""
+"""``evreg compat`` end to end: the CLI in a process of its own (forked from the worker's fork
+server: ``servers.run_evreg``), on real files."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+
+from servers import run_evreg
 
 WITNESS_BACKWARD = (
     "witness: this event is valid under the old contract and rejected by the new one: "
@@ -33,23 +35,10 @@ CUSTOMER_V1: dict[str, Any] = {
 }
 
 
-def evreg_command() -> list[str]:
-    script = Path(sys.executable).with_name("evreg")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "evreg.cli.main"]
-
-
 def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
     env["NO_COLOR"] = "1"
-    return subprocess.run(
-        [*evreg_command(), *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-    )
+    return run_evreg(*args, cwd=cwd, env=env, timeout=120)
 
 
 def write(path: Path, document: Any) -> Path:

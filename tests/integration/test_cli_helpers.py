@@ -1,4 +1,6 @@
-"""Helpers for the CLI end-to-end tests (no tests here): run the real ``evreg`` executable,
+"""Helpers for the CLI end-to-end tests (no tests here): run ``evreg`` (``run``: the CLI's
+entry point in a process of its own, forked from the worker's fork server; the executable itself
+is run by test_cli_help_text, test_cli_pipes, test_cli_interrupt and test_readme_quickstart),
 start a real registry with ``evreg serve``, make databases and git repositories.
 
 Imported by the ``test_cli_*`` modules beside it (pytest puts this folder on ``sys.path``).
@@ -20,7 +22,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from servers import RegistryProcess, evreg_command
+from servers import RegistryProcess, run_evreg
+from servers import evreg_command as evreg_command  # the executable, for the true-exec tests
 from servers import free_port as free_port  # for the test_cli_* modules
 
 POSTGRES_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -42,15 +45,8 @@ def clean_env(**extra: str) -> dict[str, str]:
 def run(
     *args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*evreg_command(), *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=cwd,
-        env=env if env is not None else clean_env(),
-        stdin=subprocess.DEVNULL,
-    )
+    """``evreg ARGS`` to its end, forked from the fork server (``servers.run_evreg``)."""
+    return run_evreg(*args, cwd=cwd, env=env if env is not None else clean_env(), timeout=180)
 
 
 class Registry(RegistryProcess):

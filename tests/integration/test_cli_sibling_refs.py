@@ -4,9 +4,11 @@ and hands them to the loader, which itself does no I/O."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
-import sys
 from pathlib import Path
+
+from servers import run_evreg
 
 COMMON = {
     "$defs": {
@@ -28,13 +30,7 @@ ORDER = {
 
 
 def _evreg(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "evreg.cli.main", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_evreg(*args, cwd=cwd, env=os.environ, timeout=120)
 
 
 def _write(folder: Path, name: str, value: object) -> None:

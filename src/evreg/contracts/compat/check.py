@@ -177,7 +177,7 @@ def check_pairs(
 
 def _sides(level: Level, old: str, new: str) -> dict[Direction, tuple[str, str]]:
     """(writer key, reader key) of each direction ``level`` checks."""
-    return {d: (old, new) if d is Direction.BACKWARD else (new, old) for d in _directions(level)}
+    return {d: (old, new) if d is Direction.BACKWARD else (new, old) for d in _DIRECTIONS[level]}
 
 
 def _known(
