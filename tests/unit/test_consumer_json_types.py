@@ -26,11 +26,11 @@ import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 import evreg
 from evreg.codegen import SourceContract, plan_python, subject_for, write_package
-from evreg.runtime import Delivery, InMemoryTransport, OperationSpec
+from evreg.runtime import Delivery, InMemoryTransport, OperationSpec, strict_json
 from evreg.runtime.testing import from_schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -237,3 +237,41 @@ def test_an_integral_float_is_an_integer_and_the_error_names_the_place(
     with pytest.raises(ValidationError) as info:
         consumer.decode(spec, Delivery(spec.address, wire, {}))
     assert [e["loc"] for e in info.value.errors()] == [("payment", "invoice", "dueDays")]
+
+
+def test_integral_floats_are_rewritten_at_any_depth() -> None:
+    """The rewrite of integral floats is iterative: a document deeper than Python's recursion
+    limit gets its integers, not a RecursionError."""
+    depth = 5 * sys.getrecursionlimit()
+    document: list[Any] = []
+    innermost = document
+    for _ in range(depth):
+        innermost.append({"a": [], "n": 3.0, "x": 0.5})
+        innermost = innermost[0]["a"]
+    innermost.append(2.0)
+    out: Any = strict_json._integers(document)
+    for _ in range(depth):
+        assert type(out[0]["n"]) is int and out[0]["x"] == 0.5
+        out = out[0]["a"]
+    assert out == [2] and type(out[0]) is int
+
+
+def test_a_deep_payload_with_an_integral_float_decodes() -> None:
+    """Through the retry: nested as deep as pydantic-core parses, an integral float in it."""
+
+    class Deep(BaseModel):
+        count: int
+        tree: Any = None
+
+    tree: Any = 4.0
+    for _ in range(150):
+        tree = [tree]
+    body = json.dumps({"count": 2.0, "tree": tree}).encode()
+    event = strict_json.validate(Deep, body)
+    assert type(event.count) is int and event.count == 2
+    leaf = event.tree
+    for _ in range(150):
+        (leaf,) = leaf
+    assert leaf == 4 and type(leaf) is int
+    with pytest.raises(ValidationError):
+        strict_json.validate(Deep, body, integral_floats=False)

@@ -51,6 +51,13 @@ class MessageSpec:
     auto_headers: Mapping[str, AutoHeader] = field(default_factory=dict)  # wire name -> kind
     # an integral float (2.0) is an integer, as in JSON Schema since draft 6 (not draft-04)
     integral_floats: bool = True
+    # the wire names of the headers model's fields, computed once: what a consumer reads
+    header_names: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        fields = {} if self.headers is None else self.headers.model_fields
+        names = frozenset(f.alias or name for name, f in fields.items())
+        object.__setattr__(self, "header_names", names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -418,10 +425,17 @@ class BaseConsumer:
         """The message and its validated payload; raises ``ValueError`` when invalid."""
         if len(spec.messages) == 1:  # the common case, kept short: it runs for every message
             only = spec.messages[0]
-            # strict JSON types, as the contract's JSON Schema reads them (see strict_json)
-            return only, strict_json.validate(
-                only.payload, delivery.body, integral_floats=only.integral_floats
-            )
+            # strict JSON types, as the contract's JSON Schema reads them: strict_json.validate
+            # with its first pass inline, the same call (a Python call less per message)
+            try:
+                payload = only.payload.__pydantic_validator__.validate_json(
+                    delivery.body, strict=True, by_alias=True, by_name=False
+                )
+            except ValidationError as exc:
+                payload = strict_json.retry(
+                    only.payload, delivery.body, exc, integral_floats=only.integral_floats
+                )
+            return only, payload
         named = delivery.headers.get(MESSAGE)
         candidates = [m for m in spec.messages if m.name == named] or list(spec.messages)
         errors: list[str] = []
@@ -441,10 +455,12 @@ class BaseConsumer:
     def decode_headers(self, message: MessageSpec, delivery: Delivery) -> BaseModel | None:
         if message.headers is None:
             return None
-        fields = message.headers.model_fields
-        wanted = {f.alias or name for name, f in fields.items()}
+        wanted = message.header_names
         declared = {k: v for k, v in delivery.headers.items() if k in wanted}
-        return message.headers.model_validate(declared, by_alias=True, by_name=False)
+        headers: BaseModel = message.headers.__pydantic_validator__.validate_python(
+            declared, by_alias=True, by_name=False
+        )
+        return headers
 
     async def _dispatch(self, route: _Route, delivery: Delivery) -> None:
         system = getattr(self.transport, "system", "unknown")

@@ -191,6 +191,16 @@ def versions(session: Session, subject: str, *, deleted: bool = False) -> list[S
     return list(session.exec(statement.order_by(col(SubjectVersion.version))).all())
 
 
+def latest_live(session: Session, subject: str) -> SubjectVersion | None:
+    """The subject's live version with the highest number, if any (one row, not them all)."""
+    return session.exec(
+        select(SubjectVersion)
+        .where(SubjectVersion.subject == subject, col(SubjectVersion.deleted).is_(False))
+        .order_by(col(SubjectVersion.version).desc())
+        .limit(1)
+    ).first()
+
+
 def get_version(session: Session, subject: str, version: int) -> SubjectVersion | None:
     return session.exec(
         select(SubjectVersion).where(

@@ -91,6 +91,9 @@ class ReadWork:
     def versions(self, subject: str, *, deleted: bool = False) -> list[SubjectVersion]:
         return q.versions(self._session, subject, deleted=deleted)
 
+    def latest_live(self, subject: str) -> SubjectVersion | None:
+        return q.latest_live(self._session, subject)
+
     def get_version(self, subject: str, version: int) -> SubjectVersion | None:
         return q.get_version(self._session, subject, version)
 

@@ -66,8 +66,8 @@ def with_data_contract(
     version), then the config's overrides."""
     own_metadata, own_rules = _loaded(given.metadata), _loaded(given.rule_set)
     if own_metadata is None or own_rules is None:
-        live = work.versions(subject)
-        previous = work.get_schema(live[-1].schema_id) if live else None
+        latest = work.latest_live(subject)
+        previous = work.get_schema(latest.schema_id) if latest is not None else None
         if previous is not None:
             if own_metadata is None:
                 own_metadata = _loaded(previous.metadata_json)

@@ -60,6 +60,10 @@ _DEFINITIONS: Final = frozenset({"$defs", "definitions"})
 _RESOLVING: Final = ('"$ref"', '"$dynamicRef"', '"$recursiveRef"')
 _MAX_REACHED: Final = 64  # `$ref`s followed for one key (as `DiffCache.same_with_refs`)
 _MAX_OUTLINES: Final = 4096
+_MAX_REFUSED: Final = 256  # schemas kept whose outline could not be made
+# text held for the process (by the outlines kept, which hold their schemas too; and by the
+# numbering): each bound dropped from the oldest (outlines) or at once (numbering)
+_MAX_BYTES: Final = 32 * 1024 * 1024
 
 Entry = tuple[str, str]  # (property name, key of its content)
 
@@ -79,23 +83,41 @@ class Outline:
     required: frozenset[str]
 
 
-_outlines: OrderedDict[int, tuple[SchemaRef, Outline | None]] = OrderedDict()
+_outlines: OrderedDict[int, tuple[SchemaRef, Outline | None, int]] = OrderedDict()
+_refused: OrderedDict[int, SchemaRef] = OrderedDict()
+_held = {"outlines": 0, "numbered": 0, "names": 0}  # bytes of text (names: names), roughly
 _lock = threading.Lock()
 
 
-def outline(ref: SchemaRef, view: SchemaView) -> Outline | None:
-    """The outline of ``ref`` (``view`` is its view), None when it is not one object node
-    whose keys can be made; kept per schema (by identity) for the process."""
+def outline(ref: SchemaRef, cache: DiffCache) -> Outline | None:
+    """The outline of ``ref`` (typed through ``cache`` if it must be made), None when it is
+    not one object node whose keys can be made; kept per schema (by identity) for the
+    process."""
+    key = id(ref)
     with _lock:
-        found = _outlines.get(id(ref))
+        found = _outlines.get(key)
         if found is not None and found[0] is ref:
-            _outlines.move_to_end(id(ref))
+            _outlines.move_to_end(key)
             return found[1]
-    made = _outline(ref, view)
+        if _refused.get(key) is ref:
+            return None
+    made = _outline(ref, cache.view(ref))
     with _lock:
-        _outlines[id(ref)] = (ref, made)
-        if len(_outlines) > _MAX_OUTLINES:
-            _outlines.popitem(last=False)
+        if made is None:
+            _refused[key] = ref
+            if len(_refused) > _MAX_REFUSED:
+                _refused.popitem(last=False)
+            return None
+        weight = 2 * sum(len(text) for _, text in made.named.values())  # (and the schema)
+        old = _outlines.pop(key, None)
+        if old is not None:
+            _held["outlines"] -= old[2]
+        _outlines[key] = (ref, made, weight)
+        _held["outlines"] += weight
+        while len(_outlines) > 1 and (
+            len(_outlines) > _MAX_OUTLINES or _held["outlines"] > _MAX_BYTES
+        ):
+            _held["outlines"] -= _outlines.popitem(last=False)[1][2]
     return made
 
 
@@ -143,22 +165,46 @@ def _outline(ref: SchemaRef, view: SchemaView) -> Outline | None:
             text = f"{text}\x00{found}"
         entry = (name, text)
         entries.append(entry)
-    if len(_numbers) > _MAX_NUMBERED:
-        _numbers.clear()  # (numbers are never given twice: only shared less)
-    named = {_numbers.setdefault(entry, next(_counter)): entry for entry in entries}
     frame = "{" + ",".join(parts) + "}\x00" + reached
-    if len(_frames) > _MAX_NUMBERED:
-        _frames.clear()
-    frame_number = _frames.setdefault(frame, next(_counter))
+    named, frame_number = _numbered(entries, frame)
     required = frozenset(strings_of(schema.get("required")))
-    return Outline(ref.draft, frame_number, frozenset(named), named, frozenset(props), required)
+    names = frozenset(props)
+    with _lock:  # (one set per distinct names: a key, compared fast)
+        if len(_names) > _MAX_OUTLINES or _held["names"] > _MAX_BYTES // 64:
+            _names.clear()
+            _held["names"] = 0
+        if names not in _names:
+            _held["names"] += len(names)
+        names = _names.setdefault(names, names)
+    return Outline(ref.draft, frame_number, frozenset(named), named, names, required)
 
 
 # one number per distinct entry and frame (from a counter, never reused)
 _numbers: dict[Entry, int] = {}
 _frames: dict[str, int] = {}
+_names: dict[frozenset[str], frozenset[str]] = {}
 _counter = itertools.count()
-_MAX_NUMBERED: Final = 1_000_000
+
+
+def _numbered(entries: list[Entry], frame: str) -> tuple[dict[int, Entry], int]:
+    """number -> entry, and the frame's number."""
+    with _lock:
+        if _held["numbered"] > _MAX_BYTES or len(_numbers) > _MAX_VERDICTS:
+            _numbers.clear()  # (numbers are never given twice: contents are only shared less)
+            _frames.clear()
+            _held["numbered"] = 0
+        named = {}
+        for entry in entries:
+            number = _numbers.get(entry)
+            if number is None:
+                number = _numbers[entry] = next(_counter)
+                _held["numbered"] += len(entry[0]) + len(entry[1])
+            named[number] = entry
+        frame_number = _frames.get(frame)
+        if frame_number is None:
+            frame_number = _frames[frame] = next(_counter)
+            _held["numbered"] += len(frame)
+    return named, frame_number
 
 
 def _reached(view: SchemaView, refs: Iterable[str]) -> str | None:
@@ -232,11 +278,13 @@ class History:
         self.policy = policy
         self.cache = cache
         self.view = cache.view(new)
-        self.outline = mine = outline(new, self.view)
-        self.good: set[int] = set()  # entries that contribute no refused change
+        self.outline = mine = outline(new, cache)
+        # entries that contribute no refused change (the new version's own among them)
+        self.covered: set[int] = set()
         self.bad: set[int] = set()
         self.by_name: dict[str, tuple[set[int], set[int]]] = {}  # (good, bad) for each name
         self.differs: dict[int, Differ] = {}
+        self.added: dict[frozenset[str], tuple[bool, bool]] = {}
         self.accepted = STRICT_ACCEPTS if policy is Policy.STRICT else LENIENT_ACCEPTS
         self.skip_removed = False
         self.numbers: dict[str, int] = {}  # name -> its entry's number, in the new version
@@ -251,8 +299,9 @@ class History:
                 if found is None:
                     found = _found[new.draft, policy, number] = (set(), set())
                 self.by_name[name] = found
-                self.good.update(found[0])
+                self.covered.update(found[0])
                 self.bad.update(found[1])
+            self.covered.update(mine.entries)
             if len(_found) > _MAX_VERDICTS:
                 _found.clear()
 
@@ -262,18 +311,17 @@ class History:
         mine = self.outline
         if mine is None or old.draft != self.new.draft:
             return False
-        view = self.cache.view(old)
-        theirs = outline(old, view)
+        theirs = outline(old, self.cache)
         if theirs is None:
             return False
         try:
-            return self._unbroken(view, mine, theirs)
+            return self._unbroken(old, mine, theirs)
         except ContractError:  # (the walk raises it, at the place it meets it first)
             return False
 
-    def _unbroken(self, view: SchemaView, mine: Outline, theirs: Outline) -> bool:
-        rest = theirs.entries.difference(mine.entries, self.good)
-        if rest:
+    def _unbroken(self, old: SchemaRef, mine: Outline, theirs: Outline) -> bool:
+        if not theirs.entries <= self.covered:
+            rest = theirs.entries - self.covered
             if not rest.isdisjoint(self.bad):
                 return False
             for number in rest:
@@ -281,15 +329,20 @@ class History:
                 if entry[0] not in mine.names:  # removed
                     if not self.skip_removed:
                         return False
-                    self.good.add(number)
-                elif not self._entry(view, number, entry):
+                    self.covered.add(number)
+                elif not self._entry(old, number, entry):
                     return False
-        skip_optional, skip_required = self._skips(view, theirs)
-        if not skip_required and not mine.required.issubset(theirs.names):
-            return False  # a required property added, which the walk looks at
-        if not skip_optional and not self.optional.issubset(theirs.names):
-            return False  # an optional one likewise
-        return self._frame(view, theirs)
+        skip_optional, skip_required = self._skips(old, theirs)
+        if not (skip_optional and skip_required):
+            added = self.added.get(theirs.names)
+            if added is None:  # (are required, optional properties added?)
+                added = self.added[theirs.names] = (
+                    not mine.required.issubset(theirs.names),
+                    not self.optional.issubset(theirs.names),
+                )
+            if (added[0] and not skip_required) or (added[1] and not skip_optional):
+                return False  # the walk looks at them
+        return self._frame(old, theirs)
 
     def _differ(self, old: SchemaRef) -> Differ:
         """A walk of ``old`` against the new version (one per earlier version, as the check's)."""
@@ -299,30 +352,34 @@ class History:
             found = self.differs[id(old)] = Differ(self.policy, self.cache, True, inclusion)
         return found
 
-    def _entry(self, view: SchemaView, number: int, entry: Entry) -> bool:
-        """Does the property ``entry`` (of ``view``'s schema, also in the new one) contribute
-        no refused change? What the walk's ``object`` does for it."""
+    def _entry(self, old: SchemaRef, number: int, entry: Entry) -> bool:
+        """Does the property ``entry`` (of ``old``, also in the new version) contribute no
+        refused change? What the walk's ``object`` does for it."""
         name = entry[0]
-        before = view.ref.schema["properties"][name]  # type: ignore[index]
+        view = self.cache.view(old)
+        before = old.schema["properties"][name]  # type: ignore[index]
         after = self.new.schema["properties"][name]  # type: ignore[index]
         path = f"/properties/{escape(name)}"
-        found = self._differ(view.ref).pair(
+        found = self._differ(old).pair(
             view.root(), before, self.view.root(), after, ("properties", name), path, (name,)
         )
         verdict = not found
-        (self.good if verdict else self.bad).add(number)
+        (self.covered if verdict else self.bad).add(number)
         self.by_name[name][0 if verdict else 1].add(number)
         return verdict
 
-    def _skips(self, writer: SchemaView, theirs: Outline) -> tuple[bool, bool]:
+    def _skips(self, old: SchemaRef, theirs: Outline) -> tuple[bool, bool]:
         """(an optional, a required) property added to that frame is skipped unseen."""
         key = ("added", self.policy, theirs.frame)
         found = _skips.get(key)
         if found is None:
-            found = _skips[key] = added_unseen(self.accepted, writer.root())
+            if len(_skips) > _MAX_VERDICTS:
+                _skips.clear()
+            root = self.cache.view(old).root()
+            found = _skips[key] = added_unseen(self.accepted, root)
         return found
 
-    def _frame(self, writer: SchemaView, theirs: Outline) -> bool:
+    def _frame(self, old: SchemaRef, theirs: Outline) -> bool:
         """No refused change outside the properties (what the walk's root comparison adds to
         theirs: the annotations, then the object's frame, which reads of the properties only
         whether the writer declares a name newly required and the reader's schema of it)."""
@@ -340,8 +397,8 @@ class History:
         key = (self.new.draft, self.policy, theirs.frame, mine.frame, names)
         verdict = _verdicts.get(key)
         if verdict is None:
-            differ = self._differ(writer.ref)
-            w, r = writer.root(), self.view.root()
+            differ = self._differ(old)
+            w, r = self.cache.view(old).root(), self.view.root()
             out: list[Change] = []
             if w.meta is not None or r.meta is not None:
                 differ.meta(w, r, "", (), out)
