@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator, Sequence
@@ -115,3 +116,66 @@ def node(
     *args: str | Path, cwd: Path, timeout: float = 300, env: dict[str, str] | None = None
 ) -> str:
     return check(run(["node", *args], cwd, timeout=timeout, env=env), f"node {args[0]}")
+
+
+_HEX64 = re.compile(r"([0-9a-f]{64})")
+
+
+def _renaming(template: Path, package: Path, old: str, new: str) -> dict[str, str] | None:
+    """How ``package``'s sources follow from ``template``'s: ``old`` written ``new`` and each
+    64-digit hex digest (the contract's fingerprint) replaced by another, consistently; None
+    when they differ in anything else (or have other files)."""
+    files = sorted(p.relative_to(template) for p in template.rglob("*") if _source(template, p))
+    if files != sorted(p.relative_to(package) for p in package.rglob("*") if _source(package, p)):
+        return None
+    renames = {old: new}
+    for name in files:
+        mine = _HEX64.split((template / name).read_text(encoding="utf-8").replace(old, new))
+        theirs = _HEX64.split((package / name).read_text(encoding="utf-8"))
+        if len(mine) != len(theirs) or mine[0::2] != theirs[0::2]:
+            return None
+        for a, b in zip(mine[1::2], theirs[1::2], strict=True):
+            if renames.setdefault(a, b) != b:
+                return None
+    return renames
+
+
+def _source(root: Path, path: Path) -> bool:
+    return path.is_file() and path.relative_to(root).parts[0] != "dist"
+
+
+def _renamed(text: str, renames: dict[str, str]) -> str:
+    for a, b in renames.items():
+        text = text.replace(a, b)
+    return text
+
+
+def build_like(template: Path, old: str, package: Path, new: str) -> bool:
+    """Give ``package`` the compiled ``dist`` of ``template`` with ``old`` written ``new`` when
+    their sources differ only so (``_renaming``): text in string literals and comments, which
+    ``tsc`` emits as written, so the result is the bytes ``tsc`` would write. False (nothing
+    written) when they differ otherwise: then compile ``package``."""
+    renames = _renaming(template, package, old, new)
+    if renames is None:
+        return False
+    for path in sorted((template / "dist").rglob("*")):
+        if path.is_file():
+            target = package / path.relative_to(template)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(_renamed(path.read_text(encoding="utf-8"), renames), "utf-8")
+    return True
+
+
+def same_build(first: Path, first_name: str, second: Path, second_name: str) -> bool:
+    """Whether two compiled packages' ``dist`` are ``build_like`` each other (the check that
+    renaming gives what ``tsc`` writes, on two packages both compiled)."""
+    renames = _renaming(first, second, first_name, second_name)
+    if renames is None:
+        return False
+    ours = sorted(p.relative_to(first) for p in (first / "dist").rglob("*") if p.is_file())
+    theirs = sorted(p.relative_to(second) for p in (second / "dist").rglob("*") if p.is_file())
+    return ours == theirs and all(
+        _renamed((first / p).read_text(encoding="utf-8"), renames)
+        == (second / p).read_text(encoding="utf-8")
+        for p in ours
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
+from evreg.contracts.compat.proofs.json_values import one_shot
 from evreg.contracts.compat.report import Change, Direction
 from evreg.contracts.compat.rules import RULES
 
@@ -19,7 +20,7 @@ _CONSEQUENCE = {
 
 
 # what json.dumps(value, ensure_ascii=False, sort_keys=True, default=str) writes, built once
-_JSON: Final = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str)
+_JSON: Final = one_shot(json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str))
 
 
 def _show(value: Any) -> str:
@@ -28,7 +29,7 @@ def _show(value: Any) -> str:
     plain = isinstance(value, str) and len(value) <= 80 and value.isprintable()
     if plain and '"' not in value and "\\" not in value:
         return f'"{value}"'
-    text = _JSON.encode(value)
+    text = _JSON(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeGuard, TypeVar
 
 from evreg.contracts.compat.diff.schema_view import Node
+from evreg.contracts.compat.proofs.json_values import one_shot
 from evreg.contracts.compat.report import Change
 from evreg.contracts.compat.rules import RuleId
 
@@ -118,15 +119,15 @@ def is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-_ENCODER: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+_ENCODER: Final = one_shot(json.JSONEncoder(sort_keys=True, separators=(",", ":")))
 _ENCODE_STRING: Final[Callable[[str], str]] = json.encoder.encode_basestring_ascii
 
 
 def json_key(value: Any) -> str:
     """Canonical JSON text of a value, with 1.0 written as 1 (JSON Schema's equality)."""
     if isinstance(value, str):
-        return _ENCODE_STRING(value)  # what _ENCODER.encode(value) returns for a string
-    return _ENCODER.encode(_normalise(value))
+        return _ENCODE_STRING(value)  # what _ENCODER(value) returns for a string
+    return _ENCODER(_normalise(value))
 
 
 def _normalise(value: Any) -> Any:

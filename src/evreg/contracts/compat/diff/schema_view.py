@@ -21,7 +21,7 @@ from enum import IntEnum
 from typing import Any, Final
 
 from evreg.contracts import pointer
-from evreg.contracts.compat.proofs.json_values import is_plain
+from evreg.contracts.compat.proofs.json_values import is_plain, one_shot
 from evreg.contracts.errors import ContractError
 from evreg.contracts.model import DRAFT4, DRAFT6, DRAFT7, SchemaRef
 from evreg.contracts.pointer import escape
@@ -197,7 +197,7 @@ _CONSTRAINT_KW_BUT_REF = _CONSTRAINT_KW - {"$ref"}
 PlainProperties = tuple[frozenset[tuple[str, str]], dict[str, str]]
 
 _MAX_VIEWS: Final = 512  # views kept per thread
-_TEXT: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
+_TEXT: Final = one_shot(json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str))
 _local = threading.local()
 
 
@@ -259,7 +259,7 @@ class SchemaView:
         key = id(raw)
         if key in self._text:
             return self._text[key]
-        text: str | None = _TEXT.encode(raw)
+        text: str | None = _TEXT(raw)
         if text is not None and '"$ref"' in text:
             text = None
         self._text[key] = text
@@ -270,7 +270,7 @@ class SchemaView:
         key = id(raw)
         text = self._written.get(key)
         if text is None:
-            text = self._written[key] = _TEXT.encode(raw)
+            text = self._written[key] = _TEXT(raw)
         return text
 
     def plain_properties(self, props: Mapping[str, Any]) -> PlainProperties:

@@ -3,10 +3,41 @@
 from __future__ import annotations
 
 import json
+import json.encoder
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, Final
 
-__all__ = ["canon", "draft_version", "is_plain", "ref_free"]
+__all__ = ["canon", "draft_version", "is_plain", "one_shot", "ref_free"]
+
+
+def one_shot(encoder: json.JSONEncoder) -> Callable[[Any], str]:
+    """What ``encoder.encode`` returns, for the JSON trees the engine encodes (parsed
+    documents, values it builds: never circular, so without the circular-reference check).
+
+    ``JSONEncoder.encode`` builds a C encoder for every call; this one is built once."""
+    make: Any = getattr(json.encoder, "c_make_encoder", None)
+    if make is None or encoder.indent is not None:  # pragma: no cover - CPython has it
+        return encoder.encode
+    run = make(
+        None,  # no markers: no circular-reference check
+        encoder.default,
+        json.encoder.encode_basestring_ascii
+        if encoder.ensure_ascii
+        else json.encoder.encode_basestring,
+        encoder.indent,
+        encoder.key_separator,
+        encoder.item_separator,
+        encoder.sort_keys,
+        encoder.skipkeys,
+        encoder.allow_nan,
+    )
+    join = "".join
+
+    def encode(value: Any) -> str:
+        return join(run(value, 0))
+
+    return encode
 
 
 @lru_cache(maxsize=64)
@@ -18,7 +49,7 @@ def draft_version(draft: str) -> int:
     return 2019 if "2019-09" in draft else 2020
 
 
-_CANON: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=repr)
+_CANON: Final = one_shot(json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=repr))
 
 
 def canon(value: Any) -> str:
@@ -27,7 +58,7 @@ def canon(value: Any) -> str:
         return "s" + value
     if value is None or isinstance(value, bool | int | float):
         return repr(value)
-    return _CANON.encode(value)
+    return _CANON(value)
 
 
 def ref_free(schema: Any) -> bool:

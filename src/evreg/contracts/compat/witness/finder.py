@@ -39,7 +39,7 @@ from evreg.contracts.compat.matching import PatternError
 from evreg.contracts.compat.proofs.inclusion import Inclusion
 from evreg.contracts.compat.report import Change
 from evreg.contracts.compat.witness.candidates import NO_HINTS, Hints, Sampler, put
-from evreg.contracts.compat.witness.constraints import MISSING, Node, Nodes, canon
+from evreg.contracts.compat.witness.constraints import MISSING, Node, Nodes, canon, nodes_key
 from evreg.contracts.compat.witness.reasons import no_event_reason
 from evreg.contracts.compat.witness.regex_strings import regex_strings
 from evreg.contracts.compat.witness.sides import Side, proves, rejects, side_for
@@ -569,7 +569,7 @@ def _copy(value: Any) -> Any:
 def _fresh_stage(
     seen: set[tuple[Any, ...]], nodes: Nodes, at: tuple[str | int, ...], reader: Node | None
 ) -> bool:
-    key = (tuple(id(schema) for schema, _ in nodes), at, None if reader is None else id(reader[0]))
+    key = (nodes_key(nodes), at, None if reader is None else id(reader[0]))
     if key in seen:
         return False
     seen.add(key)

@@ -82,7 +82,7 @@ class Scope:
 
     def accepts(self, schema: Schema, value: Any) -> bool:
         """Valid, by the quick check when it is sure, else by the real validator."""
-        answer = self.sure(schema, value)
+        answer = self._side.quick.check(schema, self, value)  # (what sure() answers)
         if answer is not None:
             return answer
         return self._side.validator(schema, self._resolver).is_valid(value)
