@@ -21,7 +21,7 @@ import yaml
 from evreg.contracts import Contract, Level, Policy, check_compatibility
 from evreg.contracts import load_contract as load
 from evreg.contracts.compat.check import check_pairs
-from evreg.contracts.compat.diff import DiffCache, diff_schemas
+from evreg.contracts.compat.diff import DiffCache, diff_schemas, history
 from evreg.contracts.compat.diff.history import History
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "golden" / "rules"
@@ -122,3 +122,22 @@ def test_breaking_only_reports_stay_each_pairs_own(policy: Policy) -> None:
             for r in alone
         ]
         assert any(not r.is_compatible for r in reports)
+
+
+def test_what_the_process_keeps_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outlines hold their schemas: they are dropped from the oldest past a bound of text
+    (and numbers given again past another), and the answers stay the walk's."""
+    monkeypatch.setattr(history, "_MAX_BYTES", 8_000)
+    versions = [load(_version(n)) for n in range(1, 13)]
+    new = versions[-1]
+    assert new.schema is not None
+    for _ in range(2):
+        for old in versions:
+            assert old.schema is not None
+            claimed = History(new.schema, Policy.STRICT, DiffCache()).unbroken(old.schema)
+            found = diff_schemas(old.schema, new.schema, Policy.STRICT, breaking_only=True)
+            assert not (claimed and found)
+            assert history._held["outlines"] <= 8_000
+            # (past the bound, at most one outline's text more before the numbers are dropped)
+            assert history._held["numbered"] <= 8_000 + 4_000
+        assert 1 < len(history._outlines) < len(versions)

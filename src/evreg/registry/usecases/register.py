@@ -84,12 +84,14 @@ class Registration:
         # ids of a context other than the default one are allocated under its lock
         context_lock = [] if located.is_default else [contexts.context_key(located.context)]
         with self.ctx.writing(subject, *(d.subject for d in derived), *context_lock) as work:
-            before = {row.version for row in work.versions(subject)}
+            # (a version made now is numbered past every stored one: no need to read them)
+            newest_before = work.max_version(subject)
             result, prepared = self._register_locked(
                 work, subject, given, early, actor=actor, schema_id=schema_id, version=version
             )
             importing = mode_of(work, subject) == "IMPORT"
-            if result.schema_type == "ASYNCAPI" and result.version not in before and not importing:
+            made = result.version > newest_before
+            if result.schema_type == "ASYNCAPI" and made and not importing:
                 self.consumers.block_on_consumers(
                     work, subject, prepared, result.version, application
                 )

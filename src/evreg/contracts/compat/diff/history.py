@@ -60,6 +60,10 @@ _DEFINITIONS: Final = frozenset({"$defs", "definitions"})
 _RESOLVING: Final = ('"$ref"', '"$dynamicRef"', '"$recursiveRef"')
 _MAX_REACHED: Final = 64  # `$ref`s followed for one key (as `DiffCache.same_with_refs`)
 _MAX_OUTLINES: Final = 4096
+_MAX_REFUSED: Final = 256  # schemas kept whose outline could not be made
+# text held for the process (by the outlines kept, which hold their schemas too; and by the
+# numbering): each bound dropped from the oldest (outlines) or at once (numbering)
+_MAX_BYTES: Final = 32 * 1024 * 1024
 
 Entry = tuple[str, str]  # (property name, key of its content)
 
@@ -79,7 +83,9 @@ class Outline:
     required: frozenset[str]
 
 
-_outlines: OrderedDict[int, tuple[SchemaRef, Outline | None]] = OrderedDict()
+_outlines: OrderedDict[int, tuple[SchemaRef, Outline | None, int]] = OrderedDict()
+_refused: OrderedDict[int, SchemaRef] = OrderedDict()
+_held = {"outlines": 0, "numbered": 0, "names": 0}  # bytes of text (names: names), roughly
 _lock = threading.Lock()
 
 
@@ -87,16 +93,31 @@ def outline(ref: SchemaRef, cache: DiffCache) -> Outline | None:
     """The outline of ``ref`` (typed through ``cache`` if it must be made), None when it is
     not one object node whose keys can be made; kept per schema (by identity) for the
     process."""
+    key = id(ref)
     with _lock:
-        found = _outlines.get(id(ref))
+        found = _outlines.get(key)
         if found is not None and found[0] is ref:
-            _outlines.move_to_end(id(ref))
+            _outlines.move_to_end(key)
             return found[1]
+        if _refused.get(key) is ref:
+            return None
     made = _outline(ref, cache.view(ref))
     with _lock:
-        _outlines[id(ref)] = (ref, made)
-        if len(_outlines) > _MAX_OUTLINES:
-            _outlines.popitem(last=False)
+        if made is None:
+            _refused[key] = ref
+            if len(_refused) > _MAX_REFUSED:
+                _refused.popitem(last=False)
+            return None
+        weight = 2 * sum(len(text) for _, text in made.named.values())  # (and the schema)
+        old = _outlines.pop(key, None)
+        if old is not None:
+            _held["outlines"] -= old[2]
+        _outlines[key] = (ref, made, weight)
+        _held["outlines"] += weight
+        while len(_outlines) > 1 and (
+            len(_outlines) > _MAX_OUTLINES or _held["outlines"] > _MAX_BYTES
+        ):
+            _held["outlines"] -= _outlines.popitem(last=False)[1][2]
     return made
 
 
@@ -144,18 +165,17 @@ def _outline(ref: SchemaRef, view: SchemaView) -> Outline | None:
             text = f"{text}\x00{found}"
         entry = (name, text)
         entries.append(entry)
-    if len(_numbers) > _MAX_NUMBERED:
-        _numbers.clear()  # (numbers are never given twice: only shared less)
-    named = {_numbers.setdefault(entry, next(_counter)): entry for entry in entries}
     frame = "{" + ",".join(parts) + "}\x00" + reached
-    if len(_frames) > _MAX_NUMBERED:
-        _frames.clear()
-    frame_number = _frames.setdefault(frame, next(_counter))
+    named, frame_number = _numbered(entries, frame)
     required = frozenset(strings_of(schema.get("required")))
     names = frozenset(props)
-    names = _names.setdefault(names, names)  # (one set per distinct names: a key, compared fast)
-    if len(_names) > _MAX_OUTLINES:
-        _names.clear()
+    with _lock:  # (one set per distinct names: a key, compared fast)
+        if len(_names) > _MAX_OUTLINES or _held["names"] > _MAX_BYTES // 64:
+            _names.clear()
+            _held["names"] = 0
+        if names not in _names:
+            _held["names"] += len(names)
+        names = _names.setdefault(names, names)
     return Outline(ref.draft, frame_number, frozenset(named), named, names, required)
 
 
@@ -164,7 +184,27 @@ _numbers: dict[Entry, int] = {}
 _frames: dict[str, int] = {}
 _names: dict[frozenset[str], frozenset[str]] = {}
 _counter = itertools.count()
-_MAX_NUMBERED: Final = 1_000_000
+
+
+def _numbered(entries: list[Entry], frame: str) -> tuple[dict[int, Entry], int]:
+    """number -> entry, and the frame's number."""
+    with _lock:
+        if _held["numbered"] > _MAX_BYTES or len(_numbers) > _MAX_VERDICTS:
+            _numbers.clear()  # (numbers are never given twice: contents are only shared less)
+            _frames.clear()
+            _held["numbered"] = 0
+        named = {}
+        for entry in entries:
+            number = _numbers.get(entry)
+            if number is None:
+                number = _numbers[entry] = next(_counter)
+                _held["numbered"] += len(entry[0]) + len(entry[1])
+            named[number] = entry
+        frame_number = _frames.get(frame)
+        if frame_number is None:
+            frame_number = _frames[frame] = next(_counter)
+            _held["numbered"] += len(frame)
+    return named, frame_number
 
 
 def _reached(view: SchemaView, refs: Iterable[str]) -> str | None:
@@ -333,6 +373,8 @@ class History:
         key = ("added", self.policy, theirs.frame)
         found = _skips.get(key)
         if found is None:
+            if len(_skips) > _MAX_VERDICTS:
+                _skips.clear()
             root = self.cache.view(old).root()
             found = _skips[key] = added_unseen(self.accepted, root)
         return found
