@@ -18,6 +18,7 @@ import pytest
 from test_cli_helpers import clean_env, commit, git, init_repo
 
 from evreg.cli import check_cache
+from servers import run_evreg
 
 REPO = Path(__file__).resolve().parents[2]
 CHECK = ("check", "contracts/", "--against", "git:HEAD")
@@ -38,17 +39,23 @@ COMMON = {
 
 
 class Run:
-    def __init__(self, done: subprocess.CompletedProcess[str]) -> None:
+    """One run's exit code and output, and (``imports``) the modules its interpreter imported,
+    or ``None`` for a run forked from the fork server (which has imported everything)."""
+
+    def __init__(self, done: subprocess.CompletedProcess[str], *, imports: bool) -> None:
         self.code = done.returncode
         lines = done.stderr.splitlines(keepends=True)
-        self.modules = {
-            line.rsplit("|", 1)[1].strip() for line in lines if line.startswith("import time:")
-        }
+        self.modules = (
+            {line.rsplit("|", 1)[1].strip() for line in lines if line.startswith("import time:")}
+            if imports
+            else None
+        )
         self.stderr = "".join(line for line in lines if not line.startswith("import time:"))
         self.stdout = done.stdout
 
     @property
     def replayed(self) -> bool:
+        assert self.modules is not None, "a forked run cannot tell: run it with imports=True"
         return "evreg.cli.check_cache" in self.modules and "typer" not in self.modules
 
     @property
@@ -71,11 +78,17 @@ def repo(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def evreg(tmp_path: Path) -> Callable[..., Run]:
-    """Run ``evreg ARGS`` in a repository with the cache in ``tmp_path/cache`` (or off)."""
+    """Run ``evreg ARGS`` in a repository with the cache in ``tmp_path/cache`` (or off): a
+    fresh interpreter under ``-X importtime`` (whether it replayed is read from its imports),
+    or with ``imports=False`` forked from the fork server (``servers.run_evreg``: the same
+    entry point and cache, for the runs whose output alone matters: oracles, priming runs)."""
 
-    def run(*args: str, cwd: Path, cache: bool = True, **env: str) -> Run:
+    def run(*args: str, cwd: Path, cache: bool = True, imports: bool = True, **env: str) -> Run:
         settings = {"EVREG_CACHE_DIR": str(tmp_path / "cache")} if cache else {}
         settings |= {"EVREG_NO_CACHE": "1"} if not cache else {}
+        if not imports:
+            done = run_evreg(*args, cwd=cwd, env=clean_env(**settings, **env), timeout=180)
+            return Run(done, imports=False)
         done = subprocess.run(
             [sys.executable, "-X", "importtime", "-m", "evreg.cli.main", *args],
             cwd=cwd,
@@ -85,7 +98,7 @@ def evreg(tmp_path: Path) -> Callable[..., Run]:
             timeout=180,
             stdin=subprocess.DEVNULL,
         )
-        return Run(done)
+        return Run(done, imports=True)
 
     return run
 
@@ -93,7 +106,7 @@ def evreg(tmp_path: Path) -> Callable[..., Run]:
 def test_an_unchanged_check_is_replayed_with_the_same_output(
     repo: Path, evreg: Callable[..., Run]
 ) -> None:
-    oracle = evreg(*CHECK, cwd=repo, cache=False)
+    oracle = evreg(*CHECK, cwd=repo, cache=False, imports=False)
     assert oracle.code == 0, oracle.stderr
     assert "6 files: 6 compatible" in oracle.stdout
     first = evreg(*CHECK, cwd=repo)
@@ -166,11 +179,11 @@ CHANGES = {
 def test_any_change_to_what_check_reads_runs_it_again(
     change: Callable[[Path], None], repo: Path, evreg: Callable[..., Run]
 ) -> None:
-    evreg(*CHECK, cwd=repo)
+    evreg(*CHECK, cwd=repo, imports=False)
     before = evreg(*CHECK, cwd=repo)
     assert before.replayed
     change(repo)
-    oracle = evreg(*CHECK, cwd=repo, cache=False)
+    oracle = evreg(*CHECK, cwd=repo, cache=False, imports=False)
     assert oracle.output != before.output  # the change matters to the verdict or the report
     again = evreg(*CHECK, cwd=repo)
     assert not again.replayed
@@ -181,7 +194,7 @@ def test_any_change_to_what_check_reads_runs_it_again(
 def test_the_environment_and_the_arguments_are_part_of_the_key(
     repo: Path, evreg: Callable[..., Run]
 ) -> None:
-    evreg(*CHECK, cwd=repo)
+    evreg(*CHECK, cwd=repo, imports=False)
     assert evreg(*CHECK, cwd=repo).replayed
     forward = evreg(*CHECK, cwd=repo, EVREG_LEVEL="FORWARD")
     assert not forward.replayed
@@ -193,11 +206,11 @@ def test_the_environment_and_the_arguments_are_part_of_the_key(
 def test_against_a_folder_watches_the_folder(repo: Path, evreg: Callable[..., Run]) -> None:
     shutil.copytree(repo / "contracts", repo / "old")
     args = ("check", "contracts/", "--against", "old")
-    evreg(*args, cwd=repo)
+    evreg(*args, cwd=repo, imports=False)
     assert evreg(*args, cwd=repo).replayed
     # the old side accepts more: the unchanged new side now narrows it
     _edit(repo / "old" / "order_placed.yaml", CURRENCIES, "enum: [EUR, USD, GBP, CHF]")
-    oracle = evreg(*args, cwd=repo, cache=False)
+    oracle = evreg(*args, cwd=repo, cache=False, imports=False)
     again = evreg(*args, cwd=repo)
     assert not again.replayed
     assert again.output == oracle.output
@@ -221,7 +234,7 @@ def test_summary_and_no_cache_are_never_replayed(
 def test_a_broken_entry_is_ignored_and_written_again(
     repo: Path, evreg: Callable[..., Run], tmp_path: Path
 ) -> None:
-    first = evreg(*CHECK, cwd=repo)
+    first = evreg(*CHECK, cwd=repo, imports=False)
     [entry] = (tmp_path / "cache" / "check").iterdir()
     entry.write_bytes(b"\x00not marshal")
     again = evreg(*CHECK, cwd=repo)
