@@ -109,6 +109,10 @@ def variants() -> tuple[dict[str, tuple[str, Callable[[bytes], object]]], bytes]
             "(a) validate_python alone, lax (dict parsed before)",
             lambda raw: model.validate_python(parsed, by_alias=True, by_name=False),
         ),
+        "rebuilt": (
+            "(c) control: validate_json of a validator rebuilt from the core schema",
+            strict(SchemaValidator(schema)),
+        ),
         "cache_none": (
             "(c) validate_json, strict, cache_strings=False",
             strict(SchemaValidator(schema, {"cache_strings": False})),

@@ -26,6 +26,7 @@ from fastavro.validation import validate
 from pydantic import ValidationError
 
 from evreg.cli.main import main
+from inner_pytest import outcome, without_pytest_settings
 from typecheck import mypy
 
 REPO = Path(__file__).resolve().parents[2]
@@ -51,7 +52,7 @@ def _avro(message: str) -> Any:
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "EVREG_URL"}
+    env = without_pytest_settings({k: v for k, v in os.environ.items() if k != "EVREG_URL"})
     return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=600, env=env)
 
 
@@ -74,7 +75,7 @@ def test_the_generated_contract_tests_pass(generated: Path) -> None:
     done = run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                f"{PACKAGE}/tests", cwd=generated)  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
-    assert " passed" in done.stdout
+    assert outcome(done.stdout).get("passed", 0) > 0
 
 
 @pytest.mark.parametrize("message", ["PaymentMade", "RefundIssued"])
