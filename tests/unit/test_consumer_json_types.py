@@ -275,3 +275,22 @@ def test_a_deep_payload_with_an_integral_float_decodes() -> None:
     assert leaf == 4 and type(leaf) is int
     with pytest.raises(ValidationError):
         strict_json.validate(Deep, body, integral_floats=False)
+
+
+def test_true_is_not_one_in_an_enum(packages: dict[str, ModuleType]) -> None:
+    """JSON Schema compares enum values with their JSON type: ``true`` is not a member of
+    ``[1, 2, 3]`` (Python's ``True == 1`` made the consumer take it for ``1``). Each value as
+    jsonschema answers."""
+    package = packages[f"{PREFIX}_{len(CONTRACTS)}"]
+    spec, schema = cases(package)["Counted"]
+    oracle = jsonschema.Draft4Validator(schema)
+    consumer = package.consumer.Consumer(InMemoryTransport())
+    body = {"count": 2, "ratio": 1, "ok": True, "label": "x", "day": "2026-01-01"}
+    answers = {}
+    for size in (1, 3, 1.0, True, False, 0, 4, "1"):
+        answers[repr(size)] = accepts(consumer, spec, {**body, "size": size})
+        assert answers[repr(size)] == oracle.is_valid({**body, "size": size}), size
+    assert answers == {
+        "1": True, "3": True, "1.0": True, "True": False, "False": False, "0": False,
+        "4": False, "'1'": False,
+    }  # fmt: skip

@@ -228,7 +228,8 @@ def config_fields(body: dict[str, Any]) -> Json:
     """The data-contract fields of a ``PUT /config`` body, checked and normalised (only those
     given; ``null`` means not given, as Confluent reads it)."""
     for key, why in REFUSED_CONFIG_FIELDS.items():
-        if body.get(key) not in (None, False, ""):
+        value = body.get(key)  # (by identity: in Python 0 == False, and JSON 0 is not false)
+        if not (value is None or value is False or value == ""):
             raise errors.MalformedRequest(f"Invalid config field '{key}': {why}", status=422)
     out: Json = {}
     for key in CONFIG_FIELDS:

@@ -20,6 +20,7 @@ from evreg.codegen.bindings import Bindings
 from evreg.codegen.errors import CodegenError
 from evreg.codegen.plan import OperationPlan, Plan, contract_data, evreg_version, header_lines
 from evreg.codegen.python import models as pymodels
+from evreg.codegen.python.json_scalars import exact_scalars
 from evreg.codegen.python.templates import render
 from evreg.codegen.schemas import SourceContract
 from evreg.contracts.model import DRAFT4, Operation
@@ -242,7 +243,7 @@ class PythonRenderer:
         models = pymodels.render_models(
             plan.bundle.model_schema, header, [entity.name for entity in plan.bundle.entities]
         )
-        models = pymodels.none_last(models)
+        models = exact_scalars(pymodels.none_last(models))
         sends = _views(plan.sends, "")
         receives = _views(plan.receives, "on_")
         methods = [view.method for view in (*sends, *receives)]

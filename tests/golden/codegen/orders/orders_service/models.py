@@ -6,10 +6,11 @@
 
 from __future__ import annotations
 
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 from typing import Annotated, Literal
 from uuid import UUID
 
+from evreg.runtime.json_scalars import JsonIntEnum
 from pydantic import MISSING, AwareDatetime, BaseModel, ConfigDict, Field
 
 
@@ -50,7 +51,7 @@ class CardPayment(BaseModel):
     last4: Annotated[str, Field(pattern="^[0-9]{4}$")]
 
 
-class InvoicePaymentDueDays(IntEnum):
+class InvoicePaymentDueDays(JsonIntEnum):
     INTEGER_14 = 14
     INTEGER_30 = 30
     INTEGER_60 = 60
