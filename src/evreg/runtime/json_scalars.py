@@ -43,25 +43,19 @@ def _json(value: Any) -> str:
 SAME_JSON_TYPE = WrapValidator(_same_json_type)
 
 
-def _schema(source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
-    return core_schema.no_info_wrap_validator_function(_same_json_type, handler(source))
+class _SameJsonType:
+    """What makes pydantic check a member's JSON type (the bases below mix it in)."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_wrap_validator_function(_same_json_type, handler(source))
 
 
-class JsonEnum(Enum):
+class JsonEnum(_SameJsonType, Enum):
     """An ``Enum`` whose members match only values of their own JSON type."""
 
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return _schema(source, handler)
 
-
-class JsonIntEnum(IntEnum):
+class JsonIntEnum(_SameJsonType, IntEnum):
     """An ``IntEnum`` whose members match no JSON ``true`` or ``false``."""
-
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return _schema(source, handler)
