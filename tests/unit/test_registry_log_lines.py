@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import threading
 import time
 
 import pytest
@@ -148,3 +149,33 @@ def test_the_access_line_is_the_same_whichever_way_it_is_written(
             "actor": "reader",
         }
     )
+
+
+def test_closing_stops_the_writer_thread_and_may_be_repeated(
+    logger_and_stream: tuple[logging.Logger, io.StringIO, BatchedLines],
+) -> None:
+    """``logging.Handler.close`` sets ``self._closed = True`` (Python 3.10+): the handler's own
+    stop event once shared that name, so after a close the writer thread could call ``.wait``
+    on a bool and die with AttributeError (seen as a warning in CI), a second close (what
+    ``logging.shutdown`` does at exit) raised, and so did a line logged to a handler closed
+    before its first line."""
+    logger, stream, handler = logger_and_stream
+    failures: list[threading.ExceptHookArgs] = []
+    before, threading.excepthook = threading.excepthook, failures.append
+    try:
+        logger.info("first")  # starts the writer thread
+        writer = handler._writer
+        assert writer is not None and writer.is_alive()
+        handler.close()
+        handler.close()
+        writer.join(timeout=5)
+        assert not writer.is_alive()
+    finally:
+        threading.excepthook = before
+    assert failures == []
+    assert [e["msg"] for e in lines(stream)] == ["first"]
+    early = BatchedLines(io.StringIO())
+    early.close()
+    early.handle(logging.makeLogRecord({"msg": "late", "levelno": logging.INFO}))
+    early.flush()
+    assert early._writer is None  # no thread for a closed handler

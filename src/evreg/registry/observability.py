@@ -121,7 +121,8 @@ class BatchedLines(logging.StreamHandler):  # type: ignore[type-arg]
         self._pending: list[str] = []
         self._size = 0
         self._writer: threading.Thread | None = None
-        self._closed = threading.Event()
+        # (not `_closed`: logging.Handler.close sets that attribute to True)
+        self._stopped = threading.Event()
 
     def emit(self, record: logging.LogRecord) -> None:  # called with self.lock held
         try:
@@ -142,14 +143,14 @@ class BatchedLines(logging.StreamHandler):  # type: ignore[type-arg]
         self._size += len(line)
         if level >= logging.WARNING or self._size >= self.LIMIT:
             self._write()
-        elif self._writer is None and not self._closed.is_set():
+        elif self._writer is None and not self._stopped.is_set():
             self._writer = threading.Thread(
                 target=self._write_every_interval, name="evreg-log-writer", daemon=True
             )
             self._writer.start()
 
     def _write_every_interval(self) -> None:
-        while not self._closed.wait(self.interval):
+        while not self._stopped.wait(self.interval):
             if self._pending:
                 self.flush()
 
@@ -158,7 +159,7 @@ class BatchedLines(logging.StreamHandler):  # type: ignore[type-arg]
             self._write()
 
     def close(self) -> None:
-        self._closed.set()
+        self._stopped.set()
         self.flush()
         super().close()
 
