@@ -244,7 +244,9 @@ def _distinct(subs: Alternatives) -> list[tuple[str | None, Node]]:
     seen: set[str] = set()
     out = []
     for seg, node in subs:
-        key = "false" if node.kind is Kind.FALSE else json_key(node.raw)
+        key = node.key  # (typed nodes are kept with their view: the text is made once)
+        if key is None:
+            key = node.key = "false" if node.kind is Kind.FALSE else json_key(node.raw)
         if key not in seen:
             seen.add(key)
             out.append((seg, node))

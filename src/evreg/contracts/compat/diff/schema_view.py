@@ -119,6 +119,7 @@ class Node:
         "declared",
         "doc",
         "integer",
+        "key",
         "kind",
         "meta",
         "part",
@@ -157,6 +158,8 @@ class Node:
         self.declared = declared
         # one part of a synthetic combination: `raw` is the whole schema object, not the part
         self.part = False
+        # the canonical text of `raw` (`changes.json_key`), once a comparison has needed it
+        self.key: str | None = None
 
     def child(self, raw: Any, *segments: str) -> Node:
         """The node for a sub-schema of this one, found at ``segments`` below it."""

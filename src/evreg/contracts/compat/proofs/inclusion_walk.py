@@ -47,6 +47,17 @@ _ANNOTATIONS: Final = frozenset(
 )
 
 
+# reader keywords whose check reads the others of its group too (the whole reader schema
+# object): the check is run once for the schema, not once per keyword of the group
+_SHARED: Final = frozenset(
+    {
+        *("items", "prefixItems", "additionalItems"),
+        *("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"),
+        *("dependencies", "dependentRequired", "dependentSchemas"),
+    }
+)
+
+
 @lru_cache(maxsize=16)
 def _vocabulary(draft: str) -> frozenset[str]:
     return frozenset(validator_class(draft).VALIDATORS)
@@ -222,11 +233,18 @@ class InclusionWalk:
                 return False
             # unsure of some value (a `$ref` it does not follow): keyword by keyword below
         constraining, checks = self._constraining, self._checks
+        ran: list[Any] | None = None  # checks that read several keywords, run once each
         for keyword in reader:
             if keyword not in constraining:
                 continue
             check = checks.get(keyword)
-            if check is None or not check(self, reader, writer):
+            if check is None:
+                return False
+            if keyword in _SHARED:
+                if ran is not None and check in ran:
+                    continue  # (`items` and `additionalItems`, `minimum` and `maximum`...)
+                ran = [check] if ran is None else [*ran, check]
+            if not check(self, reader, writer):
                 return False
         return True
 
