@@ -54,8 +54,11 @@ def check_compatibility(
     or a name such as ``draft-07``); by default 2020-12. The Confluent registry reads such
     schemas as draft-07.
     """
-    lvl = _enum(Level, level, "level")
-    pol = _enum(Policy, policy, "policy")
+    # (the common call, a level and a policy named by their values: a lookup, not a call)
+    lvl = _LEVELS.get(level) if isinstance(level, str) else None
+    lvl = _enum(Level, level, "level") if lvl is None else lvl
+    pol = _POLICIES.get(policy) if isinstance(policy, str) else None
+    pol = _enum(Policy, policy, "policy") if pol is None else pol
     default = None if default_dialect is None else _dialect(default_dialect)
     if (
         not isinstance(previous, Contract)
@@ -65,9 +68,10 @@ def check_compatibility(
         history = [_load(p, default) for p in previous]
         numbered = True
     else:
-        history = [_load(previous, default)]
+        loaded = default is None and isinstance(previous, Contract)  # (what _load returns)
+        history = [previous if loaded else _load(previous, default)]  # type: ignore[list-item]
         numbered = False
-    new = _load(current, default)
+    new = current if default is None and isinstance(current, Contract) else _load(current, default)
     _same_kind(history, new)
     if lvl is Level.NONE or not history:
         return Report(lvl, pol, ())
@@ -213,6 +217,10 @@ def _same_kind(history: Sequence[Contract], new: Contract) -> None:
                 f"cannot compare a {old.kind.value} contract with a {new.kind.value} one",
                 source=new.source,
             )
+
+
+_LEVELS: Final[dict[str, Level]] = {level.value: level for level in Level}
+_POLICIES: Final[dict[str, Policy]] = {policy.value: policy for policy in Policy}
 
 
 def _enum(cls: Any, value: Any, what: str) -> Any:

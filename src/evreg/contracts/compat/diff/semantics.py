@@ -22,7 +22,13 @@ from functools import lru_cache
 from itertools import combinations
 from typing import Any, Final
 
-from evreg.contracts.compat.diff.changes import dict_of, is_number, json_eq, json_key, strings_of
+from evreg.contracts.compat.diff.changes import (
+    dict_of,
+    is_number,
+    json_eq,
+    node_key,
+    strings_of,
+)
 from evreg.contracts.compat.diff.content_model import covering_schema
 from evreg.contracts.compat.diff.schema_view import Kind, Node
 from evreg.contracts.compat.matching import PatternError, search
@@ -282,9 +288,7 @@ class Prover:
             subs = [sub for _, sub in node.subs]
             if node.criterion == "oneOf" and not node.synthetic:
                 # an alternative written twice matches twice: oneOf never takes its values
-                keys = [
-                    json_key(sub.raw) if sub.kind is not Kind.FALSE else "false" for sub in subs
-                ]
+                keys = [node_key(sub) for sub in subs]
                 subs = [sub for sub, key in zip(subs, keys, strict=True) if keys.count(key) == 1]
             if node.criterion != "allOf":
                 return all(self.accepts_nothing(sub, depth + 1) for sub in subs)

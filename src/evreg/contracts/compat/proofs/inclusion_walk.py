@@ -93,6 +93,7 @@ class InclusionWalk:
         self, writer: SchemaRef, reader: SchemaRef, plain: Callable[[Any], bool] | None = None
     ) -> None:
         self._writer, self._reader = writer, reader
+        self.refs = (writer, reader)  # the writer's and the reader's documents
         # is a reader sub-schema plain (json_values.is_plain)? The caller may pass the
         # reader's view's answer, memoised by object across the checks of a thread
         self._plain = plain or is_plain
@@ -112,11 +113,6 @@ class InclusionWalk:
         # schema objects without one keyword (allOf, anyOf, oneOf, $ref), by (id, keyword)
         self._stripped: dict[tuple[int, str], tuple[Any, dict[str, Any]]] = {}
         self._negations: dict[int, tuple[Any, dict[str, Any]]] = {}
-
-    @property
-    def refs(self) -> tuple[SchemaRef, SchemaRef]:
-        """The writer's and the reader's documents, in that order."""
-        return self._writer, self._reader
 
     def holds(self, reader: Any, writer: Any) -> bool:
         """Every value ``writer`` (a sub-schema of the writer document) allows is accepted by

@@ -271,7 +271,9 @@ class WitnessFinder:
             if limits.explore:
                 stages = chain(stages, self._below(change, concrete, seen, limits.enclosing))
             for nodes, at, reader_node, hints, limit in stages:
-                event = self._stage(nodes, at, reader_node, hints, budget, limit, limits.explore)
+                event = self._stage(
+                    writer, reader, nodes, at, reader_node, hints, budget, limit, limits.explore
+                )
                 if event is not MISSING:
                     return WitnessResult(True, event)
                 if budget.spent:
@@ -454,6 +456,8 @@ class WitnessFinder:
 
     def _stage(
         self,
+        writer: Node,
+        reader: Node,
         nodes: Nodes,
         at: tuple[str | int, ...],
         reader_node: Node | None,
@@ -462,8 +466,8 @@ class WitnessFinder:
         limit: int | None,
         explore: bool,
     ) -> Any:
-        writer, reader = self._writer.root(), self._reader.root()
-        assert writer is not None and reader is not None
+        """The first event of this stage (``writer`` and ``reader``: the roots) that proves the
+        change, or MISSING."""
         shells = self._shells.get(at)
         if shells is None:
             shells = self._shells[at] = self._writer.sampler.with_path((writer,), at)
