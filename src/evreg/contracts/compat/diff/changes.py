@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeGuard, TypeVar
 
-from evreg.contracts.compat.diff.schema_view import Kind, Node
+from evreg.contracts.compat.diff.schema_view import Kinds, Node
 from evreg.contracts.compat.proofs.json_values import one_shot
 from evreg.contracts.compat.report import Change
 from evreg.contracts.compat.rules import RuleId
@@ -135,7 +135,7 @@ def node_key(node: Node) -> str:
     typed nodes live as long as their view, so the text is made once."""
     key = node.key
     if key is None:
-        key = node.key = "false" if node.kind is Kind.FALSE else json_key(node.raw)
+        key = node.key = "false" if node.kind is Kinds.FALSE else json_key(node.raw)
     return key
 
 

@@ -42,7 +42,7 @@ from evreg.contracts.compat.witness.candidates import NO_HINTS, Hints, Sampler, 
 from evreg.contracts.compat.witness.constraints import MISSING, Node, Nodes, canon, nodes_key
 from evreg.contracts.compat.witness.reasons import no_event_reason
 from evreg.contracts.compat.witness.regex_strings import regex_strings
-from evreg.contracts.compat.witness.sides import Side, proves, rejects, side_for
+from evreg.contracts.compat.witness.sides import Root, Side, proves, rejects, side_for
 from evreg.contracts.model import SchemaRef
 
 __all__ = ["SEARCH", "Limits", "WitnessFinder", "WitnessResult"]
@@ -456,8 +456,8 @@ class WitnessFinder:
 
     def _stage(
         self,
-        writer: Node,
-        reader: Node,
+        writer: Root,
+        reader: Root,
         nodes: Nodes,
         at: tuple[str | int, ...],
         reader_node: Node | None,
