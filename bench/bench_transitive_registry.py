@@ -104,8 +104,14 @@ def run(
             return [x * 1000 for x in short_cpu]
         return [cpu[n] * 1000 for n in range(number - WINDOW, number + WINDOW + 1) if n in cpu]
 
+    def trimmed(values: list[float]) -> float:
+        return (
+            statistics.fmean(sorted(values)[:-1]) if len(values) > 2 else statistics.fmean(values)
+        )
+
     def shown(values: list[float]) -> str:
-        return f"{statistics.fmean(values):.1f} ({min(values):.0f}-{max(values):.0f})"
+        mean = statistics.fmean(values)
+        return f"{mean:.1f} / {trimmed(values):.1f} ({min(values):.0f}-{max(values):.0f})"
 
     marks = [n for n in (10, 100, 200) if n + WINDOW <= count]
     print(f"  {label}: done, load avg {timing.load()}", flush=True)
@@ -113,7 +119,8 @@ def run(
     return [
         label,
         *(shown(at(n)) for n in marks),
-        f"{statistics.fmean(at(marks[-1])) / statistics.fmean(at(10)):.2f}",
+        f"{statistics.fmean(at(marks[-1])) / statistics.fmean(at(10)):.2f}"
+        f" / {trimmed(at(marks[-1])) / trimmed(at(10)):.2f}",
         shown([x * 1000 for x in colds]),
         shown([x * 1000 for x in warms]),
         f"{cold / warm:.2f}" if warm else "-",
@@ -149,8 +156,9 @@ def main() -> int:
         f"v10, v100, v200: mean (min-max) of the registrations of versions N-{WINDOW}..N+{WINDOW}"
     )
     print("(N-1 earlier each; v10 a second subject's, interleaved with v200's); cold: the first")
-    print(f"registration after a restart on the same database, mean (min-max) of {args.restarts}")
-    print(f"restarts; warm: the mean of the {WARM} after each cold one.")
+    print(f"registration after a restart on the same database, {args.restarts} restarts; warm: the")
+    print(f"{WARM} after each cold one. The largest value left out is, at version 200, typically a")
+    print("full garbage collection (~200 ms over the process's 200 contracts) falling in it.")
     timing.footer()
     return 0
 
