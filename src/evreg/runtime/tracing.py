@@ -19,10 +19,6 @@ try:
     from opentelemetry import context as otel_context
     from opentelemetry import propagate, trace
     from opentelemetry.trace import SpanKind, Status, StatusCode
-
-    # without one of these the API's tracer is its no-op tracer, which ``processing`` inlines
-    _NO_OP_PROVIDERS: tuple[type, ...] = (trace.ProxyTracerProvider, trace.NoOpTracerProvider)
-    _NO_OP_TRACER = trace.NoOpTracer()
 except ImportError:  # pragma: no cover - exercised only where the extra is not installed
     trace = None  # type: ignore[assignment]
 
@@ -95,8 +91,13 @@ class processing:  # used as a function: ``with processing(...) as failed``
         if trace is None:
             return _ignore
         parent = propagate.extract(self._headers)
-        if type(trace.get_tracer_provider()) in _NO_OP_PROVIDERS:
-            span = _NO_OP_TRACER.start_span(f"{self._subject} process", context=parent)
+        tracer = _tracer()
+        # before a provider is set the API hands out a proxy, whose ``_tracer`` is the no-op
+        # tracer until then (the provider's after); read with a default, so an API without it
+        # only takes the general path
+        tracer = getattr(tracer, "_tracer", tracer)
+        if type(tracer) is trace.NoOpTracer:
+            span = tracer.start_span(f"{self._subject} process", context=parent)
             self._token = otel_context.attach(trace.set_span_in_context(span))
             return _ignore
         system, group, attempt = self._attributes
