@@ -152,13 +152,18 @@ def main() -> int:
          "cold/warm"],
         rows,
     )  # fmt: skip
+    print("each figure: mean / mean without the largest value (min-max of the single ones);")
     print(
-        f"v10, v100, v200: mean (min-max) of the registrations of versions N-{WINDOW}..N+{WINDOW}"
+        f"v10, v100, v200: the registrations of versions N-{WINDOW}..N+{WINDOW} (N-1 earlier each;"
     )
-    print("(N-1 earlier each; v10 a second subject's, interleaved with v200's); cold: the first")
-    print(f"registration after a restart on the same database, {args.restarts} restarts; warm: the")
-    print(f"{WARM} after each cold one. The largest value left out is, at version 200, typically a")
-    print("full garbage collection (~200 ms over the process's 200 contracts) falling in it.")
+    print("v10 a second subject's, interleaved with v200's); cold: the first registration after a")
+    print(
+        f"restart on the same database, {args.restarts} restarts; warm: the {WARM} after each cold"
+    )
+    print("one. The largest value left out is, at version 200, typically a generation-1 garbage")
+    print(
+        "collection (~200 ms, the young objects of the last ten generation-0 ones) falling in it."
+    )
     timing.footer()
     return 0
 
