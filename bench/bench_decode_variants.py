@@ -17,6 +17,12 @@ all variants interleaved per round, each as a share of ``orjson.loads`` in the s
   only delays building the validator to its first use: not measured);
 - (c) pydantic-core's string cache off or keys only (``cache_strings``);
 - (d) the decoder's own call: the consumer's ``decode`` against the pydantic-core call in it;
+- (f) the same pydantic-core call on the body with an invoice payment instead of a card
+  (``dueDays``, an integer enum: a ``JsonIntEnum``, whose JSON-type check is a Python wrap
+  validator, ``evreg.runtime.json_scalars``);
+- (e) what a consumer does per message around it: ``BaseConsumer._dispatch`` of the delivery to
+  a handler that does nothing (decode, the declared headers, the trace context, the
+  ``current_message`` record, the handler's call), without an event loop;
 
 and for scale: the same checks with plain dicts (``TypedDict``s: no model objects) and jiter
 (pydantic-core's parser) building plain Python values with no schema.
@@ -88,6 +94,21 @@ def variants() -> tuple[dict[str, tuple[str, Callable[[bytes], object]]], bytes]
     consumer = orders_service.Consumer(InMemoryTransport())
     spec = orders_service.consumer._ON_ORDER_PLACED
     delivery = Delivery(published.subject, body, published.headers)
+
+    async def handled(event: object) -> None:
+        return None
+
+    consumer.on_order_placed(handled)
+    route = consumer._routes[0]
+
+    def dispatch(raw: bytes) -> object:
+        step = consumer._dispatch(route, delivery)  # no await inside: one send() runs it
+        try:
+            step.send(None)
+        except StopIteration:
+            return route
+        raise AssertionError("the dispatch of a valid message awaited something")
+
     model = models.OrderPlaced.__pydantic_validator__
     schema = models.OrderPlaced.__pydantic_core_schema__
     parsed = orjson.loads(body)
@@ -100,6 +121,7 @@ def variants() -> tuple[dict[str, tuple[str, Callable[[bytes], object]]], bytes]
     out: dict[str, tuple[str, Callable[[bytes], object]]] = {
         "orjson": ("orjson.loads alone", orjson.loads),
         "decode": ("consumer decode, as generated", lambda raw: consumer.decode(spec, delivery)),
+        "dispatch": ("(e) consumer per message: _dispatch, handler no-op", dispatch),
         "validate_json": ("(d) its pydantic-core call alone: validate_json, strict", strict(model)),
         "orjson_python": (
             "(a) orjson.loads + validate_python, lax",
@@ -129,6 +151,14 @@ def variants() -> tuple[dict[str, tuple[str, Callable[[bytes], object]]], bytes]
         )
     out["typed_dicts"] = ("same checks, TypedDicts (no model objects)", strict(typed_dicts))
     out["jiter"] = ("jiter to Python values, no schema", pydantic_core.from_json)
+    invoice = body.replace(
+        b'{"method":"card","last4":"4242"}', b'{"method":"invoice","dueDays":30}', 1
+    )
+    assert invoice != body
+    out["invoice"] = (
+        "(f) validate_json, strict, of an invoice payment (JsonIntEnum)",
+        lambda raw: model.validate_json(invoice, strict=True, by_alias=True, by_name=False),
+    )
     for key, (label, fn) in out.items():  # each decodes the body (an error shows here)
         assert fn(body) is not None, (key, label)
     return out, body

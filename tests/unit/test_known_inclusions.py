@@ -199,6 +199,18 @@ def test_known_inclusions_chain_and_bound() -> None:
     # a chain longer than a lookup visits is not known (the guard then proves it)
     long = KnownInclusions((f"k{i}", f"k{i + 1}") for i in range(1000))
     assert long.holds("k0", "k100") and not long.holds("k0", "k999")
+    # a registry's shape: each version proven in the next, every older one derived in every
+    # later one, then the new version proven against the newest: every version is in it
+    history = KnownInclusions((f"v{i}", f"v{i + 1}") for i in range(200))
+    for i in range(200):
+        for j in range(i + 2, 201):
+            history.add(f"v{i}", f"v{j}", proven=False)
+    history.add("v200", "new")
+    assert all(history.holds(f"v{i}", "new") for i in range(201))
+    assert not any(history.holds("new", f"v{i}") for i in range(201))
+    assert not history.holds("v0", "other") and not history.holds("v5", "v4")
+    history.add("other", "v0")  # known below the chain's start: three steps up, then new
+    assert history.holds("other", "new") and not history.holds("new", "other")
     # the facts are a bounded cache: reaching the bound drops them all
     small = KnownInclusions(max_facts=3)
     for i in range(3):
@@ -206,5 +218,7 @@ def test_known_inclusions_chain_and_bound() -> None:
     assert small.generation == 0 and len(small) == 3
     small.add("a3", "b3")
     assert small.generation == 1 and len(small) == 1 and not small.holds("a0", "b0")
+    small.add("b0", "c0")  # (a0 ⊆ b0 was dropped, by reader too)
+    assert not small.holds("a0", "c0") and small.holds("b0", "c0")
     with pytest.raises(ValueError, match="a key for each"):
         check_pairs(_evolution(2)[:1], _evolution(2)[1], known=KnownInclusions(), keys=[])

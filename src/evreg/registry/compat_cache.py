@@ -18,10 +18,10 @@ that they outlive a restart: a transitive check proves the new version's inclusi
 newest earlier one and chains those (``evreg.contracts.compat.guard.known``), instead of one
 proof per earlier version.
 
-The earlier schemas' rows are read in bulk by the store (``ReadWork.schema_rows`` and
-``prefetch``). The pairs not in the cache are compared in one engine run (:func:`check_pairs`),
-which types the new schema once and compares each sub-schema the earlier versions share with it
-once.
+The earlier schemas' heads (id, fingerprint, type) are read in bulk by the store
+(``ReadWork.schema_heads``), and the rows of those to load (``schema_rows``, ``prefetch``).
+The pairs not in the cache are compared in one engine run (:func:`check_pairs`), which types
+the new schema once and compares each sub-schema the earlier versions share with it once.
 The caches change what is computed, never the answer: the check itself still runs over the
 versions the caller read (inside its write transaction, for a registration).
 """
@@ -40,7 +40,7 @@ from evreg.contracts.compat.check import check_pairs
 from evreg.contracts.compat.guard import KnownInclusions
 from evreg.contracts.patterns import PatternError, locate
 from evreg.registry import errors
-from evreg.registry.store.tables import SchemaRow
+from evreg.registry.store.bulk import SchemaHead
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -156,8 +156,8 @@ class Inclusions:
 
 def pair_findings(
     reports: LRU[PairKey, Report],
-    earlier: Sequence[tuple[int, SchemaRow]],
-    load: Callable[[Sequence[SchemaRow]], list[Contract]],
+    earlier: Sequence[tuple[int, SchemaHead]],
+    load: Callable[[Sequence[SchemaHead]], list[Contract]],
     new_fingerprint: str,
     new: Contract,
     direction: Level,
@@ -167,7 +167,7 @@ def pair_findings(
 ) -> dict[int, tuple[Finding, ...]]:
     """Version -> the findings of ``new`` after that version's schema, in one ``direction``
     (BACKWARD or FORWARD), numbered with the version; with ``breaking_only``, only the breaking
-    ones. ``earlier`` holds (version, schema row) pairs. From the cache, and for the pairs it
+    ones. ``earlier`` holds (version, schema head) pairs. From the cache, and for the pairs it
     lacks from one engine run whose reports are then cached; ``load`` is called once, with the
     earlier schemas of those pairs. A report is cached numbered with the version it was
     computed for, so checking the same pair again at the same version (a check, then the
@@ -175,7 +175,7 @@ def pair_findings(
     (see :func:`check_pairs`); those proven now are added to it."""
     out: dict[int, tuple[Finding, ...]] = {}
     missing: dict[str, list[int]] = {}
-    rows: dict[str, SchemaRow] = {}
+    rows: dict[str, SchemaHead] = {}
     kind = BREAKING if breaking_only else FULL
     # a breaking-only answer is also in a full report
     kinds = (BREAKING, FULL) if breaking_only else (FULL,)

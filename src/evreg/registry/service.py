@@ -24,13 +24,13 @@ Where each use case lives (:mod:`evreg.registry.usecases`):
 
 from __future__ import annotations
 
-from evreg.contracts.limits import DEFAULT_LIMITS, Limits
-from evreg.registry.payloads import DEFAULT_STRATEGY
+from typing import Unpack
+
 from evreg.registry.store import Store
 from evreg.registry.usecases.compatibility import Compatibility
 from evreg.registry.usecases.config import ConfigAndMode
 from evreg.registry.usecases.consumers import ConsumerChecks
-from evreg.registry.usecases.context import Context
+from evreg.registry.usecases.context import Context, Settings
 from evreg.registry.usecases.deletes import Deletes
 from evreg.registry.usecases.reads import Lookups
 from evreg.registry.usecases.register import Registration
@@ -39,28 +39,8 @@ from evreg.registry.usecases.register import Registration
 class RegistryService(Context):
     """Use cases over one :class:`Store`. Thread-safe; share one per process."""
 
-    def __init__(
-        self,
-        store: Store,
-        *,
-        cache_size: int = 4096,
-        cache_bytes: int | None = None,
-        payload_subjects: bool = True,
-        payload_strategy: str = DEFAULT_STRATEGY,
-        limits: Limits = DEFAULT_LIMITS,
-        default_draft: str = "draft-07",
-        max_references: int | None = None,
-    ) -> None:
-        super().__init__(
-            store,
-            cache_size=cache_size,
-            cache_bytes=cache_bytes,
-            payload_subjects=payload_subjects,
-            payload_strategy=payload_strategy,
-            limits=limits,
-            default_draft=default_draft,
-            max_references=max_references,
-        )
+    def __init__(self, store: Store, **settings: Unpack[Settings]) -> None:
+        super().__init__(store, **settings)
         reads = Lookups(self)
         self.ping = reads.ping
         self.schema_types = reads.schema_types

@@ -26,7 +26,8 @@ def _same_json_type(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
     result = handler(value)
     if isinstance(value, Enum):
         return result
-    matched = result.value if isinstance(result, Enum) else result
+    # ``_value_``: what ``Enum.value`` returns, without the call of its Python descriptor
+    matched = result._value_ if isinstance(result, Enum) else result
     if (type(value) is bool) is not (type(matched) is bool):
         raise PydanticCustomError(
             "json_type",

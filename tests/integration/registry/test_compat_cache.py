@@ -287,3 +287,20 @@ def described_props(n: int) -> SchemaInput:
     props = {f"p{k}": {"type": "string", "maxLength": 10 + k} for k in range(n)}
     doc = {"type": "object", "properties": props, "additionalProperties": False}
     return SchemaInput(schema=json.dumps(doc), schema_type="JSON")
+
+
+def test_a_contract_cache_smaller_than_the_history_gives_the_same_findings(store: Store) -> None:
+    """The earlier contracts a check finds cached may leave the cache while it loads the
+    others (two slots, six versions): each is then read again alone, and the findings are
+    those of a registry that holds them all."""
+    roomy = RegistryService(store)
+    roomy.set_config(SUBJECT, "BACKWARD_TRANSITIVE")
+    for n in range(1, 6):
+        roomy.register(SUBJECT, version(n))
+    roomy.register(SUBJECT, version(6, extra={"note": {"type": "string", "maxLength": 10}}))
+    small = RegistryService(store, cache_size=2)
+    for new in (version(7, extra={"note": {"type": "string"}}), version(2)):
+        small.check_against(SUBJECT, version(1))  # two contracts cached, then the check
+        expected = roomy.check_against(SUBJECT, new)
+        assert small.check_against(SUBJECT, new) == expected
+        assert small.caches.contracts.misses > 6  # (loaded again: not all were kept)

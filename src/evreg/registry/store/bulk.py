@@ -5,6 +5,7 @@ under an id the client chose."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -17,6 +18,28 @@ from evreg.registry.store.tables import InclusionRow, SchemaReference, SchemaRow
 
 # ids per SELECT ... IN (...): well under SQLite's and PostgreSQL's bound-parameter limits
 _CHUNK = 500
+
+
+class SchemaHead(NamedTuple):
+    """What a compatibility check reads of each earlier schema before it knows which ones it
+    must load: a tuple, several times cheaper to read than an ORM row (200 versions)."""
+
+    id: int
+    fingerprint: str
+    schema_type: str
+
+
+def schema_heads(session: Session, schema_ids: Iterable[int]) -> dict[int, SchemaHead]:
+    """id -> (id, fingerprint, type), one query per 500 ids."""
+    wanted = sorted(set(schema_ids))
+    out: dict[int, SchemaHead] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        statement = select(SchemaRow.id, SchemaRow.fingerprint, SchemaRow.schema_type).where(
+            col(SchemaRow.id).in_(wanted[start : start + _CHUNK])
+        )
+        for schema_id, fingerprint, schema_type in session.exec(statement):
+            out[int(schema_id or 0)] = SchemaHead(int(schema_id or 0), fingerprint, schema_type)
+    return out
 
 
 def schema_rows(session: Session, schema_ids: Iterable[int]) -> dict[int, SchemaRow]:

@@ -79,6 +79,9 @@ class ReadWork:
     def schema_rows(self, schema_ids: Iterable[int]) -> dict[int, SchemaRow]:
         return bulk.schema_rows(self._session, schema_ids)
 
+    def schema_heads(self, schema_ids: Iterable[int]) -> dict[int, bulk.SchemaHead]:
+        return bulk.schema_heads(self._session, schema_ids)
+
     def prefetch(self, rows: Sequence[SchemaRow]) -> dict[int, list[Reference]]:
         return bulk.prefetch(self._session, rows)
 

@@ -15,10 +15,11 @@ from evreg.registry import compat_cache, contexts, errors
 from evreg.registry.confluent_format import describe_finding, describe_rules, describe_type_mismatch
 from evreg.registry.inputs import known, parse_level, parse_policy
 from evreg.registry.payloads import DEFAULT_STRATEGY, contract_path, payload_subjects
-from evreg.registry.store.tables import SchemaRow, SubjectVersion
+from evreg.registry.store.bulk import SchemaHead
+from evreg.registry.store.tables import SubjectVersion
 from evreg.registry.store.work import ReadWork, WriteWork
 from evreg.registry.usecases.context import Context
-from evreg.registry.usecases.prepare import prepare, stored_contract
+from evreg.registry.usecases.prepare import prepare, stored_contract, stored_contract_by_id
 from evreg.registry.usecases.reads import version_row
 from evreg.registry.usecases.rules import effective, in_group, mode_of, with_data_contract
 from evreg.registry.values import (
@@ -61,7 +62,7 @@ class Compatibility:
             return CompatibilityResult(True, level, policy)
         directions = [d for d in (Level.BACKWARD, Level.FORWARD) if _checks(level, d)]
         newest_first = list(reversed(against))
-        schemas = work.schema_rows(row.schema_id for row in newest_first)
+        schemas = work.schema_heads(row.schema_id for row in newest_first)
         comparable = [
             (row.version, schemas[row.schema_id])
             for row in newest_first
@@ -69,14 +70,23 @@ class Compatibility:
         ]
         contracts = self.ctx.caches.contracts
 
-        def load(rows: Sequence[SchemaRow]) -> list[Contract]:
-            # the texts and references of the contracts to load, in two queries for them all
-            unloaded = [row for row in rows if row.fingerprint not in contracts]
-            references = work.prefetch(unloaded)
-            return [
-                stored_contract(self.ctx, work, row, references.get(int(row.id or 0)))
-                for row in rows
-            ]
+        def load(heads: Sequence[SchemaHead]) -> list[Contract]:
+            # the rows, texts and references of the contracts to load, in three queries for
+            # them all; the others from the cache (or alone if one left it meanwhile)
+            rows = work.schema_rows(h.id for h in heads if h.fingerprint not in contracts)
+            references = work.prefetch(list(rows.values()))
+            out = []
+            for head in heads:
+                found = None if head.id in rows else contracts.get(head.fingerprint)
+                if found is None:
+                    row = rows.get(head.id)
+                    found = (
+                        stored_contract_by_id(self.ctx, work, head.id)
+                        if row is None
+                        else stored_contract(self.ctx, work, row, references.get(head.id))
+                    )
+                out.append(found)
+            return out
 
         inclusions = self.ctx.caches.inclusions
         unread = inclusions.unread([new.fingerprint, *(row.fingerprint for _, row in comparable)])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from typing import TypedDict
 
 from evreg.contracts import Contract, Report
 from evreg.contracts.jsonschema_doc import draft_named
@@ -39,6 +40,19 @@ class Caches:
     def counted(self) -> list[tuple[str, LRU[str, Contract] | LRU[PairKey, Report]]]:
         """(name, cache) of each cache that counts its hits and misses."""
         return [("contracts", self.contracts), ("reports", self.reports)]
+
+
+class Settings(TypedDict, total=False):
+    """The keyword settings of :class:`Context` (its ``__init__`` gives their defaults), for
+    subclasses that pass them on unchanged."""
+
+    cache_size: int
+    cache_bytes: int | None
+    payload_subjects: bool
+    payload_strategy: str
+    limits: Limits
+    default_draft: str
+    max_references: int | None
 
 
 class Context:

@@ -48,6 +48,7 @@ class KnownInclusions:
         self.max_facts = max_facts
         self._lock = threading.Lock()
         self._supersets: dict[str, set[str]] = {}
+        self._subsets: dict[str, set[str]] = {}  # the same facts by reader
         self._count = 0
         self.generation = 0  # counts the times every fact was dropped (max_facts reached)
         self._proven: list[tuple[str, str]] = []  # proven since the last take_proven()
@@ -67,6 +68,13 @@ class KnownInclusions:
                 return False
             if reader in direct:
                 return True
+            # writer ⊆ k ⊆ reader: the common case (a new version, proven against the newest
+            # earlier one, which every older one is known in), one set operation
+            below = self._subsets.get(reader)
+            if below is None:
+                return False
+            if not below.isdisjoint(direct):
+                return True
             seen = {writer}
             todo = list(direct)
             while todo and len(seen) < _MAX_VISITS:
@@ -77,9 +85,9 @@ class KnownInclusions:
                 above = self._supersets.get(key)
                 if above is None:
                     continue
-                if reader in above:
+                if not below.isdisjoint(above):
                     return True
-                todo.extend(above)
+                todo.extend(above - seen)
             return False
 
     def add(self, writer: str, reader: str, *, proven: bool = True) -> None:
@@ -108,11 +116,13 @@ class KnownInclusions:
         if above is None:
             if self._count >= self.max_facts:
                 self._supersets.clear()
+                self._subsets.clear()
                 self._count = 0
                 self.generation += 1
             above = self._supersets[writer] = set()
         if reader in above:
             return False
         above.add(reader)
+        self._subsets.setdefault(reader, set()).add(writer)
         self._count += 1
         return True
