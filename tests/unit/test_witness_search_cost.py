@@ -117,7 +117,7 @@ def test_the_root_level_is_not_searched_twice() -> None:
     stage = finder._stage
 
     def spy(*args: Any) -> Any:
-        levels.append(args[1])
+        levels.append(args[3])  # (writer root, reader root, nodes, instance path, ...)
         return stage(*args)
 
     finder._stage = spy  # type: ignore[method-assign]

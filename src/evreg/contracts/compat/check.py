@@ -54,8 +54,11 @@ def check_compatibility(
     or a name such as ``draft-07``); by default 2020-12. The Confluent registry reads such
     schemas as draft-07.
     """
-    lvl = _enum(Level, level, "level")
-    pol = _enum(Policy, policy, "policy")
+    # (the common call, a level and a policy named by their values: a lookup, not a call)
+    lvl = _LEVELS.get(level) if isinstance(level, str) else None
+    lvl = _enum(Level, level, "level") if lvl is None else lvl
+    pol = _POLICIES.get(policy) if isinstance(policy, str) else None
+    pol = _enum(Policy, policy, "policy") if pol is None else pol
     default = None if default_dialect is None else _dialect(default_dialect)
     if (
         not isinstance(previous, Contract)
@@ -65,11 +68,12 @@ def check_compatibility(
         history = [_load(p, default) for p in previous]
         numbered = True
     else:
-        history = [_load(previous, default)]
+        loaded = default is None and isinstance(previous, Contract)  # (what _load returns)
+        history = [previous if loaded else _load(previous, default)]  # type: ignore[list-item]
         numbered = False
-    new = _load(current, default)
+    new = current if default is None and isinstance(current, Contract) else _load(current, default)
     _same_kind(history, new)
-    if lvl is Level.NONE or not history:
+    if lvl is _NONE or not history:
         return Report(lvl, pol, ())
     pairs = list(enumerate(history, start=1))
     if not lvl.transitive:
@@ -213,6 +217,16 @@ def _same_kind(history: Sequence[Contract], new: Contract) -> None:
                 f"cannot compare a {old.kind.value} contract with a {new.kind.value} one",
                 source=new.source,
             )
+
+
+# enum members read on every check, as module constants: on Python 3.11 each `Level.X` goes
+# through EnumType.__getattr__'s lookup hook (see diff.schema_view.Kinds)
+_NONE: Final = Level.NONE
+_ASYNCAPI: Final = ContractKind.ASYNCAPI
+_BACKWARD: Final = Direction.BACKWARD
+_STRICT: Final = Policy.STRICT
+_LEVELS: Final[dict[str, Level]] = {level.value: level for level in Level}
+_POLICIES: Final[dict[str, Policy]] = {policy.value: policy for policy in Policy}
 
 
 def _enum(cls: Any, value: Any, what: str) -> Any:
@@ -381,7 +395,7 @@ class _Run:
 
     def pair(self, old: Contract, new: Contract, version: int | None) -> list[Finding]:
         """The findings of ``new`` after ``old`` (two contracts of the same kind)."""
-        if new.kind is not ContractKind.ASYNCAPI:
+        if new.kind is not _ASYNCAPI:
             assert old.schema is not None and new.schema is not None
             return self.schemas(old.schema, new.schema, version)
         return self.asyncapi(old, new, version)
@@ -399,7 +413,7 @@ class _Run:
             return self.avro(older, newer, version, prefix, channel, message_name)
         findings: list[Finding] = []
         for direction in self.directions:
-            writer, reader = (older, newer) if direction is Direction.BACKWARD else (newer, older)
+            writer, reader = (older, newer) if direction is _BACKWARD else (newer, older)
             finder = None
             if self.witnesses:
                 finder = WitnessFinder(writer, reader, self.cache.view(reader).plain)
@@ -415,7 +429,7 @@ class _Run:
                 writer, reader, self.policy, prefix, self.cache, inclusion=inclusion
             )
             # the policy's verdict on each (JSON Schema) rule, as Rule.accepted reads it
-            accepted = STRICT_ACCEPTS if self.policy is Policy.STRICT else LENIENT_ACCEPTS
+            accepted = STRICT_ACCEPTS if self.policy is _STRICT else LENIENT_ACCEPTS
             for change in changes:
                 breaking = change.rule not in accepted
                 if not breaking:

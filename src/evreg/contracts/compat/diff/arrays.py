@@ -14,7 +14,7 @@ from evreg.contracts.compat.diff import changes
 from evreg.contracts.compat.diff.base import DifferBase
 from evreg.contracts.compat.diff.changes import InstancePath, Path, sub_node
 from evreg.contracts.compat.diff.content_model import APPLICATORS, extra_schema
-from evreg.contracts.compat.diff.schema_view import Kind, Node
+from evreg.contracts.compat.diff.schema_view import Kinds, Node
 from evreg.contracts.compat.diff.values import bound
 from evreg.contracts.compat.report import Change
 from evreg.contracts.compat.rules import RuleId
@@ -115,7 +115,7 @@ class ArrayRules(DifferBase):
                 if self.ok(inner)
                 else R.ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL
             )
-        elif writer_item.kind is Kind.FALSE:
+        elif writer_item.kind is Kinds.FALSE:
             rule = R.ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL
         else:
             rule = R.ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL
@@ -138,7 +138,7 @@ class ArrayRules(DifferBase):
         if extra is not False and schema is None:
             rule = (
                 R.ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL
-                if reader_item.kind is Kind.EMPTY
+                if reader_item.kind is Kinds.EMPTY
                 else R.ITEM_ADDED_TO_OPEN_CONTENT_MODEL
             )
         elif schema is not None:

@@ -28,6 +28,7 @@ from evreg.contracts.model import SchemaRef
 __all__ = ["DiffCache", "DifferBase", "unchanged"]
 
 _RULE: Final = attrgetter("rule")
+_STRICT: Final = Policy.STRICT  # (a module constant: see schema_view.Kinds)
 
 
 class DiffCache:
@@ -121,9 +122,7 @@ class DifferBase:
         self.reversed: Inclusion | None = None  # the same proofs, the documents swapped
         self.breaking_only = breaking_only
         self.cache = cache
-        self.accepted: frozenset[RuleId] = (
-            STRICT_ACCEPTS if policy is Policy.STRICT else LENIENT_ACCEPTS
-        )
+        self.accepted: frozenset[RuleId] = STRICT_ACCEPTS if policy is _STRICT else LENIENT_ACCEPTS
         self.memo: dict[tuple[int, int], Memo] = {}
         self.active: set[tuple[int, int]] = set()
         self.prover = Prover()

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeGuard, TypeVar
 
-from evreg.contracts.compat.diff.schema_view import Node
+from evreg.contracts.compat.diff.schema_view import Kinds, Node
 from evreg.contracts.compat.proofs.json_values import one_shot
 from evreg.contracts.compat.report import Change
 from evreg.contracts.compat.rules import RuleId
@@ -128,6 +128,15 @@ def json_key(value: Any) -> str:
     if isinstance(value, str):
         return _ENCODE_STRING(value)  # what _ENCODER(value) returns for a string
     return _ENCODER(_normalise(value))
+
+
+def node_key(node: Node) -> str:
+    """``json_key`` of a typed node's schema (``false`` for a false schema), kept on the node:
+    typed nodes live as long as their view, so the text is made once."""
+    key = node.key
+    if key is None:
+        key = node.key = "false" if node.kind is Kinds.FALSE else json_key(node.raw)
+    return key
 
 
 def _normalise(value: Any) -> Any:

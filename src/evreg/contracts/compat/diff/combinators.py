@@ -13,8 +13,8 @@ from typing import Any
 
 from evreg.contracts.compat.diff import changes
 from evreg.contracts.compat.diff.base import DifferBase
-from evreg.contracts.compat.diff.changes import InstancePath, Path, json_eq, json_key, sub_node
-from evreg.contracts.compat.diff.schema_view import Kind, Node
+from evreg.contracts.compat.diff.changes import InstancePath, Path, json_eq, node_key, sub_node
+from evreg.contracts.compat.diff.schema_view import Node
 from evreg.contracts.compat.report import Change
 from evreg.contracts.compat.rules import RuleId
 
@@ -244,7 +244,7 @@ def _distinct(subs: Alternatives) -> list[tuple[str | None, Node]]:
     seen: set[str] = set()
     out = []
     for seg, node in subs:
-        key = "false" if node.kind is Kind.FALSE else json_key(node.raw)
+        key = node_key(node)
         if key not in seen:
             seen.add(key)
             out.append((seg, node))

@@ -24,7 +24,7 @@ from evreg.contracts.compat.diff.changes import (
     union,
 )
 from evreg.contracts.compat.diff.content_model import covering_schema, is_closed, is_open
-from evreg.contracts.compat.diff.schema_view import Kind, Node
+from evreg.contracts.compat.diff.schema_view import Kinds, Node
 from evreg.contracts.compat.diff.values import bound
 from evreg.contracts.compat.report import Change
 from evreg.contracts.compat.rules import RuleId
@@ -256,7 +256,7 @@ class ObjectRules(DifferBase):
                 if self.ok(inner)
                 else R.PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL
             )
-        elif writer_child.kind is Kind.FALSE:
+        elif writer_child.kind is Kinds.FALSE:
             rule = R.PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL
         else:
             rule = R.PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL
@@ -276,7 +276,7 @@ class ObjectRules(DifferBase):
         default = "default" in reader_child.raw
         parent_at = child_at[:-1]
         if is_open(writer):
-            if reader_child.kind is Kind.EMPTY and not required:
+            if reader_child.kind is Kinds.EMPTY and not required:
                 rule = R.PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL
             elif required:
                 rule = (

@@ -43,6 +43,25 @@ class Kind(IntEnum):
     CONDITIONAL = 11
 
 
+class Kinds:
+    """The members of :class:`Kind` as plain class attributes, for the diff's hot paths: on
+    Python 3.11 each ``Kind.X`` goes through ``EnumType.__getattr__``'s lookup hook (~60 ns, and
+    the walk reads several per node it compares); ``Kinds.X`` is an ordinary class attribute."""
+
+    EMPTY: Final = Kind.EMPTY
+    FALSE: Final = Kind.FALSE
+    STRING: Final = Kind.STRING
+    NUMBER: Final = Kind.NUMBER
+    BOOLEAN: Final = Kind.BOOLEAN
+    NULL: Final = Kind.NULL
+    OBJECT: Final = Kind.OBJECT
+    ARRAY: Final = Kind.ARRAY
+    ENUM: Final = Kind.ENUM
+    NOT: Final = Kind.NOT
+    COMBINED: Final = Kind.COMBINED
+    CONDITIONAL: Final = Kind.CONDITIONAL
+
+
 STRING_KW = frozenset({"minLength", "maxLength", "pattern"})
 NUMBER_KW = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"})
 OBJECT_KW = frozenset(
@@ -75,19 +94,19 @@ ARRAY_KW = frozenset(
     }
 )
 _SNIFF = (
-    (Kind.OBJECT, OBJECT_KW),
-    (Kind.ARRAY, ARRAY_KW),
-    (Kind.STRING, STRING_KW),
-    (Kind.NUMBER, NUMBER_KW),
+    (Kinds.OBJECT, OBJECT_KW),
+    (Kinds.ARRAY, ARRAY_KW),
+    (Kinds.STRING, STRING_KW),
+    (Kinds.NUMBER, NUMBER_KW),
 )
 _TYPES = {
-    "string": Kind.STRING,
-    "number": Kind.NUMBER,
-    "integer": Kind.NUMBER,
-    "boolean": Kind.BOOLEAN,
-    "null": Kind.NULL,
-    "object": Kind.OBJECT,
-    "array": Kind.ARRAY,
+    "string": Kinds.STRING,
+    "number": Kinds.NUMBER,
+    "integer": Kinds.NUMBER,
+    "boolean": Kinds.BOOLEAN,
+    "null": Kinds.NULL,
+    "object": Kinds.OBJECT,
+    "array": Kinds.ARRAY,
 }
 _COMBINATORS = ("allOf", "anyOf", "oneOf")
 _CONDITIONAL_KW = frozenset({"if", "then", "else"})
@@ -119,6 +138,7 @@ class Node:
         "declared",
         "doc",
         "integer",
+        "key",
         "kind",
         "meta",
         "part",
@@ -157,6 +177,8 @@ class Node:
         self.declared = declared
         # one part of a synthetic combination: `raw` is the whole schema object, not the part
         self.part = False
+        # the canonical text of `raw` (`changes.json_key`), once a comparison has needed it
+        self.key: str | None = None
 
     def child(self, raw: Any, *segments: str) -> Node:
         """The node for a sub-schema of this one, found at ``segments`` below it."""
@@ -360,7 +382,7 @@ class SchemaView:
 
     def _build(self, raw: Any, ptr: str | None) -> Node:
         if raw is True or not isinstance(raw, dict):
-            return Node(self, Kind.FALSE if raw is False else Kind.EMPTY, raw, ptr)
+            return Node(self, Kinds.FALSE if raw is False else Kinds.EMPTY, raw, ptr)
         meta = None if raw.keys().isdisjoint(_META_KW) else Meta(raw, self.draft4)
         if "$ref" in raw and (not self.modern or is_pure_ref(raw)):
             return self._follow(raw, ptr, meta)
@@ -369,17 +391,17 @@ class SchemaView:
             parts.append(self._follow(raw, ptr, None))
         parts.extend(self._typed_parts(raw, ptr))
         if "enum" in raw or "const" in raw:
-            parts.append(Node(self, Kind.ENUM, raw, ptr))
+            parts.append(Node(self, Kinds.ENUM, raw, ptr))
         if "not" in raw:
-            parts.append(Node(self, Kind.NOT, raw, ptr))
+            parts.append(Node(self, Kinds.NOT, raw, ptr))
         for comb in _COMBINATORS:
             subs = raw.get(comb)
             if isinstance(subs, list):
                 parts.append(self._combined(comb, raw, ptr, subs))
         if not raw.keys().isdisjoint(_CONDITIONAL_KW):
-            parts.append(Node(self, Kind.CONDITIONAL, raw, ptr))
+            parts.append(Node(self, Kinds.CONDITIONAL, raw, ptr))
         if not parts:
-            return Node(self, Kind.EMPTY, raw, ptr, meta=meta)
+            return Node(self, Kinds.EMPTY, raw, ptr, meta=meta)
         if len(parts) > 1:
             for made in parts:
                 made.part = made.part or made.raw is raw  # not a followed $ref's target
@@ -389,7 +411,7 @@ class SchemaView:
             return part
         return Node(
             self,
-            Kind.COMBINED,
+            Kinds.COMBINED,
             raw,
             ptr,
             meta=meta,
@@ -405,7 +427,7 @@ class SchemaView:
         for i, sub in enumerate(subs):
             seg = f"{comb}/{i}"
             children.append((seg, self.node(sub, None if ptr is None else f"{ptr}/{seg}")))
-        return Node(self, Kind.COMBINED, raw, ptr, criterion=comb, subs=tuple(children))
+        return Node(self, Kinds.COMBINED, raw, ptr, criterion=comb, subs=tuple(children))
 
     def _typed_parts(self, raw: Mapping[str, Any], ptr: str | None) -> list[Node]:
         declared = raw.get("type")
@@ -420,7 +442,7 @@ class SchemaView:
             return [
                 Node(
                     self,
-                    Kind.COMBINED,
+                    Kinds.COMBINED,
                     raw,
                     ptr,
                     criterion="anyOf",
@@ -432,7 +454,7 @@ class SchemaView:
         return [Node(self, kind, raw, ptr) for kind, kws in _SNIFF if not keys.isdisjoint(kws)]
 
     def _typed(self, name: str, raw: Mapping[str, Any], ptr: str | None) -> Node:
-        kind = _TYPES.get(name, Kind.EMPTY)
+        kind = _TYPES.get(name, Kinds.EMPTY)
         return Node(self, kind, raw, ptr, integer=name == "integer", declared=True)
 
     # -- references -------------------------------------------------------------------------
@@ -470,7 +492,7 @@ class SchemaView:
             synthetic=target.synthetic,
             declared=target.declared,
         )
-        if target.kind in (Kind.EMPTY, Kind.FALSE):
+        if target.kind in (Kinds.EMPTY, Kinds.FALSE):
             clone.raw = target.raw
         return clone
 

@@ -22,9 +22,15 @@ from functools import lru_cache
 from itertools import combinations
 from typing import Any, Final
 
-from evreg.contracts.compat.diff.changes import dict_of, is_number, json_eq, json_key, strings_of
+from evreg.contracts.compat.diff.changes import (
+    dict_of,
+    is_number,
+    json_eq,
+    node_key,
+    strings_of,
+)
 from evreg.contracts.compat.diff.content_model import covering_schema
-from evreg.contracts.compat.diff.schema_view import Kind, Node
+from evreg.contracts.compat.diff.schema_view import Kinds, Node
 from evreg.contracts.compat.matching import PatternError, search
 from evreg.contracts.compat.proofs.quick_check import QuickCheck, quick_check
 from evreg.contracts.compat.proofs.writer_facts import value_type
@@ -37,11 +43,11 @@ ALL_TYPES: Final = frozenset(
 )
 _NUMBER: Final = frozenset({"integer", "fraction"})
 _KIND_TYPES: Final = {
-    Kind.STRING: frozenset({"string"}),
-    Kind.BOOLEAN: frozenset({"boolean"}),
-    Kind.NULL: frozenset({"null"}),
-    Kind.OBJECT: frozenset({"object"}),
-    Kind.ARRAY: frozenset({"array"}),
+    Kinds.STRING: frozenset({"string"}),
+    Kinds.BOOLEAN: frozenset({"boolean"}),
+    Kinds.NULL: frozenset({"null"}),
+    Kinds.OBJECT: frozenset({"object"}),
+    Kinds.ARRAY: frozenset({"array"}),
 }
 _MAX_DEPTH: Final = 12
 _MAX_PARTS: Final = 8  # parts of an allOf compared pairwise
@@ -52,20 +58,20 @@ _MAX_STEPS: Final = 5000  # questions one Prover answers; past that it proves no
 def value_types(node: Node, depth: int = 0) -> frozenset[str]:
     """A superset of the types of the values ``node`` accepts."""
     kind = node.kind
-    if kind is Kind.FALSE:
+    if kind is Kinds.FALSE:
         return frozenset()
     if depth > _MAX_DEPTH:
         return ALL_TYPES
     if kind in _KIND_TYPES:
         return _KIND_TYPES[kind] if node.declared else ALL_TYPES
-    if kind is Kind.NUMBER:
+    if kind is Kinds.NUMBER:
         if not node.declared:
             return ALL_TYPES
         return frozenset({"integer"}) if node.integer else _NUMBER
-    if kind is Kind.ENUM:
+    if kind is Kinds.ENUM:
         values = _enum(node)
         return ALL_TYPES if values is None else frozenset(map(value_type, values))
-    if kind is Kind.COMBINED:
+    if kind is Kinds.COMBINED:
         found = [value_types(sub, depth + 1) for _, sub in node.subs]
         if node.criterion == "allOf":
             return frozenset.intersection(ALL_TYPES, *found)
@@ -101,9 +107,9 @@ def types_beyond(writer_raw: Any, reader_raw: Any) -> bool:
 
 def enum_values(node: Node, depth: int = 0) -> list[Any] | None:
     """Every value ``node`` accepts, when it is restricted to an enum (or const); else None."""
-    if node.kind is Kind.ENUM:
+    if node.kind is Kinds.ENUM:
         return _enum(node)
-    if node.kind is not Kind.COMBINED or depth > _MAX_DEPTH:
+    if node.kind is not Kinds.COMBINED or depth > _MAX_DEPTH:
         return None
     found = [enum_values(sub, depth + 1) for _, sub in node.subs]
     if node.criterion == "allOf":
@@ -266,25 +272,23 @@ class Prover:
 
     def _accepts_nothing(self, node: Node, depth: int) -> bool:
         kind = node.kind
-        if kind is Kind.FALSE:
+        if kind is Kinds.FALSE:
             return True
         if depth > _MAX_DEPTH:
             return False
         if not value_types(node):
             return True
-        if kind is Kind.ENUM:
+        if kind is Kinds.ENUM:
             values = _enum(node)
             return values is not None and _none_allowed(node, values)
-        if kind is Kind.NOT:
+        if kind is Kinds.NOT:
             inner = node.child(node.raw.get("not"), "not")
-            return inner.kind is Kind.EMPTY
-        if kind is Kind.COMBINED:
+            return inner.kind is Kinds.EMPTY
+        if kind is Kinds.COMBINED:
             subs = [sub for _, sub in node.subs]
             if node.criterion == "oneOf" and not node.synthetic:
                 # an alternative written twice matches twice: oneOf never takes its values
-                keys = [
-                    json_key(sub.raw) if sub.kind is not Kind.FALSE else "false" for sub in subs
-                ]
+                keys = [node_key(sub) for sub in subs]
                 subs = [sub for sub, key in zip(subs, keys, strict=True) if keys.count(key) == 1]
             if node.criterion != "allOf":
                 return all(self.accepts_nothing(sub, depth + 1) for sub in subs)
@@ -295,13 +299,13 @@ class Prover:
         if not node.declared:
             return False
         raw = node.raw
-        if kind is Kind.STRING:
+        if kind is Kinds.STRING:
             return _above(raw.get("minLength"), raw.get("maxLength"))
-        if kind is Kind.ARRAY:
+        if kind is Kinds.ARRAY:
             return _above(raw.get("minItems"), raw.get("maxItems"))
-        if kind is Kind.NUMBER:
+        if kind is Kinds.NUMBER:
             return _number_range(node) is None
-        if kind is Kind.OBJECT:
+        if kind is Kinds.OBJECT:
             return self._no_object(node, depth)
         return False
 
@@ -321,7 +325,7 @@ class Prover:
         if self.accepts_nothing(a, depth + 1) or self.accepts_nothing(b, depth + 1):
             return True
         for one, other in ((a, b), (b, a)):
-            if one.kind is Kind.COMBINED:
+            if one.kind is Kinds.COMBINED:
                 subs = [sub for _, sub in one.subs]
                 if one.criterion == "allOf":
                     if any(self.disjoint(sub, other, depth + 1) for sub in subs):
@@ -333,16 +337,16 @@ class Prover:
             return not any(json_eq(x, y) for x in values_a for y in values_b)
         if a.kind is not b.kind or not (a.declared and b.declared):
             return False
-        if a.kind is Kind.OBJECT:
+        if a.kind is Kinds.OBJECT:
             return self._objects_disjoint(a, b, depth)
-        if a.kind is Kind.NUMBER:
+        if a.kind is Kinds.NUMBER:
             range_a, range_b = _number_range(a), _number_range(b)
             if range_a is None or range_b is None:
                 return True
             return range_a[1] < range_b[0] or range_b[1] < range_a[0]
-        if a.kind is Kind.STRING:
+        if a.kind is Kinds.STRING:
             return _sizes_disjoint(a.raw, b.raw, "minLength", "maxLength")
-        if a.kind is Kind.ARRAY:
+        if a.kind is Kinds.ARRAY:
             return _sizes_disjoint(a.raw, b.raw, "minItems", "maxItems")
         return False
 

@@ -27,7 +27,7 @@ from evreg.contracts.compat.diff.base import DiffCache, unchanged
 from evreg.contracts.compat.diff.changes import InstancePath, Path, rebase
 from evreg.contracts.compat.diff.combinators import CombinatorRules
 from evreg.contracts.compat.diff.objects import ObjectRules
-from evreg.contracts.compat.diff.schema_view import Kind, Node
+from evreg.contracts.compat.diff.schema_view import Kinds, Node
 from evreg.contracts.compat.diff.semantics import types_beyond
 from evreg.contracts.compat.diff.values import ValueRules
 from evreg.contracts.compat.proofs import Inclusion
@@ -170,8 +170,8 @@ class Differ(ValueRules, CombinatorRules, ObjectRules, ArrayRules):
         return None
 
     def _nodes(self, writer: Node, reader: Node, path: Path, at: InstancePath) -> list[Change]:
-        writer_combined = writer.kind is Kind.COMBINED
-        reader_combined = reader.kind is Kind.COMBINED
+        writer_combined = writer.kind is Kinds.COMBINED
+        reader_combined = reader.kind is Kinds.COMBINED
         if reader_combined and not writer_combined:
             found = self.into_combined(writer, reader, path, at)
             if found is not None:
@@ -181,7 +181,7 @@ class Differ(ValueRules, CombinatorRules, ObjectRules, ArrayRules):
             if found is not None:
                 return found
         if writer.kind is not reader.kind:
-            if writer.kind is Kind.FALSE or reader.kind is Kind.EMPTY:
+            if writer.kind is Kinds.FALSE or reader.kind is Kinds.EMPTY:
                 return []
             return [changes.change(RuleId.TYPE_CHANGED, path, writer, reader, at)]
         out: list[Change] = []
@@ -190,30 +190,30 @@ class Differ(ValueRules, CombinatorRules, ObjectRules, ArrayRules):
         if writer.meta is not None or reader.meta is not None:
             self.meta(writer, reader, path, at, out)
         kind = writer.kind
-        if kind is Kind.STRING:
+        if kind is Kinds.STRING:
             self.string(writer, reader, path, at, out)
-        elif kind is Kind.NUMBER:
+        elif kind is Kinds.NUMBER:
             self.number(writer, reader, path, at, out)
-        elif kind is Kind.OBJECT:
+        elif kind is Kinds.OBJECT:
             self.object(writer, reader, path, at, out)
-        elif kind is Kind.ARRAY:
+        elif kind is Kinds.ARRAY:
             self.array(writer, reader, path, at, out)
-        elif kind is Kind.ENUM:
+        elif kind is Kinds.ENUM:
             self.enum(writer, reader, path, at, out)
-        elif kind is Kind.NOT:
+        elif kind is Kinds.NOT:
             self.negation(writer, reader, path, at, out)
-        elif kind is Kind.COMBINED:
+        elif kind is Kinds.COMBINED:
             self.combined(writer, reader, path, at, out)
-        elif kind is Kind.CONDITIONAL:
+        elif kind is Kinds.CONDITIONAL:
             self.conditional(writer, reader, path, at, out)
         return out
 
 
 def _raw(node: Node) -> Any:
     """The schema a node was read from (``false`` and ``true`` as themselves)."""
-    if node.kind is Kind.FALSE:
+    if node.kind is Kinds.FALSE:
         return False
-    return node.raw if node.raw or node.kind is not Kind.EMPTY else True
+    return node.raw if node.raw or node.kind is not Kinds.EMPTY else True
 
 
 def _same(writer: SchemaRef, reader: SchemaRef) -> bool:

@@ -47,6 +47,17 @@ _ANNOTATIONS: Final = frozenset(
 )
 
 
+# reader keywords whose check reads the others of its group too (the whole reader schema
+# object): the check is run once for the schema, not once per keyword of the group
+_SHARED: Final = frozenset(
+    {
+        *("items", "prefixItems", "additionalItems"),
+        *("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"),
+        *("dependencies", "dependentRequired", "dependentSchemas"),
+    }
+)
+
+
 @lru_cache(maxsize=16)
 def _vocabulary(draft: str) -> frozenset[str]:
     return frozenset(validator_class(draft).VALIDATORS)
@@ -82,6 +93,7 @@ class InclusionWalk:
         self, writer: SchemaRef, reader: SchemaRef, plain: Callable[[Any], bool] | None = None
     ) -> None:
         self._writer, self._reader = writer, reader
+        self.refs = (writer, reader)  # the writer's and the reader's documents
         # is a reader sub-schema plain (json_values.is_plain)? The caller may pass the
         # reader's view's answer, memoised by object across the checks of a thread
         self._plain = plain or is_plain
@@ -101,11 +113,6 @@ class InclusionWalk:
         # schema objects without one keyword (allOf, anyOf, oneOf, $ref), by (id, keyword)
         self._stripped: dict[tuple[int, str], tuple[Any, dict[str, Any]]] = {}
         self._negations: dict[int, tuple[Any, dict[str, Any]]] = {}
-
-    @property
-    def refs(self) -> tuple[SchemaRef, SchemaRef]:
-        """The writer's and the reader's documents, in that order."""
-        return self._writer, self._reader
 
     def holds(self, reader: Any, writer: Any) -> bool:
         """Every value ``writer`` (a sub-schema of the writer document) allows is accepted by
@@ -222,11 +229,18 @@ class InclusionWalk:
                 return False
             # unsure of some value (a `$ref` it does not follow): keyword by keyword below
         constraining, checks = self._constraining, self._checks
+        ran: list[Any] | None = None  # checks that read several keywords, run once each
         for keyword in reader:
             if keyword not in constraining:
                 continue
             check = checks.get(keyword)
-            if check is None or not check(self, reader, writer):
+            if check is None:
+                return False
+            if keyword in _SHARED:
+                if ran is not None and check in ran:
+                    continue  # (`items` and `additionalItems`, `minimum` and `maximum`...)
+                ran = [check] if ran is None else [*ran, check]
+            if not check(self, reader, writer):
                 return False
         return True
 

@@ -42,7 +42,7 @@ from evreg.contracts.compat.witness.candidates import NO_HINTS, Hints, Sampler, 
 from evreg.contracts.compat.witness.constraints import MISSING, Node, Nodes, canon, nodes_key
 from evreg.contracts.compat.witness.reasons import no_event_reason
 from evreg.contracts.compat.witness.regex_strings import regex_strings
-from evreg.contracts.compat.witness.sides import Side, proves, rejects, side_for
+from evreg.contracts.compat.witness.sides import Root, Side, proves, rejects, side_for
 from evreg.contracts.model import SchemaRef
 
 __all__ = ["SEARCH", "Limits", "WitnessFinder", "WitnessResult"]
@@ -271,7 +271,9 @@ class WitnessFinder:
             if limits.explore:
                 stages = chain(stages, self._below(change, concrete, seen, limits.enclosing))
             for nodes, at, reader_node, hints, limit in stages:
-                event = self._stage(nodes, at, reader_node, hints, budget, limit, limits.explore)
+                event = self._stage(
+                    writer, reader, nodes, at, reader_node, hints, budget, limit, limits.explore
+                )
                 if event is not MISSING:
                     return WitnessResult(True, event)
                 if budget.spent:
@@ -454,6 +456,8 @@ class WitnessFinder:
 
     def _stage(
         self,
+        writer: Root,
+        reader: Root,
         nodes: Nodes,
         at: tuple[str | int, ...],
         reader_node: Node | None,
@@ -462,8 +466,8 @@ class WitnessFinder:
         limit: int | None,
         explore: bool,
     ) -> Any:
-        writer, reader = self._writer.root(), self._reader.root()
-        assert writer is not None and reader is not None
+        """The first event of this stage (``writer`` and ``reader``: the roots) that proves the
+        change, or MISSING."""
         shells = self._shells.get(at)
         if shells is None:
             shells = self._shells[at] = self._writer.sampler.with_path((writer,), at)

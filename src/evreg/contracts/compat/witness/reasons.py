@@ -59,6 +59,16 @@ def no_event_reason(
     ``reader_node``), or None when these two documents give no such reason."""
     if writer_node is None or reader_node is None:
         return None
+    if "Items" in path:  # (`additionalItems` or `unevaluatedItems` may be a segment)
+        return _moot_reason(writer, reader, path, writer_node, reader_node)
+    if "dependen" in writer_node:  # (a `dependencies`/`dependentSchemas` entry)
+        return _dependency_reason(writer, writer_node)
+    return None
+
+
+def _moot_reason(
+    writer: SchemaRef, reader: SchemaRef, path: str, writer_node: str, reader_node: str
+) -> str | None:
     for keyword, moot, note in _MOOT:
         if _segment(path.split("/"), keyword) is None:
             continue
@@ -72,6 +82,10 @@ def no_event_reason(
         ):
             return note
         return None
+    return _dependency_reason(writer, writer_node)
+
+
+def _dependency_reason(writer: SchemaRef, writer_node: str) -> str | None:
     parts = writer_node.split("/")
     if len(parts) >= 3 and parts[-2] in ("dependencies", "dependentSchemas"):
         schema = _resolve(writer.document, writer_node)
