@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 import evreg.contracts.compat.check as check_module
 from evreg.contracts import Contract, Level, Policy, Report
@@ -28,6 +27,7 @@ from evreg.contracts.compat.diff import changes as diff_module
 from evreg.contracts.compat.rules import LENIENT_ACCEPTS, STRICT_ACCEPTS
 from evreg.contracts.loader import load_stored
 from evreg.contracts.schemacheck import SchemaChecker
+from golden_cases import read_case
 
 TESTS = Path(__file__).resolve().parents[1]
 RULES_DIR = TESTS / "golden" / "rules"
@@ -38,7 +38,7 @@ CONTRACTS = TESTS.parent / "contracts"
 
 
 def _case(folder: Path) -> tuple[list[Contract], Contract]:
-    case = yaml.safe_load((folder / "case.yaml").read_text(encoding="utf-8"))
+    case = read_case(folder / "case.yaml")
     olds = case["old"] if isinstance(case["old"], list) else [case["old"]]
     return [load(o) for o in olds], load(case["new"])
 

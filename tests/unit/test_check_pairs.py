@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from evreg.contracts import Contract, ContractError, Level, Policy, check_compatibility
 from evreg.contracts import load_contract as load
 from evreg.contracts.compat.check import check_pairs
+from golden_cases import read_case
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "golden" / "rules"
 ASYNCAPI_DIR = RULES_DIR / "asyncapi"
@@ -23,7 +23,7 @@ CASES = sorted(p.parent for p in RULES_DIR.rglob("case.yaml"))
 
 
 def _case(folder: Path) -> tuple[list[Contract], Contract, Policy]:
-    case = yaml.safe_load((folder / "case.yaml").read_text(encoding="utf-8"))
+    case = read_case(folder / "case.yaml")
     olds = case["old"] if isinstance(case["old"], list) else [case["old"]]
     return [load(o) for o in olds], load(case["new"]), Policy(case.get("policy", "STRICT"))
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from evreg import check_compatibility
+from golden_cases import read_case
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden" / "rules"
@@ -25,7 +25,7 @@ SHARED = ROOT.parent / "shared" / "compat-cases" / "confluent"
 def _schemas() -> list[tuple[str, Any]]:
     out: list[tuple[str, Any]] = []
     for path in sorted(GOLDEN.glob("*/case.yaml")):
-        case = yaml.safe_load(path.read_text(encoding="utf-8"))
+        case = read_case(path)
         olds = case["old"] if isinstance(case["old"], list) else [case["old"]]
         for k, schema in enumerate([*olds, case["new"]]):
             out.append((f"{path.parent.name}-{k}", schema))

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from evreg.contracts import Contract, Level, Policy, check_compatibility
 from evreg.contracts import load_contract as load
 from evreg.contracts.compat.check import check_pairs
 from evreg.contracts.compat.diff import DiffCache, diff_schemas, history
 from evreg.contracts.compat.diff.history import History
+from golden_cases import read_case
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "golden" / "rules"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -81,7 +81,7 @@ def _golden() -> list[tuple[list[Contract], Policy]]:
     for path in sorted(RULES_DIR.rglob("case.yaml")):
         if "asyncapi" in path.parts:
             continue
-        case = yaml.safe_load(path.read_text(encoding="utf-8"))
+        case = read_case(path)
         olds = case["old"] if isinstance(case["old"], list) else [case["old"]]
         out.append(([load(o) for o in [*olds, case["new"]]], Policy(case.get("policy", "STRICT"))))
     return out

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from evreg import check_compatibility
 from evreg.contracts.compat.proofs import inclusion
 from evreg.contracts.compat.proofs.inclusion import Inclusion
 from evreg.contracts.compat.proofs.writer_facts import Members, Writer
+from golden_cases import read_case
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "rules"
 
@@ -22,7 +22,7 @@ GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "rules"
 def _cases() -> list[tuple[str, dict[str, Any]]]:
     out = []
     for path in sorted(GOLDEN.glob("*/case.yaml")):
-        case = yaml.safe_load(path.read_text())
+        case = read_case(path)
         if isinstance(case, dict) and "old" in case and "new" in case:
             out.append((path.parent.name, case))
     return out
