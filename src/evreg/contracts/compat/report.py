@@ -9,12 +9,12 @@ from typing import Any, TypeVar
 from evreg.contracts.compat.rules.ids import RuleId
 from evreg.contracts.compat.rules.levels import Direction, Level, Policy
 
-__all__ = ["Change", "Direction", "Finding", "Level", "Policy", "Report"]
+__all__ = ["Change", "Direction", "Finding", "Level", "Policy", "Report", "slot_init"]
 
 _T = TypeVar("_T")
 
 
-def _slot_init(cls: type[_T]) -> type[_T]:
+def slot_init(cls: type[_T]) -> type[_T]:
     """``cls`` (a frozen dataclass with slots) with an ``__init__`` that sets each slot through
     its member descriptor: the same signature, defaults and values, at half the cost of the
     generated one, which calls ``object.__setattr__`` per field to get past ``frozen`` (about
@@ -39,7 +39,7 @@ def _slot_init(cls: type[_T]) -> type[_T]:
     return cls
 
 
-@_slot_init
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Change:
     """One difference between a writer schema and a reader schema.
@@ -66,7 +66,7 @@ class Change:
     instance_path: tuple[str | int, ...] = field(default=(), compare=False)
 
 
-@_slot_init
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Finding:
     rule: str
@@ -102,6 +102,7 @@ class Finding:
         return out
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Report:
     level: Level

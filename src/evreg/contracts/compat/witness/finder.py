@@ -37,7 +37,7 @@ from evreg.contracts.compat.diff import EXTRA_PROPERTY
 from evreg.contracts.compat.diff.schema_view import view_for
 from evreg.contracts.compat.matching import PatternError
 from evreg.contracts.compat.proofs.inclusion import Inclusion
-from evreg.contracts.compat.report import Change
+from evreg.contracts.compat.report import Change, slot_init
 from evreg.contracts.compat.witness.candidates import NO_HINTS, Hints, Sampler, put
 from evreg.contracts.compat.witness.constraints import MISSING, Node, Nodes, canon, nodes_key
 from evreg.contracts.compat.witness.reasons import no_event_reason
@@ -76,6 +76,7 @@ NO_EVENT: Final = (
 )
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class WitnessResult:
     found: bool

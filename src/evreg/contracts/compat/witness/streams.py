@@ -8,11 +8,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
+from evreg.contracts.compat.report import slot_init
 from evreg.contracts.compat.witness.constraints import canon
 
 __all__ = ["NO_HINTS", "Hints", "Lazy", "put", "roundrobin"]
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Hints:
     """Probes suggested from outside (by the reader schema) for the top-level values.
