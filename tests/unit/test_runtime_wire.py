@@ -214,16 +214,24 @@ def test_a_handler_sees_the_address_parameters() -> None:
         async def handle(parcel: Parcel) -> None:
             received = current_message()
             assert received is not None
-            seen.append(dict(received.parameters))
+            assert current_message() is received  # one record per message, made once
+            seen.append(received)
 
         consumer.on_parcel(handle)
         await consumer.start()
         await Producer(transport).parcel(Parcel(parcelId="p-1"))
+        await Producer(transport).parcel(Parcel(parcelId="p-2"))
         await transport.drain()
         await consumer.stop()
+        assert current_message() is None
         return seen
 
-    assert asyncio.run(scenario()) == [{"region": "eu"}]
+    first, second = asyncio.run(scenario())
+    assert first.parameters == {"region": "eu"} and first.subject == "parcels.eu.scanned"
+    assert (first.message, first.attempt) == ("ParcelScanned", 1)
+    assert isinstance(first.parsed_headers, Headers) and "eventId" in first.headers
+    assert first.parsed_headers.event_id == first.headers["eventId"]
+    assert first is not second and first.headers["eventId"] != second.headers["eventId"]
 
 
 def test_headers_for_a_message_that_declares_none_are_refused() -> None:

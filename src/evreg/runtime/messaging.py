@@ -148,14 +148,30 @@ class DeadLetter:
 
 DeadLetterHook = Callable[[DeadLetter], Awaitable[None]]
 
-_CURRENT: contextvars.ContextVar[Received | None] = contextvars.ContextVar(
+# while a handler runs: [delivery, message name, parsed headers, operation, its Received]; the
+# Received is made when first asked for (most handlers never ask), then kept
+_CURRENT: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
     "evreg_current_message", default=None
 )
 
 
 def current_message() -> Received | None:
     """Inside a consumer handler: the message being handled (headers, subject, attempt)."""
-    return _CURRENT.get()
+    handling = _CURRENT.get()
+    if handling is None:
+        return None
+    received: Received | None = handling[4]
+    if received is None:
+        delivery, name, parsed_headers, spec = handling[:4]
+        received = handling[4] = Received(
+            delivery.subject,
+            name,
+            delivery.headers,
+            parsed_headers,
+            delivery.attempt,
+            spec.parameters(delivery.subject),
+        )
+    return received
 
 
 @dataclass(frozen=True, slots=True)
@@ -484,16 +500,7 @@ class BaseConsumer:
                 failed(error)
                 await self._dead("handler-failed", route, delivery, error)
                 return
-            token = _CURRENT.set(
-                Received(
-                    delivery.subject,
-                    message.name,
-                    delivery.headers,
-                    parsed_headers,
-                    delivery.attempt,
-                    route.spec.parameters(delivery.subject),
-                )
-            )
+            token = _CURRENT.set([delivery, message.name, parsed_headers, route.spec, None])
             try:
                 await route.handler(payload)
             except Exception as exc:

@@ -2,15 +2,44 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from evreg.contracts.compat.rules.ids import RuleId
 from evreg.contracts.compat.rules.levels import Direction, Level, Policy
 
 __all__ = ["Change", "Direction", "Finding", "Level", "Policy", "Report"]
 
+_T = TypeVar("_T")
 
+
+def _slot_init(cls: type[_T]) -> type[_T]:
+    """``cls`` (a frozen dataclass with slots) with an ``__init__`` that sets each slot through
+    its member descriptor: the same signature, defaults and values, at half the cost of the
+    generated one, which calls ``object.__setattr__`` per field to get past ``frozen`` (about
+    1.1 µs for ``Change``'s ten fields against 0.5; the engine makes one per change and per
+    finding). Equality, hashing, ``repr``, ``replace`` and immutability stay the dataclass's."""
+    params, body = [], []
+    scope: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        assert f.default_factory is dataclasses.MISSING and f.init  # (none of ours has them)
+        if f.default is dataclasses.MISSING:
+            params.append(f.name)
+        else:
+            params.append(f"{f.name}=_default_{f.name}")
+            scope[f"_default_{f.name}"] = f.default
+        scope[f"_set_{f.name}"] = cls.__dict__[f.name].__set__
+        body.append(f"    _set_{f.name}(self, {f.name})\n")
+    source = f"def __init__(self, {', '.join(params)}):\n{''.join(body)}"
+    exec(source, scope)  # (our own field names: what dataclasses itself does)
+    init = scope["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    setattr(cls, "__init__", init)  # noqa: B010 - (mypy refuses an assignment to a method)
+    return cls
+
+
+@_slot_init
 @dataclass(frozen=True, slots=True)
 class Change:
     """One difference between a writer schema and a reader schema.
@@ -37,6 +66,7 @@ class Change:
     instance_path: tuple[str | int, ...] = field(default=(), compare=False)
 
 
+@_slot_init
 @dataclass(frozen=True, slots=True)
 class Finding:
     rule: str
