@@ -111,13 +111,16 @@ class Tokens:
     from memory while that is unchanged: a revocation commits a change (and, on PostgreSQL,
     notifies the other processes), so a revoked token is refused at once by the process that
     revoked it and within milliseconds by the others, as a permanently deleted schema id is.
-    Unknown tokens are never remembered."""
+    Unknown tokens are never remembered. Whether an admin token exists (which decides, in
+    ``auto`` mode, whether anonymous writes are let through) is remembered the same way: creating
+    an admin token commits a change as revoking one does."""
 
     SIZE = 1024  # tokens remembered (a registry has few)
 
     def __init__(self, service: RegistryService) -> None:
         self.service = service
         self._known: dict[str, tuple[Principal, Token]] = {}
+        self._admin: tuple[bool, Token] | None = None  # admin_exists() and the token it read
         self._lock = threading.Lock()
 
     def create(self, name: str, role: str, *, actor: str, secret: str | None = None) -> str:
@@ -131,6 +134,8 @@ class Tokens:
         with self.service.writing(_TOKENS_LOCK) as work:
             if work.find_token(hash_token(token)) is None:
                 work.add_token(name, hash_token(token), role)
+                if role == "admin":  # anonymous writes stop, in every process (admin_known)
+                    self.service.changed_on_commit(work)
                 work.audit(
                     actor=actor,
                     action="token.create",
@@ -195,6 +200,17 @@ class Tokens:
                 self._known[digest] = (principal, before)
         return principal
 
+    def admin_known(self) -> bool | None:
+        """Whether an admin token exists, if :meth:`admin_exists` asked the database since the
+        last change (no database, no thread: the auth middleware asks this first); else None."""
+        now = self.service.changes.token()
+        known = self._admin
+        return known[0] if now is not None and known is not None and known[1] == now else None
+
     def admin_exists(self) -> bool:
+        before = self.service.changes.token()  # read before the query
         with self.service.reading() as work:
-            return work.count_tokens("admin") > 0
+            exists = work.count_tokens("admin") > 0
+        if before is not None:
+            self._admin = (exists, before)
+        return exists

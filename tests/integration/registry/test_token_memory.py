@@ -81,3 +81,46 @@ def test_the_middleware_asks_the_database_once_per_change(database_url: str) -> 
         assert client.delete(f"/api/tokens/{kafka['id']}", headers=admin).status_code == 200
         r = client.get("/schemas/types", headers=reader)
         assert (r.status_code, r.json()["error_code"]) == (401, 40101)  # at once, same process
+
+
+def test_an_admin_token_created_in_another_process_is_seen(two: tuple[Tokens, Tokens]) -> None:
+    maker, other = two
+    assert other.admin_known() is None  # never asked: ask the database
+    assert other.admin_exists() is False
+    assert other.admin_known() is False  # now from memory (anonymous writes let through)
+    maker.create("boss", "admin", actor="test", secret=SECRET)
+    assert maker.admin_known() is not False  # the process that created it: at once
+    # the other: once SQLite's data_version is read again (1 ms) or the NOTIFY arrives
+    assert until(lambda: other.admin_known() is None)
+    assert other.admin_exists() is True
+    assert other.admin_known() is True
+    [info] = [t for t in maker.list() if t.name == "boss"]
+    maker.revoke(info.id, actor="test")
+    assert until(lambda: other.admin_known() is None)
+    assert other.admin_exists() is False
+
+
+def test_anonymous_writes_stop_once_an_admin_token_exists(database_url: str) -> None:
+    app = create_app(Settings(database_url=database_url, auth="auto"))
+    tokens: Tokens = app.state.tokens
+    asked: list[bool] = []
+    real = tokens.admin_exists
+
+    def counted() -> bool:
+        asked.append(True)
+        return real()
+
+    tokens.admin_exists = counted  # type: ignore[method-assign]
+    body = {"schema": '{"type": "string"}', "schemaType": "JSON"}
+    with TestClient(app) as client:
+        asked.clear()
+        for _ in range(5):  # anonymous writes while no admin token exists
+            r = client.post("/subjects/s/versions", json={"schema": 1})
+            assert r.status_code == 422, r.text
+        assert len(asked) <= 1  # from memory after the first
+        tokens.create("boss", "admin", actor="test", secret=SECRET)
+        r = client.post("/subjects/s/versions", json=body)
+        assert (r.status_code, r.json()["error_code"]) == (401, 40101)  # at once, same process
+        admin = {"Authorization": f"Bearer {SECRET}"}
+        r = client.post("/subjects/s/versions", json=body, headers=admin)
+        assert r.status_code == 200, r.text

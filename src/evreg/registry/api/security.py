@@ -84,9 +84,15 @@ class Authenticate:
             if self.settings.auth_reads == "token":
                 raise errors.Unauthorized("Authentication required: send a token with role read")
             return Principal("anonymous", None)
-        if self.settings.auth == "required" or await run_in_threadpool(self.tokens.admin_exists):
+        if self.settings.auth == "required" or await self._admin_exists():
             raise errors.Unauthorized(f"Authentication required: send a token with role {need}")
         return Principal("anonymous", None)
+
+    async def _admin_exists(self) -> bool:
+        known = self.tokens.admin_known()  # from memory while nothing has changed
+        if known is None:
+            known = await run_in_threadpool(self.tokens.admin_exists)
+        return known
 
 
 def _not_taken(scope: Scope) -> bool:
