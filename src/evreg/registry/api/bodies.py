@@ -18,6 +18,11 @@ INT32_MAX = 2**31 - 1  # ids and version numbers are 32-bit integers in the data
 
 async def read_json(request: Request, limit: int) -> Any:
     """The parsed JSON body. Stops reading as soon as the body passes ``limit`` bytes."""
+    return (await read_json_sized(request, limit))[0]
+
+
+async def read_json_sized(request: Request, limit: int) -> tuple[Any, int]:
+    """The parsed JSON body and its size in bytes (see :func:`read_json`)."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise errors.RequestTooLarge(f"Request body of {declared} bytes exceeds {limit} bytes")
@@ -32,7 +37,7 @@ async def read_json(request: Request, limit: int) -> Any:
     if not body.strip():
         raise errors.MalformedRequest("Empty request body: a JSON object is required", status=400)
     try:
-        return orjson.loads(body)
+        return orjson.loads(body), len(body)
     except orjson.JSONDecodeError as exc:
         raise errors.MalformedRequest(f"Malformed JSON body: {exc}", status=400) from None
 

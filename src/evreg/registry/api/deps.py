@@ -11,13 +11,16 @@ from fastapi import Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from evreg.registry import data_contracts as dc
-from evreg.registry.api.bodies import read_json, schema_input
+from evreg.registry.api.bodies import read_json, read_json_sized, schema_input
 from evreg.registry.api.errors import error_responses
 from evreg.registry.api.media import CONSUMES, media_content
 from evreg.registry.service import RegistryService
 from evreg.registry.values import SchemaInput
 
 T = TypeVar("T")
+# A schema body this small is checked on the event loop (its check is linear in its size: tens
+# of microseconds), a larger one in a worker thread (see schema_body)
+INLINE_BODY_BYTES = 16 * 1024
 
 PayloadStrategy = Annotated[
     str | None,
@@ -170,9 +173,14 @@ async def body_of(request: Request) -> Any:
 
 
 async def schema_body(request: Request, *, require_type: bool = False) -> SchemaInput:
-    """The request's schema body: read here, checked in a worker thread (a body of 1,000
-    references is milliseconds of Python that must not hold up the event loop, issue 15)."""
-    return await call(schema_input, await body_of(request), require_type=require_type)
+    """The request's schema body: read here, checked here if it is at most
+    :data:`INLINE_BODY_BYTES` (a thread hop costs more than the check), else in a worker thread
+    (a body of 1,000 references is milliseconds of Python that must not hold up the event
+    loop, issue 15)."""
+    body, size = await read_json_sized(request, request.app.state.settings.max_body_bytes)
+    if size <= INLINE_BODY_BYTES:
+        return schema_input(body, require_type=require_type)
+    return await call(schema_input, body, require_type=require_type)
 
 
 def request_body(schema: dict[str, Any]) -> dict[str, Any]:
