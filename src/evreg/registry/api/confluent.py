@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from evreg.registry import errors
-from evreg.registry.api.bodies import optional_int, schema_input
+from evreg.registry.api.bodies import optional_int
 from evreg.registry.api.confluent_params import (
     INTS,
     RAW,
@@ -35,12 +35,12 @@ from evreg.registry.api.deps import (
     CONFLUENT_SCHEMA_BODY,
     PayloadStrategy,
     actor,
-    body_of,
     call,
     ok,
     request_body,
     responses_with,
     schema_body,
+    schema_body_and_json,
     service,
 )
 from evreg.registry.api.errors import error_responses
@@ -220,8 +220,7 @@ async def register(
     ] = None,
     payload_strategy: PayloadStrategy = None,
 ) -> Response:
-    body = await body_of(request)
-    given = await call(schema_input, body)  # off the event loop, as schema_body
+    body, given = await schema_body_and_json(request)
     registered = await call(
         service(request).register,
         subject,

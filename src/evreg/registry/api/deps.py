@@ -177,10 +177,18 @@ async def schema_body(request: Request, *, require_type: bool = False) -> Schema
     :data:`INLINE_BODY_BYTES` (a thread hop costs more than the check), else in a worker thread
     (a body of 1,000 references is milliseconds of Python that must not hold up the event
     loop, issue 15)."""
+    return (await schema_body_and_json(request, require_type=require_type))[1]
+
+
+async def schema_body_and_json(
+    request: Request, *, require_type: bool = False
+) -> tuple[Any, SchemaInput]:
+    """The request's JSON body and its schema (:func:`schema_body`), for a caller that reads
+    other fields of the body too."""
     body, size = await read_json_sized(request, request.app.state.settings.max_body_bytes)
     if size <= INLINE_BODY_BYTES:
-        return schema_input(body, require_type=require_type)
-    return await call(schema_input, body, require_type=require_type)
+        return body, schema_input(body, require_type=require_type)
+    return body, await call(schema_input, body, require_type=require_type)
 
 
 def request_body(schema: dict[str, Any]) -> dict[str, Any]:
