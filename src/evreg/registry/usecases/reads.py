@@ -179,11 +179,9 @@ class Lookups:
         known(subject)
         with self.ctx.reading() as work:
             rows = work.versions(subject, deleted=deleted or deleted_only)
-            if deleted_only:
-                rows = [r for r in rows if r.deleted]
-            if not rows and not work.versions(subject, deleted=deleted or deleted_only):
-                raise errors.SubjectNotFound(subject)
-            return [r.version for r in rows]
+        if not rows:  # (one query: a subject with none of these versions is not found)
+            raise errors.SubjectNotFound(subject)
+        return [r.version for r in rows if r.deleted or not deleted_only]
 
     def get_version(
         self, subject: str, version: VersionSpec, *, deleted: bool = False
