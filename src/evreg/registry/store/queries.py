@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -183,30 +183,29 @@ def referenced_by(session: Session, subject: str, version: int) -> list[int]:
 # ------------------------------------------------------- subjects and versions
 
 
+# Built once (a statement's construction and cache key cost more than running it on SQLite);
+# the subject and version are bound per call
+_VERSIONS = select(SubjectVersion).where(SubjectVersion.subject == bindparam("subject"))
+_ALL_VERSIONS = _VERSIONS.order_by(col(SubjectVersion.version))
+_LIVE_VERSIONS = _VERSIONS.where(col(SubjectVersion.deleted).is_(False))
+_LIVE_VERSIONS_IN_ORDER = _LIVE_VERSIONS.order_by(col(SubjectVersion.version))
+_LATEST_LIVE = _LIVE_VERSIONS.order_by(col(SubjectVersion.version).desc()).limit(1)
+_VERSION = _VERSIONS.where(SubjectVersion.version == bindparam("version"))
+
+
 def versions(session: Session, subject: str, *, deleted: bool = False) -> list[SubjectVersion]:
     """The subject's versions, oldest first; soft-deleted ones only when ``deleted``."""
-    statement = select(SubjectVersion).where(SubjectVersion.subject == subject)
-    if not deleted:
-        statement = statement.where(col(SubjectVersion.deleted).is_(False))
-    return list(session.exec(statement.order_by(col(SubjectVersion.version))).all())
+    statement = _ALL_VERSIONS if deleted else _LIVE_VERSIONS_IN_ORDER
+    return list(session.exec(statement, params={"subject": subject}).all())
 
 
 def latest_live(session: Session, subject: str) -> SubjectVersion | None:
     """The subject's live version with the highest number, if any (one row, not them all)."""
-    return session.exec(
-        select(SubjectVersion)
-        .where(SubjectVersion.subject == subject, col(SubjectVersion.deleted).is_(False))
-        .order_by(col(SubjectVersion.version).desc())
-        .limit(1)
-    ).first()
+    return session.exec(_LATEST_LIVE, params={"subject": subject}).first()
 
 
 def get_version(session: Session, subject: str, version: int) -> SubjectVersion | None:
-    return session.exec(
-        select(SubjectVersion).where(
-            SubjectVersion.subject == subject, SubjectVersion.version == version
-        )
-    ).first()
+    return session.exec(_VERSION, params={"subject": subject, "version": version}).first()
 
 
 def max_version(session: Session, subject: str) -> int:
