@@ -57,7 +57,7 @@ def public_id(row: SchemaRow) -> int:
 def schema_in_context(session: Session, context: str, schema_id: int) -> SchemaRow | None:
     """The schema whose id in ``context`` is ``schema_id``."""
     if context == DEFAULT_CONTEXT:
-        row = session.get(SchemaRow, schema_id)
+        row = get_schema(session, schema_id)
         return row if row is not None and row.context == DEFAULT_CONTEXT else None
     return session.exec(
         select(SchemaRow).where(SchemaRow.context == context, SchemaRow.context_id == schema_id)
@@ -151,8 +151,16 @@ def add_references(session: Session, schema_id: int, references: Sequence[Refere
     session.flush()
 
 
+# By primary key, built once: Session.get builds its statement at every call (a read session
+# is new per request, so its identity map never answers first)
+_SCHEMA = select(SchemaRow).where(col(SchemaRow.id) == bindparam("key"))
+_CONFIG = select(ConfigRow).where(ConfigRow.subject == bindparam("key"))
+_MODE = select(ModeRow).where(ModeRow.subject == bindparam("key"))
+_CONSUMER_CHECKS = select(ConsumerChecksRow).where(ConsumerChecksRow.subject == bindparam("key"))
+
+
 def get_schema(session: Session, schema_id: int) -> SchemaRow | None:
-    return session.get(SchemaRow, schema_id)
+    return session.exec(_SCHEMA, params={"key": schema_id}).first()
 
 
 def get_references(session: Session, schema_id: int) -> list[Reference]:
@@ -256,7 +264,7 @@ def delete_version_row(session: Session, row: SubjectVersion) -> None:
 
 
 def get_config(session: Session, subject: str = GLOBAL) -> ConfigRow | None:
-    return session.get(ConfigRow, subject)
+    return session.exec(_CONFIG, params={"key": subject}).first()
 
 
 def put_config(
@@ -321,7 +329,7 @@ def delete_config(session: Session, subject: str) -> ConfigRow | None:
 
 
 def get_mode(session: Session, subject: str = GLOBAL) -> ModeRow | None:
-    return session.get(ModeRow, subject)
+    return session.exec(_MODE, params={"key": subject}).first()
 
 
 def put_mode(session: Session, subject: str, mode: str) -> ModeRow:
@@ -333,7 +341,7 @@ def delete_mode(session: Session, subject: str) -> ModeRow | None:
 
 
 def get_consumer_checks(session: Session, subject: str = GLOBAL) -> ConsumerChecksRow | None:
-    return session.get(ConsumerChecksRow, subject)
+    return session.exec(_CONSUMER_CHECKS, params={"key": subject}).first()
 
 
 def put_consumer_checks(session: Session, subject: str, mode: str) -> ConsumerChecksRow:
