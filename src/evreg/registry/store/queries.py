@@ -163,12 +163,15 @@ def get_schema(session: Session, schema_id: int) -> SchemaRow | None:
     return session.exec(_SCHEMA, params={"key": schema_id}).first()
 
 
+_REFERENCES = (
+    select(SchemaReference)
+    .where(SchemaReference.schema_id == bindparam("schema_id"))
+    .order_by(col(SchemaReference.position))
+)
+
+
 def get_references(session: Session, schema_id: int) -> list[Reference]:
-    rows = session.exec(
-        select(SchemaReference)
-        .where(SchemaReference.schema_id == schema_id)
-        .order_by(col(SchemaReference.position))
-    ).all()
+    rows = session.exec(_REFERENCES, params={"schema_id": schema_id}).all()
     return [Reference(r.name, r.subject, r.version) for r in rows]
 
 
