@@ -113,6 +113,9 @@ def test_anonymous_writes_stop_once_an_admin_token_exists(database_url: str) -> 
     tokens.admin_exists = counted  # type: ignore[method-assign]
     body = {"schema": '{"type": "string"}', "schemaType": "JSON"}
     with TestClient(app) as client:
+        # the change watch starts with the app (PostgreSQL: its LISTEN connection); until it is
+        # up nothing is remembered, so count from then
+        assert until(lambda: app.state.service.changes.token() is not None)
         asked.clear()
         for _ in range(5):  # anonymous writes while no admin token exists
             r = client.post("/subjects/s/versions", json={"schema": 1})
