@@ -22,12 +22,15 @@ import re
 import secrets
 import threading
 from dataclasses import dataclass
+from typing import TypeVar
 
 from evreg.registry import errors
 from evreg.registry.service import RegistryService
 from evreg.registry.store.id_watch import Token
 
 ROLES = ("read", "write", "admin")
+T = TypeVar("T")
+
 TOKEN_PREFIX = "evreg_"
 
 _TOKENS_LOCK = "evreg-internal:tokens"  # lock key (a subject of this name only shares the lock)
@@ -178,12 +181,9 @@ class Tokens:
     def remembered(self, token: str) -> Principal | None:
         """The token's principal if it was found valid and nothing has changed since (no
         database, no thread: the auth middleware asks this first); else None."""
-        now = self.service.changes.token()
-        if now is None:
-            return None
         with self._lock:
             known = self._known.get(hash_token(token))
-        return known[0] if known is not None and known[1] == now else None
+        return self._fresh(known)
 
     def authenticate(self, token: str) -> Principal:
         digest = hash_token(token)
@@ -203,8 +203,12 @@ class Tokens:
     def admin_known(self) -> bool | None:
         """Whether an admin token exists, if :meth:`admin_exists` asked the database since the
         last change (no database, no thread: the auth middleware asks this first); else None."""
+        return self._fresh(self._admin)
+
+    def _fresh(self, known: tuple[T, Token] | None) -> T | None:
+        """The value of ``known`` (a value and the change token read before the query that found
+        it) if nothing has changed since; else None (read the database)."""
         now = self.service.changes.token()
-        known = self._admin
         return known[0] if now is not None and known is not None and known[1] == now else None
 
     def admin_exists(self) -> bool:
