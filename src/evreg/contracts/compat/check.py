@@ -160,14 +160,21 @@ def check_pairs(
     cache = DiffCache()
     # the earlier versions' properties and frames compared by content, each distinct one once
     by_content = None
+    answers: dict[int, bool | None] = {}  # (of the earlier versions given by outline)
     if breaking_only and plain and _DIRECTIONS[lvl] == (Direction.BACKWARD,):
         assert new.schema is not None
         by_content = History(new.schema, pol, cache, stored)
         if stored is not None:
             if key is not None and key in stored.missing:
                 stored.keep(key, by_content.outline)
-            deferred = [d.outline for d in history if isinstance(d, Deferred)]
-            asked = by_content.wanted(deferred) if deferred else None
+            # the stored verdicts the earlier versions given by outline need (read at once)
+            answers = {
+                i: by_content.unbroken_outline(d.outline)
+                for i, d in enumerate(history)
+                if isinstance(d, Deferred)
+            }
+            unknown = [history[i].outline for i, a in answers.items() if a is None]  # type: ignore[union-attr]
+            asked = by_content.wanted(unknown) if unknown else None
             if asked:
                 by_content.know(stored.read(asked))
     # a fresh run per pair (what is reported once per check stays per pair), one shared cache
@@ -183,7 +190,7 @@ def check_pairs(
                 and witnesses
                 and chained
                 and len(skip := _known(known, sides)) == len(sides)
-                and by_content.unbroken_outline(item.outline)
+                and (answers.get(index) or by_content.unbroken_outline(item.outline))
             ):  # as below, without the schema
                 _learn(known, sides, set(), skip)
                 reports.append(Report(lvl, pol, ()))

@@ -7,8 +7,10 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Sequence
+from functools import partial
 
 from evreg.contracts import Contract, ContractError, Finding, Level, Policy
+from evreg.contracts.compat.check import Deferred
 from evreg.contracts.compat.guard import PROVER
 from evreg.contracts.model import DRAFT2020
 from evreg.registry import compat_cache, contexts, errors
@@ -69,14 +71,28 @@ class Compatibility:
             if row.schema_id in schemas and schemas[row.schema_id].schema_type == new.schema_type
         ]
         contracts = self.ctx.caches.contracts
+        outlines = self.ctx.caches.outlines
+        # the earlier versions not loaded in this process, by their stored outlines (loaded
+        # only where a verdict they need is not stored): BACKWARD, breaking-only, JSON Schema
+        lazy = breaking_only and directions == [Level.BACKWARD] and new.schema_type == "JSON"
+        stored = outlines.stored(work) if lazy else None
 
-        def load(heads: Sequence[SchemaHead]) -> list[Contract]:
+        def load(heads: Sequence[SchemaHead]) -> list[Contract | Deferred]:
             # the rows, texts and references of the contracts to load, in three queries for
             # them all; the others from the cache (or alone if one left it meanwhile)
-            rows = work.schema_rows(h.id for h in heads if h.fingerprint not in contracts)
+            unloaded = [h.fingerprint for h in heads if h.fingerprint not in contracts]
+            restored = outlines.restore(work, unloaded) if lazy and unloaded else {}
+            rows = work.schema_rows(
+                h.id
+                for h in heads
+                if h.fingerprint not in contracts and h.fingerprint not in restored
+            )
             references = work.prefetch(list(rows.values()))
-            out = []
+            out: list[Contract | Deferred] = []
             for head in heads:
+                if head.fingerprint in restored and head.id not in rows:
+                    out.append(Deferred(restored[head.fingerprint], partial(self._one, work, head)))
+                    continue
                 found = None if head.id in rows else contracts.get(head.fingerprint)
                 if found is None:
                     row = rows.get(head.id)
@@ -103,11 +119,17 @@ class Compatibility:
                 policy,
                 breaking_only,
                 inclusions.known,
+                stored,
             )
             for direction in directions
         }
+        if stored is not None:
+            if not isinstance(work, WriteWork):  # (a schema only checked: no outline kept)
+                stored.outlines.pop(new.fingerprint, None)
+            outlines.keep(stored)
         if isinstance(work, WriteWork):  # kept with the registration (those of checks too)
             work.add_inclusions(inclusions.known.take_proven(), PROVER)
+            outlines.write(work)
         findings: list[Finding] = []
         messages: list[str] = []
         seen: set[tuple[object, ...]] = set()
@@ -141,6 +163,10 @@ class Compatibility:
         if not ok:
             messages.append(describe_rules(level, policy))
         return CompatibilityResult(ok, level, policy, tuple(findings), tuple(messages))
+
+    def _one(self, work: ReadWork, head: SchemaHead) -> Contract:
+        """The contract of one earlier schema given by its outline, which did not answer."""
+        return stored_contract_by_id(self.ctx, work, head.id)
 
     def test_compatibility(
         self,

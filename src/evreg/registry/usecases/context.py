@@ -17,6 +17,7 @@ from evreg.registry.store import Store
 from evreg.registry.store.id_watch import Changes
 from evreg.registry.store.schema_ids import SchemaIds
 from evreg.registry.store.work import ReadWork, WriteWork
+from evreg.registry.stored_outlines import StoredOutlines
 from evreg.registry.values import StoredSchema
 
 
@@ -36,6 +37,8 @@ class Caches:
         self.endpoints: dict[str, tuple[Endpoint, ...]] = {}  # flow endpoints by version
         # proven inclusions between schemas, by fingerprints (also stored: table inclusions)
         self.inclusions = Inclusions(max_facts=64 * size)
+        # earlier schemas' stored outlines and the content verdicts (tables outlines, ...)
+        self.outlines = StoredOutlines(size, max_bytes)
 
     def counted(self) -> list[tuple[str, LRU[str, Contract] | LRU[PairKey, Report]]]:
         """(name, cache) of each cache that counts its hits and misses."""

@@ -39,6 +39,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import operator
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
@@ -77,6 +78,7 @@ _MAX_REFUSED: Final = 256  # schemas kept whose outline could not be made
 _MAX_BYTES: Final = 32 * 1024 * 1024
 
 Entry = tuple[str, str]  # (property name, key of its content)
+_FIRST: Final = operator.itemgetter(0)
 
 # names how content keys and verdict identities are made: a stored row of another maker is
 # not read (a change to the outline or to what a verdict depends on changes it)
@@ -94,8 +96,19 @@ class Outline:
     frame: int  # (numbered like the entries)
     entries: frozenset[int]
     named: dict[int, Entry]
-    names: frozenset[str]
+    names: frozenset[str] | None  # (None: not made yet, see names_of)
     required: frozenset[str]
+
+
+def names_of(made: Outline) -> frozenset[str]:
+    """The names of an outline's properties (made when first asked, for a restored one)."""
+    names = made.names
+    if names is None:
+        names = frozenset(map(_FIRST, map(made.named.__getitem__, made.entries)))
+        with _lock:
+            names = _names.setdefault(names, names)
+        object.__setattr__(made, "names", names)  # (the same value in any thread)
+    return names
 
 
 _outlines: OrderedDict[int, tuple[SchemaRef, Outline | None, int]] = OrderedDict()
@@ -254,14 +267,12 @@ class Restorer:
 
     def __init__(self, entries: Mapping[int, tuple[str, str]]) -> None:
         self._number: dict[int, int] = {}
-        self._name: dict[int, str] = {}
         self._named: dict[int, Entry] = {}  # (shared by the outlines restored: names only)
         with _lock:
             if len(_by_key) > _MAX_VERDICTS:
                 _drop_numbers()
             for ident, (name, key) in entries.items():
                 number = self._number[ident] = _keyed(key)
-                self._name[ident] = name
                 self._named[number] = (name, "")
 
     def outline(
@@ -270,15 +281,13 @@ class Restorer:
         """None when an id is unknown or given twice (a damaged row: the schema is outlined)."""
         try:
             entries = frozenset(map(self._number.__getitem__, ids))
-            names = frozenset(map(self._name.__getitem__, ids))
         except KeyError:
             return None
-        if len(entries) != len(ids) or len(names) != len(ids):
+        if len(entries) != len(ids):
             return None
         with _lock:
             frame_number = _keyed(frame)
-            names = _names.setdefault(names, names)
-        return Outline(draft, frame_number, entries, self._named, names, frozenset(required))
+        return Outline(draft, frame_number, entries, self._named, None, frozenset(required))
 
 
 def stored_form(made: Outline) -> tuple[str, tuple[str, ...], dict[str, str]] | None:
@@ -307,6 +316,7 @@ class Stored:
     outlines: dict[str, tuple[str, str, tuple[str, ...], dict[str, str]]] = field(
         default_factory=dict
     )
+    made: dict[str, Outline] = field(default_factory=dict)  # (the same outlines, as made)
 
     def keep(self, key: str, made: Outline | None) -> None:
         """Keep the stored form of ``made``, the outline of the schema ``key`` names."""
@@ -315,6 +325,7 @@ class Stored:
         form = stored_form(made)
         if form is not None:
             self.outlines[key] = (made.draft, *form)
+            self.made[key] = made
 
 
 def _identity(*parts: object) -> str:
@@ -415,7 +426,7 @@ class History:
         if mine is not None:
             self.skip_removed = removed_unseen(self.accepted, self.view.root())
             self.numbers = {entry[0]: number for number, entry in mine.named.items()}
-            self.optional = mine.names - mine.required
+            self.optional = names_of(mine) - mine.required
             # what earlier checks found against the same properties of their new versions
             for name, number in self.numbers.items():
                 found = _found.get((new.draft, policy, number))
@@ -442,16 +453,17 @@ class History:
         except ContractError:  # (the walk raises it, at the place it meets it first)
             return False
 
-    def unbroken_outline(self, theirs: Outline) -> bool:
-        """:meth:`unbroken` of the schema ``theirs`` outlines, from the verdicts known alone
-        (False: not known, load the schema)."""
+    def unbroken_outline(self, theirs: Outline) -> bool | None:
+        """:meth:`unbroken` of the schema ``theirs`` outlines, from the verdicts known alone:
+        None when one is not known (:meth:`wanted` names it), False when the walk must look
+        (load the schema)."""
         mine = self.outline
         if mine is None or theirs.draft != self.new.draft:
             return False
         try:
             return self._unbroken(None, mine, theirs)
         except _Unknown:
-            return False
+            return None
 
     def wanted(self, outlines: Iterable[Outline]) -> list[str]:
         """The identities of the verdicts :meth:`unbroken_outline` would need for
@@ -460,14 +472,14 @@ class History:
         if mine is None:
             return []
         draft, policy = self.new.draft, self.policy
-        with _lock:
-            keys = dict(_keys)
+        keys = _keys  # (read without the lock: a key missing only leaves a verdict unasked)
         mine_frame = keys.get(mine.frame)
         seen: set[int] = set()
+        frames: set[object] = set()
         for theirs in outlines:
             if theirs.draft != draft:
                 continue
-            for number in theirs.entries - self.covered - self.bad - seen:
+            for number in theirs.entries.difference(self.covered, self.bad, seen):
                 seen.add(number)
                 name = theirs.named[number][0]
                 newer = self.numbers.get(name)
@@ -477,12 +489,16 @@ class History:
             frame = keys.get(theirs.frame)
             if frame is None or mine_frame is None:
                 continue
-            if ("added", policy, theirs.frame) not in _skips:
+            if ("added", policy, theirs.frame) not in _skips and theirs.frame not in frames:
+                frames.add(theirs.frame)
                 self.asked[_identity("added", draft, policy.value, frame)] = ("added", theirs.frame)
             newly = mine.required - theirs.required
-            declared = newly & theirs.names if newly else newly
+            declared = newly & names_of(theirs) if newly else newly
             names = tuple(sorted((n, n in declared, self.numbers.get(n)) for n in newly))
             key = (draft, policy, theirs.frame, mine.frame, names)
+            if key in frames:
+                continue
+            frames.add(key)
             written = [(n, d, "" if m is None else keys.get(m)) for n, d, m in names]
             if key not in _verdicts and all(k is not None for _, _, k in written):
                 ident = _identity("frame", draft, policy.value, frame, mine_frame, written)
@@ -524,9 +540,10 @@ class History:
             rest = theirs.entries - self.covered
             if not rest.isdisjoint(self.bad):
                 return False
+            mine_names = names_of(mine)
             for number in rest:
                 entry = theirs.named[number]
-                if entry[0] not in mine.names:  # removed
+                if entry[0] not in mine_names:  # removed
                     if not self.skip_removed:
                         return False
                     self.covered.add(number)
@@ -536,11 +553,12 @@ class History:
                     return False
         skip_optional, skip_required = self._skips(old, theirs)
         if not (skip_optional and skip_required):
-            added = self.added.get(theirs.names)
+            names = names_of(theirs)
+            added = self.added.get(names)
             if added is None:  # (are required, optional properties added?)
-                added = self.added[theirs.names] = (
-                    not mine.required.issubset(theirs.names),
-                    not self.optional.issubset(theirs.names),
+                added = self.added[names] = (
+                    not mine.required.issubset(names),
+                    not self.optional.issubset(names),
                 )
             if (added[0] and not skip_required) or (added[1] and not skip_optional):
                 return False  # the walk looks at them
@@ -595,7 +613,7 @@ class History:
         if memo is None:
             memo = self.frames[theirs.frame] = (mine.required - theirs.required, {})
         newly, verdicts = memo
-        declared = newly & theirs.names if newly else newly
+        declared = newly & names_of(theirs) if newly else newly
         found = verdicts.get(declared)
         if found is not None:
             return found
