@@ -266,7 +266,7 @@ def test_after_a_restart_stored_outlines_and_verdicts_give_the_same_answers(
         outlines = store.restored()
         loaded: list[str] = []
 
-        def loader(index: int) -> Callable[[], Contract]:
+        def loader(index: int, loaded: list[str] = loaded) -> Callable[[], Contract]:
             def load_it() -> Contract:
                 loaded.append(keys[index])
                 return versions[index]

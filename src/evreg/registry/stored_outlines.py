@@ -39,6 +39,17 @@ def digest(fingerprint: str, draft: str, frame: str, required: str, entries: byt
     return found.hexdigest()
 
 
+def _names(text: str) -> list[str] | None:
+    """A row's required names (a JSON list of strings), None if it is not one."""
+    try:
+        names = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(names, list) or not set(map(type, names)) <= {str}:
+        return None
+    return names
+
+
 class _Unstored:
     """The fingerprints whose outline is not known to be stored (``Stored.missing``)."""
 
@@ -82,19 +93,18 @@ class StoredOutlines:
         if not unread:
             return out
         rows = []
+        parsed: dict[str, list[str] | None] = {}  # (the same required names in many rows)
         for fingerprint, draft, frame, required, entries, check in work.outlines(unread, MAKER):
             if len(entries) % 8 or check != digest(fingerprint, draft, frame, required, entries):
                 continue  # (damaged: the schema is loaded and outlined)
-            ids = array.array(_ID, entries)
+            packed = array.array(_ID, entries)
             if _SWAP:
-                ids.byteswap()
-            try:
-                names = json.loads(required)
-            except ValueError:
-                continue
-            if not isinstance(names, list) or not set(map(type, names)) <= {str}:
-                continue
-            rows.append((fingerprint, draft, frame, names, ids))
+                packed.byteswap()
+            if required not in parsed:
+                parsed[required] = _names(required)
+            names = parsed[required]
+            if names is not None:
+                rows.append((fingerprint, draft, frame, names, packed.tolist()))
         if not rows:
             return out
         wanted: set[int] = set()
@@ -147,7 +157,8 @@ class StoredOutlines:
             outlines, self._outlines = self._outlines, {}
             made, self._made = self._made, {}
             outlines = {f: o for f, o in outlines.items() if f not in self._stored}
-            known = dict(self._ids)
+            have = self._ids
+            known = {k: have[k] for o in outlines.values() for k in o[3] if k in have}
         if verdicts:
             work.add_content_verdicts(verdicts)
         if not outlines:
@@ -176,13 +187,17 @@ class StoredOutlines:
                 }
             )
         work.add_outlines(rows)
-        with self._lock:
-            self._remember({f: made[f] for f in outlines if f in made})
-            self._bounded(self._stored).update(outlines)
-            ids_of = self._bounded(self._ids)
-            for _, _, _, entries in outlines.values():
-                for key in entries:
-                    ids_of[key] = known[key]
+
+        def committed() -> None:  # (ids of a transaction rolled back are not remembered)
+            with self._lock:
+                self._remember({f: made[f] for f in outlines if f in made})
+                self._bounded(self._stored).update(outlines)
+                ids_of = self._bounded(self._ids)
+                for _, _, _, entries in outlines.values():
+                    for key in entries:
+                        ids_of[key] = known[key]
+
+        work.on_commit(committed)
 
     def _bounded(self, kept: Any) -> Any:
         """(with the lock held) ``kept``, emptied past its bound first."""

@@ -148,3 +148,16 @@ def test_a_history_migrated_from_0007_fills_the_rows_lazily(store: Store) -> Non
     after = restarted(store)
     assert after.register(SUBJECT, version(COUNT + 2)).version == COUNT + 2
     assert after.caches.contracts.misses == 1
+
+
+def test_entry_ids_are_never_given_again(store: Store) -> None:
+    """A process remembers the id of a content key: ids of deleted rows are not reused (so a
+    remembered id never names another content)."""
+    registered(store)
+    with store.engine.connect() as conn:
+        top = int(conn.execute(text("SELECT max(id) FROM outline_entries")).scalar() or 0)
+    emptied(store)
+    restarted(store).register(SUBJECT, version(COUNT + 1))
+    with store.engine.connect() as conn:
+        low = int(conn.execute(text("SELECT min(id) FROM outline_entries")).scalar() or 0)
+    assert low > top > 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select as select_columns
+from sqlalchemy import bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -20,20 +20,29 @@ _CHUNK = 500
 StoredOutline = tuple[str, str, str, str, bytes, str]
 
 
+# the reads of a check after a restart, as plain SQL: built once, compiled in no time (the
+# first statements of a process otherwise cost a few milliseconds each to compile)
+_OUTLINES = text(
+    "SELECT fingerprint, draft, frame, required, entries, digest FROM outlines "
+    "WHERE maker = :maker AND fingerprint IN :wanted"
+).bindparams(bindparam("wanted", expanding=True))
+_ENTRIES = text("SELECT id, name, content_key FROM outline_entries WHERE id IN :wanted").bindparams(
+    bindparam("wanted", expanding=True)
+)
+_VERDICTS = text(
+    "SELECT identity, verdict FROM content_verdicts WHERE identity IN :wanted"
+).bindparams(bindparam("wanted", expanding=True))
+
+
 def outlines(session: Session, fingerprints: Iterable[str], maker: str) -> list[StoredOutline]:
     wanted = sorted(set(fingerprints))
     out: list[StoredOutline] = []
     for start in range(0, len(wanted), _CHUNK):
-        statement = select_columns(
-            *(col(c) for c in (OutlineRow.fingerprint, OutlineRow.draft, OutlineRow.frame)),
-            *(col(c) for c in (OutlineRow.required, OutlineRow.entries, OutlineRow.digest)),
-        ).where(
-            col(OutlineRow.fingerprint).in_(wanted[start : start + _CHUNK]),
-            col(OutlineRow.maker) == maker,
+        found = session.execute(
+            _OUTLINES, {"maker": maker, "wanted": wanted[start : start + _CHUNK]}
         )
         out.extend(
-            (str(f), str(d), str(fr), str(r), bytes(e), str(g))
-            for f, d, fr, r, e, g in session.execute(statement)
+            (str(f), str(d), str(fr), str(r), bytes(e), str(g)) for f, d, fr, r, e, g in found
         )
     return out
 
@@ -43,11 +52,9 @@ def entries(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
     wanted = sorted(set(ids))
     out: dict[int, tuple[str, str]] = {}
     for start in range(0, len(wanted), _CHUNK):
-        statement = select(
-            OutlineEntryRow.id, OutlineEntryRow.name, OutlineEntryRow.content_key
-        ).where(col(OutlineEntryRow.id).in_(wanted[start : start + _CHUNK]))
-        for ident, name, key in session.exec(statement):
-            out[int(ident or 0)] = (name, key)
+        found = session.execute(_ENTRIES, {"wanted": wanted[start : start + _CHUNK]})
+        for ident, name, key in found:
+            out[int(ident)] = (str(name), str(key))
     return out
 
 
@@ -73,10 +80,8 @@ def verdicts(session: Session, identities: Iterable[str]) -> dict[str, int]:
     wanted = sorted(set(identities))
     out: dict[str, int] = {}
     for start in range(0, len(wanted), _CHUNK):
-        statement = select(ContentVerdictRow.identity, ContentVerdictRow.verdict).where(
-            col(ContentVerdictRow.identity).in_(wanted[start : start + _CHUNK])
-        )
-        out.update((identity, verdict) for identity, verdict in session.exec(statement))
+        found = session.execute(_VERDICTS, {"wanted": wanted[start : start + _CHUNK]})
+        out.update((str(identity), int(verdict)) for identity, verdict in found)
     return out
 
 

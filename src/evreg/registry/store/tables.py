@@ -240,6 +240,9 @@ class OutlineEntryRow(SQLModel, table=True):
     back as a few hundred of these and 200 lists of ids, not 60,000 texts)."""
 
     __tablename__ = "outline_entries"
+    # ids are never given again, even after rows are deleted (AUTOINCREMENT on SQLite, a
+    # sequence on PostgreSQL): a process may remember the id of a content key
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     content_key: str = Field(max_length=64, unique=True)

@@ -222,12 +222,16 @@ def _sha(text: str) -> str:
 
 
 def _drop_numbers() -> None:
-    """(with _lock held) numbers are never given twice: contents are only shared less"""
+    """(with _lock held) numbers are never given twice: contents are only shared less; the
+    outlines kept are dropped too (their numbers would have no content key left to store a
+    verdict about them by)"""
     _numbers.clear()
     _frames.clear()
     _keys.clear()
     _by_key.clear()
     _held["numbered"] = 0
+    _outlines.clear()
+    _held["outlines"] = 0
 
 
 def _numbered(entries: list[Entry], frame: str) -> tuple[dict[int, Entry], int]:
@@ -267,6 +271,8 @@ class Restorer:
 
     def __init__(self, entries: Mapping[int, tuple[str, str]]) -> None:
         self._number: dict[int, int] = {}
+        self._frames: dict[str, int] = {}  # (the same frames and required names in many)
+        self._requireds: dict[frozenset[str], frozenset[str]] = {}
         self._named: dict[int, Entry] = {}  # (shared by the outlines restored: names only)
         with _lock:
             if len(_by_key) > _MAX_VERDICTS:
@@ -285,9 +291,15 @@ class Restorer:
             return None
         if len(entries) != len(ids):
             return None
-        with _lock:
-            frame_number = _keyed(frame)
-        return Outline(draft, frame_number, entries, self._named, None, frozenset(required))
+        frame_number = self._frames.get(frame)
+        if frame_number is None:
+            with _lock:
+                frame_number = self._frames[frame] = _keyed(frame)
+        names = frozenset(required)
+        return Outline(draft, frame_number, entries, self._named, None, self._required(names))
+
+    def _required(self, names: frozenset[str]) -> frozenset[str]:
+        return self._requireds.setdefault(names, names)
 
 
 def stored_form(made: Outline) -> tuple[str, tuple[str, ...], dict[str, str]] | None:
@@ -329,6 +341,10 @@ class Stored:
 
 
 def _identity(*parts: object) -> str:
+    """sha256 naming a verdict: its kind, the draft, the policy and what it is about."""
+    if parts[0] == "entry":  # (the most asked: the last four parts are a draft, a policy
+        # and two hex keys, which a NUL between them tells apart whatever the draft holds)
+        return _sha("\x00".join((MAKER, *parts)))  # type: ignore[arg-type]
     return _sha(json.dumps([MAKER, *parts], ensure_ascii=False, separators=(",", ":")))
 
 
@@ -423,10 +439,18 @@ class History:
         self.numbers: dict[str, int] = {}  # name -> its entry's number, in the new version
         self.frames: dict[int, tuple[frozenset[str], dict[frozenset[str], bool]]] = {}
         self.asked: dict[str, tuple[object, ...]] = {}  # identity -> what it answers
+        self.held: tuple[frozenset[int] | None, ...] = (None, None)
         if mine is not None:
             self.skip_removed = removed_unseen(self.accepted, self.view.root())
             self.numbers = {entry[0]: number for number, entry in mine.named.items()}
             self.optional = names_of(mine) - mine.required
+            # the entries of the required (optional) properties, if each is declared
+            self.held = tuple(
+                None
+                if not part.issubset(self.numbers)
+                else frozenset(self.numbers[n] for n in part)
+                for part in (mine.required, self.optional)
+            )
             # what earlier checks found against the same properties of their new versions
             for name, number in self.numbers.items():
                 found = _found.get((new.draft, policy, number))
@@ -552,17 +576,27 @@ class History:
                 elif not self._entry(old, number, entry):
                     return False
         skip_optional, skip_required = self._skips(old, theirs)
-        if not (skip_optional and skip_required):
-            names = names_of(theirs)
-            added = self.added.get(names)
-            if added is None:  # (are required, optional properties added?)
-                added = self.added[names] = (
-                    not mine.required.issubset(names),
-                    not self.optional.issubset(names),
-                )
-            if (added[0] and not skip_required) or (added[1] and not skip_optional):
-                return False  # the walk looks at them
+        if (not skip_required and self._adds(theirs, 0)) or (
+            not skip_optional and self._adds(theirs, 1)
+        ):
+            return False  # the walk looks at them
         return self._frame(old, theirs)
+
+    def _adds(self, theirs: Outline, optional: int) -> bool:
+        """Does the new version add a required (an optional) property to ``theirs``?"""
+        held = self.held[optional]
+        if held is not None and held <= theirs.entries:
+            return False  # (theirs holds each of them, written the same)
+        names = names_of(theirs)
+        added = self.added.get(names)
+        if added is None:
+            mine = self.outline
+            assert mine is not None
+            added = self.added[names] = (
+                not mine.required.issubset(names),
+                not self.optional.issubset(names),
+            )
+        return added[optional]
 
     def _differ(self, old: SchemaRef) -> Differ:
         """A walk of ``old`` against the new version (one per earlier version, as the check's)."""

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
         sa.Column("content_key", sa.String(length=64), nullable=False, unique=True),
         sa.Column("name", sa.Text(), nullable=False),
+        sqlite_autoincrement=True,  # (ids never given again: processes remember them)
     )
     op.create_table(
         "outlines",
