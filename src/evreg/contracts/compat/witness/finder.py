@@ -288,7 +288,16 @@ class WitnessFinder:
                 own = head if limit is None and at == concrete else 0
                 head = 0
                 event = self._stage(
-                    writer, reader, nodes, at, reader_node, hints, budget, limit, limits.explore, own
+                    writer,
+                    reader,
+                    nodes,
+                    at,
+                    reader_node,
+                    hints,
+                    budget,
+                    limit,
+                    limits.explore,
+                    own,
                 )
                 if event is not MISSING:
                     return WitnessResult(True, event)
@@ -484,7 +493,8 @@ class WitnessFinder:
         more: int = 0,
     ) -> Any:
         """The first event of this stage (``writer`` and ``reader``: the roots) that proves the
-        change, or MISSING. ``more``: after the focused values, that many of the exploring stream."""
+        change, or MISSING. ``more``: after the focused values, that many values of the
+        exploring stream."""
         shells = self._shells.get(at)
         if shells is None:
             shells = self._shells[at] = self._writer.sampler.with_path((writer,), at)
