@@ -61,28 +61,30 @@ class Compatibility:
         if level is Level.NONE or not against:
             return CompatibilityResult(True, level, policy)
         directions = [d for d in (Level.BACKWARD, Level.FORWARD) if _checks(level, d)]
-        newest_first = list(reversed(against))
-        schemas = work.schema_heads(row.schema_id for row in newest_first)
-        comparable = [
-            (row.version, schemas[row.schema_id])
-            for row in newest_first
-            if row.schema_id in schemas and schemas[row.schema_id].schema_type == new.schema_type
-        ]
+        # (version, schema id), newest first (each ORM attribute read once)
+        newest_first = [(row.version, row.schema_id) for row in reversed(against)]
+        schemas = self.ctx.caches.heads.of(work, [schema_id for _, schema_id in newest_first])
+        new_type = new.schema_type
+        comparable = []
+        for version, schema_id in newest_first:
+            head = schemas.get(schema_id)
+            if head is not None and head.schema_type == new_type:
+                comparable.append((version, head))
         contracts = self.ctx.caches.contracts
 
         def load(heads: Sequence[SchemaHead]) -> list[Contract]:
             # the rows, texts and references of the contracts to load, in three queries for
-            # them all; the others from the cache (or alone if one left it meanwhile)
-            rows = work.schema_rows(h.id for h in heads if h.fingerprint not in contracts)
+            # them all; the others from the cache
+            cached = contracts.cached([head.fingerprint for head in heads])
+            rows = work.schema_rows(h.id for h, c in zip(heads, cached, strict=True) if c is None)
             references = work.prefetch(list(rows.values()))
             out = []
-            for head in heads:
-                found = None if head.id in rows else contracts.get(head.fingerprint)
+            for head, found in zip(heads, cached, strict=True):
                 if found is None:
                     row = rows.get(head.id)
                     found = (
                         stored_contract_by_id(self.ctx, work, head.id)
-                        if row is None
+                        if row is None  # pragma: no cover - foreign key
                         else stored_contract(self.ctx, work, row, references.get(head.id))
                     )
                 out.append(found)
@@ -111,14 +113,13 @@ class Compatibility:
         findings: list[Finding] = []
         messages: list[str] = []
         seen: set[tuple[object, ...]] = set()
-        for row in newest_first:
-            version = row.version
-            old_row = schemas.get(row.schema_id)
+        for version, schema_id in newest_first:
+            old_row = schemas.get(schema_id)
             if old_row is None:  # pragma: no cover - foreign key
                 continue
-            if old_row.schema_type != new.schema_type:
+            if old_row.schema_type != new_type:
                 messages.append(
-                    describe_type_mismatch(subject, version, old_row.schema_type, new.schema_type)
+                    describe_type_mismatch(subject, version, old_row.schema_type, new_type)
                 )
                 continue
             for direction in directions:
