@@ -16,7 +16,7 @@ from evreg.registry.confluent_format import describe_finding, describe_rules, de
 from evreg.registry.inputs import known, parse_level, parse_policy
 from evreg.registry.payloads import DEFAULT_STRATEGY, contract_path, payload_subjects
 from evreg.registry.store.bulk import SchemaHead
-from evreg.registry.store.tables import SubjectVersion
+from evreg.registry.store.queries import VersionHead
 from evreg.registry.store.work import ReadWork, WriteWork
 from evreg.registry.usecases.context import Context
 from evreg.registry.usecases.prepare import prepare, stored_contract, stored_contract_by_id
@@ -49,7 +49,7 @@ class Compatibility:
         work: ReadWork,
         subject: str,
         new: Prepared,
-        against: Sequence[SubjectVersion],
+        against: Sequence[VersionHead],
         level: Level,
         policy: Policy,
         *,
@@ -157,7 +157,7 @@ class Compatibility:
         subject = contexts.split(subject).subject
         with self.ctx.reading() as work:
             eff = effective(work, subject)
-            live = work.versions(subject)
+            live = work.live_heads(subject)
             if version is None:
                 prepared = prepare(
                     self.ctx, work, with_data_contract(work, subject, given, eff), subject=subject
@@ -167,7 +167,7 @@ class Compatibility:
             else:
                 row = version_row(work, subject, version, deleted=False)
                 prepared = prepare(self.ctx, work, given, subject=subject)
-                against = [row]
+                against = [VersionHead(row.version, row.schema_id)]
             result = self.check(
                 work,
                 subject,
@@ -199,7 +199,7 @@ class Compatibility:
             eff = effective(work, subject)
             lvl = parse_level(level) if level is not None else eff.level
             pol = parse_policy(policy) if policy is not None else eff.policy
-            live = work.versions(subject)
+            live = work.live_heads(subject)
             prepared = prepare(
                 self.ctx, work, with_data_contract(work, subject, given, eff), subject=subject
             )
@@ -255,7 +255,7 @@ class Compatibility:
             eff = effective(work, item.subject)
             lvl = parse_level(level) if level is not None else eff.level
             pol = parse_policy(policy) if policy is not None else eff.policy
-            live = work.versions(item.subject)
+            live = work.live_heads(item.subject)
             same = work.find_schema_id(payload.fingerprint, payload.schema_type)
             unchanged = same is not None and any(row.schema_id == same for row in live)
             if unchanged:  # registering it again is a no-op, as in Registration.register
