@@ -19,7 +19,8 @@ newest earlier one and chains those (``evreg.contracts.compat.guard.known``), in
 proof per earlier version.
 
 The earlier schemas' heads (id, fingerprint, type) are read in bulk by the store
-(``ReadWork.schema_heads``), and the rows of those to load (``schema_rows``, ``prefetch``).
+(``ReadWork.schema_heads``) once per process (:class:`Heads`: a schema row is never changed or
+deleted), and the rows of those to load (``schema_rows``, ``prefetch``).
 The pairs not in the cache are compared in one engine run (:func:`check_pairs`), which types
 the new schema once and compares each sub-schema the earlier versions share with it once.
 The caches change what is computed, never the answer: the check itself still runs over the
@@ -41,6 +42,7 @@ from evreg.contracts.compat.guard import KnownInclusions
 from evreg.contracts.patterns import PatternError, locate
 from evreg.registry import errors
 from evreg.registry.store.bulk import SchemaHead
+from evreg.registry.store.work import ReadWork, WriteWork
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -87,29 +89,61 @@ class LRU(Generic[K, V]):
             return None
 
     def put(self, key: K, value: V) -> None:
-        weight = self._weigh(value) if self._weigh is not None else 0
+        self.put_all([(key, value)])
+
+    def put_all(self, items: Sequence[tuple[K, V]]) -> None:
+        """:meth:`put` each (key, value) of ``items``, in order, under one lock."""
+        weigh = self._weigh
+        weights = [weigh(value) if weigh is not None else 0 for _, value in items]
         with self._lock:
-            self.bytes += weight - self._weights.get(key, 0)
-            self._weights[key] = weight
-            self._data[key] = value
-            self._data.move_to_end(key)
+            data = self._data
+            for (key, value), weight in zip(items, weights, strict=True):
+                self.bytes += weight - self._weights.get(key, 0)
+                self._weights[key] = weight
+                data[key] = value
+                data.move_to_end(key)
             most = self.max_bytes
-            while len(self._data) > self.size or (
-                most is not None and self.bytes > most and len(self._data) > 1
+            while len(data) > self.size or (
+                most is not None and self.bytes > most and len(data) > 1
             ):
-                old, _ = self._data.popitem(last=False)
+                old, _ = data.popitem(last=False)
                 self.bytes -= self._weights.pop(old, 0)
+
+    def cached(self, keys: Sequence[K]) -> list[V | None]:
+        """The value of each of ``keys`` (None where it is not cached), under one lock; each
+        found is a hit, the others are not counted (a caller computes those through
+        :meth:`get_or_compute`, which counts the miss)."""
+        out: list[V | None] = []
+        with self._lock:
+            data = self._data
+            for key in keys:
+                value = data.get(key)
+                if value is not None:
+                    data.move_to_end(key)
+                    self.hits += 1
+                out.append(value)
+        return out
 
     def get_first(self, keys: Sequence[K]) -> tuple[int, V] | None:
         """(index, value) of the first of ``keys`` cached; one hit or one miss in all."""
+        return self.get_firsts([keys])[0]
+
+    def get_firsts(self, key_lists: Sequence[Sequence[K]]) -> list[tuple[int, V] | None]:
+        """:meth:`get_first` of each of ``key_lists``, under one lock."""
+        out: list[tuple[int, V] | None] = []
         with self._lock:
-            for index, key in enumerate(keys):
-                if key in self._data:
-                    self._data.move_to_end(key)
-                    self.hits += 1
-                    return index, self._data[key]
-            self.misses += 1
-            return None
+            data = self._data
+            for keys in key_lists:
+                for index, key in enumerate(keys):
+                    if key in data:
+                        data.move_to_end(key)
+                        self.hits += 1
+                        out.append((index, data[key]))
+                        break
+                else:
+                    self.misses += 1
+                    out.append(None)
+        return out
 
     def get_or_compute(self, key: K, compute: Callable[[], V]) -> V:
         found = self.get(key)
@@ -154,6 +188,44 @@ class Inclusions:
             self._read.update(fingerprints)
 
 
+class Heads:
+    """Schema heads (id, fingerprint, type) by row id, read once per process: a schema row is
+    never changed or deleted (a permanent delete removes versions, not schemas), so what a
+    row id names is fixed once its row is committed. A check against 200 earlier versions
+    reads their 200 heads from here, not from the database (on SQLite each read walks past the
+    row's stored text to its fingerprint). Rows read inside a write transaction are remembered
+    once it commits: an id a rolled-back insert used may be given to another schema. Bounded
+    by ``max_entries`` (all dropped when it is reached, as a cache). Thread-safe."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._data: dict[int, SchemaHead] = {}
+        self._lock = threading.Lock()
+
+    def of(self, work: ReadWork, schema_ids: Sequence[int]) -> dict[int, SchemaHead]:
+        """id -> head of those of ``schema_ids`` whose row exists (from memory, or read)."""
+        with self._lock:
+            data = self._data
+            found = {i: data[i] for i in schema_ids if i in data}
+        if len(found) < len(schema_ids):
+            read = work.schema_heads(i for i in schema_ids if i not in found)
+            found.update(read)
+            if isinstance(work, WriteWork):
+                work.on_commit(lambda: self._remember(read))
+            else:
+                self._remember(read)
+        return found
+
+    def _remember(self, heads: dict[int, SchemaHead]) -> None:
+        with self._lock:
+            if len(self._data) + len(heads) > self.max_entries:
+                self._data.clear()
+            self._data.update(heads)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
 def pair_findings(
     reports: LRU[PairKey, Report],
     earlier: Sequence[tuple[int, SchemaHead]],
@@ -174,30 +246,35 @@ def pair_findings(
     registration) copies nothing. ``known``: the inclusions proven before, by fingerprints
     (see :func:`check_pairs`); those proven now are added to it."""
     out: dict[int, tuple[Finding, ...]] = {}
-    missing: dict[str, list[int]] = {}
-    rows: dict[str, SchemaHead] = {}
     kind = BREAKING if breaking_only else FULL
     # a breaking-only answer is also in a full report
     kinds = (BREAKING, FULL) if breaking_only else (FULL,)
+    tail = (new_fingerprint, direction.value, policy.value)
+    # each earlier schema once (by fingerprint), with the versions it is
+    numbers: dict[str, list[int]] = {}
+    heads: dict[str, SchemaHead] = {}
     for version, row in earlier:
         fingerprint = row.fingerprint
-        if fingerprint in missing:
-            missing[fingerprint].append(version)
-            continue
-        base = (fingerprint, new_fingerprint, direction.value, policy.value)
-        found = reports.get_first([(*base, k) for k in kinds])
+        if fingerprint in numbers:
+            numbers[fingerprint].append(version)
+        else:
+            numbers[fingerprint] = [version]
+            heads[fingerprint] = row
+    missing: dict[str, list[int]] = {}
+    cached = reports.get_firsts([[(f, *tail, k) for k in kinds] for f in numbers])
+    for (fingerprint, versions), found in zip(numbers.items(), cached, strict=True):
         if found is None:
-            missing[fingerprint] = [version]
-            rows[fingerprint] = row
+            missing[fingerprint] = versions
             continue
         index, report = found
         if kinds[index] != kind:  # the breaking findings of a cached full report
             report = _breaking(report)
-            reports.put((*base, kind), report)
-        out[version] = _at(report.findings, version)
+            reports.put((fingerprint, *tail, kind), report)
+        for version in versions:
+            out[version] = _at(report.findings, version)
     if not missing:
         return out
-    contracts = load(list(rows.values()))
+    contracts = load([heads[fingerprint] for fingerprint in missing])
     first = [versions[0] for versions in missing.values()]
     try:
         computed = check_pairs(
@@ -208,7 +285,7 @@ def pair_findings(
             versions=first,
             breaking_only=breaking_only,
             known=known,
-            keys=list(rows),
+            keys=list(missing),
             key=new_fingerprint,
         )
     except PatternError as exc:
@@ -219,8 +296,8 @@ def pair_findings(
         raise pattern_refused(exc, sides) from None
     except ContractError as exc:
         raise errors.InvalidSchema(f"Invalid schema: {exc}") from None
-    for (fingerprint, versions), report in zip(missing.items(), computed, strict=True):
-        reports.put((fingerprint, new_fingerprint, direction.value, policy.value, kind), report)
+    reports.put_all([((f, *tail, kind), r) for f, r in zip(missing, computed, strict=True)])
+    for versions, report in zip(missing.values(), computed, strict=True):
         for version in versions:
             out[version] = _at(report.findings, version)
     return out

@@ -291,8 +291,8 @@ def described_props(n: int) -> SchemaInput:
 
 def test_a_contract_cache_smaller_than_the_history_gives_the_same_findings(store: Store) -> None:
     """The earlier contracts a check finds cached may leave the cache while it loads the
-    others (two slots, six versions): each is then read again alone, and the findings are
-    those of a registry that holds them all."""
+    others (two slots, six versions): the check keeps those it found, the others are read
+    again, and the findings are those of a registry that holds them all."""
     roomy = RegistryService(store)
     roomy.set_config(SUBJECT, "BACKWARD_TRANSITIVE")
     for n in range(1, 6):
@@ -304,3 +304,57 @@ def test_a_contract_cache_smaller_than_the_history_gives_the_same_findings(store
         expected = roomy.check_against(SUBJECT, new)
         assert small.check_against(SUBJECT, new) == expected
         assert small.caches.contracts.misses > 6  # (loaded again: not all were kept)
+
+
+def _head_reads(svc: RegistryService, call: Callable[[], object]) -> int:
+    """The statements ``call`` runs that read schema heads (id, fingerprint, type) by id."""
+    count = 0
+
+    def counted(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        nonlocal count
+        count += "SELECT schemas.id, schemas.fingerprint, schemas.schema_type" in statement
+
+    event.listen(svc.store.engine, "before_cursor_execute", counted)
+    try:
+        call()
+    finally:
+        event.remove(svc.store.engine, "before_cursor_execute", counted)
+    return count
+
+
+def test_a_process_reads_each_earlier_schemas_head_once(store: Store) -> None:
+    """The earlier schemas' (id, fingerprint, type) are read from the database by the first
+    check of a process only: a second check of another schema against the same history reads
+    none, and answers as a process that reads them all."""
+    writer = RegistryService(store)
+    writer.set_config(SUBJECT, "BACKWARD_TRANSITIVE")
+    for n in range(1, 9):
+        writer.register(SUBJECT, version(n))
+    fresh = RegistryService(store)
+    first = partial(fresh.check_against, SUBJECT, version(9))
+    assert _head_reads(fresh, first) == 1
+    assert len(fresh.caches.heads) == 8
+    narrowed = version(9, extra={"f1": {"type": "string", "maxLength": 8}})  # breaks all but 1
+    second: list[object] = []
+    assert _head_reads(fresh, lambda: second.append(fresh.check_against(SUBJECT, narrowed))) == 0
+    expected = RegistryService(store).check_against(SUBJECT, narrowed)
+    assert second == [expected]
+    assert not expected.is_compatible
+    assert {f.version for f in expected.findings if f.breaking} == set(range(2, 9))
+
+
+def test_heads_read_in_a_rolled_back_write_are_not_remembered(store: Store) -> None:
+    """A row read inside a write transaction is remembered once the transaction commits, never
+    if it rolls back (SQLite may give a rolled-back insert's id to the next schema)."""
+    svc = RegistryService(store)
+    svc.register(SUBJECT, version(1))
+    with svc.reading() as work:
+        ids = [row.schema_id for row in work.versions(SUBJECT)]
+    with pytest.raises(RuntimeError), svc.writing(SUBJECT) as work:
+        assert [h.fingerprint for h in svc.caches.heads.of(work, ids).values()] != []
+        raise RuntimeError("rolled back")
+    assert len(svc.caches.heads) == 0
+    with svc.writing(SUBJECT) as work:
+        svc.caches.heads.of(work, ids)
+        assert len(svc.caches.heads) == 0  # not before the commit
+    assert len(svc.caches.heads) == 1

@@ -133,8 +133,11 @@ def check_pairs(
         raise ValueError(f"{len(history)} earlier versions but {len(numbers)} version numbers")
     new = _load(current, default)
     _same_kind(history, new)
+    # one report for every pair without a finding (immutable: a registry caches one per pair,
+    # so a check against 200 earlier versions keeps one object instead of 200)
+    empty = Report(lvl, pol, ())
     if lvl is Level.NONE:
-        return [Report(lvl, pol, ()) for _ in history]
+        return [empty for _ in history]
     if known is not None and (keys is None or key is None or len(keys) != len(history)):
         raise ValueError("known inclusions need a key for each earlier contract and the new one")
     plain = new.kind is ContractKind.JSON and new.schema is not None
@@ -167,7 +170,7 @@ def check_pairs(
                 run.skip = skip
                 found = tuple(f for f in run.guarded(run.pair(old, new, number)) if f.breaking)
                 _learn(known, sides, run.proven, run.skip)
-            reports.append(Report(lvl, pol, found))
+            reports.append(Report(lvl, pol, found) if found else empty)
             continue
         run = _Run(lvl, pol, witnesses, cache)
         run.skip = _known(known, sides)
@@ -175,7 +178,7 @@ def check_pairs(
         _learn(known, sides, run.proven, run.skip)
         if breaking_only:
             findings = tuple(f for f in findings if f.breaking)
-        reports.append(Report(lvl, pol, findings))
+        reports.append(Report(lvl, pol, findings) if findings else empty)
     return reports
 
 

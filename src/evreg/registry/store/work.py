@@ -94,6 +94,11 @@ class ReadWork:
     def versions(self, subject: str, *, deleted: bool = False) -> list[SubjectVersion]:
         return q.versions(self._session, subject, deleted=deleted)
 
+    def live_heads(self, subject: str) -> list[q.VersionHead]:
+        """(version, schema id) of the subject's live versions, oldest first: what a check
+        reads of them (cheaper than :meth:`versions`' rows)."""
+        return q.live_heads(self._session, subject)
+
     def latest_live(self, subject: str) -> SubjectVersion | None:
         return q.latest_live(self._session, subject)
 

@@ -16,7 +16,7 @@ from evreg.registry.confluent_format import describe_finding, describe_rules, de
 from evreg.registry.inputs import known, parse_level, parse_policy
 from evreg.registry.payloads import DEFAULT_STRATEGY, contract_path, payload_subjects
 from evreg.registry.store.bulk import SchemaHead
-from evreg.registry.store.tables import SubjectVersion
+from evreg.registry.store.queries import VersionHead
 from evreg.registry.store.work import ReadWork, WriteWork
 from evreg.registry.usecases.context import Context
 from evreg.registry.usecases.prepare import prepare, stored_contract, stored_contract_by_id
@@ -49,7 +49,7 @@ class Compatibility:
         work: ReadWork,
         subject: str,
         new: Prepared,
-        against: Sequence[SubjectVersion],
+        against: Sequence[VersionHead],
         level: Level,
         policy: Policy,
         *,
@@ -61,28 +61,30 @@ class Compatibility:
         if level is Level.NONE or not against:
             return CompatibilityResult(True, level, policy)
         directions = [d for d in (Level.BACKWARD, Level.FORWARD) if _checks(level, d)]
-        newest_first = list(reversed(against))
-        schemas = work.schema_heads(row.schema_id for row in newest_first)
-        comparable = [
-            (row.version, schemas[row.schema_id])
-            for row in newest_first
-            if row.schema_id in schemas and schemas[row.schema_id].schema_type == new.schema_type
-        ]
+        # (version, schema id), newest first (each ORM attribute read once)
+        newest_first = [(row.version, row.schema_id) for row in reversed(against)]
+        schemas = self.ctx.caches.heads.of(work, [schema_id for _, schema_id in newest_first])
+        new_type = new.schema_type
+        comparable = []
+        for version, schema_id in newest_first:
+            head = schemas.get(schema_id)
+            if head is not None and head.schema_type == new_type:
+                comparable.append((version, head))
         contracts = self.ctx.caches.contracts
 
         def load(heads: Sequence[SchemaHead]) -> list[Contract]:
             # the rows, texts and references of the contracts to load, in three queries for
-            # them all; the others from the cache (or alone if one left it meanwhile)
-            rows = work.schema_rows(h.id for h in heads if h.fingerprint not in contracts)
+            # them all; the others from the cache
+            cached = contracts.cached([head.fingerprint for head in heads])
+            rows = work.schema_rows(h.id for h, c in zip(heads, cached, strict=True) if c is None)
             references = work.prefetch(list(rows.values()))
             out = []
-            for head in heads:
-                found = None if head.id in rows else contracts.get(head.fingerprint)
+            for head, found in zip(heads, cached, strict=True):
                 if found is None:
                     row = rows.get(head.id)
                     found = (
                         stored_contract_by_id(self.ctx, work, head.id)
-                        if row is None
+                        if row is None  # pragma: no cover - foreign key
                         else stored_contract(self.ctx, work, row, references.get(head.id))
                     )
                 out.append(found)
@@ -111,14 +113,13 @@ class Compatibility:
         findings: list[Finding] = []
         messages: list[str] = []
         seen: set[tuple[object, ...]] = set()
-        for row in newest_first:
-            version = row.version
-            old_row = schemas.get(row.schema_id)
+        for version, schema_id in newest_first:
+            old_row = schemas.get(schema_id)
             if old_row is None:  # pragma: no cover - foreign key
                 continue
-            if old_row.schema_type != new.schema_type:
+            if old_row.schema_type != new_type:
                 messages.append(
-                    describe_type_mismatch(subject, version, old_row.schema_type, new.schema_type)
+                    describe_type_mismatch(subject, version, old_row.schema_type, new_type)
                 )
                 continue
             for direction in directions:
@@ -156,7 +157,7 @@ class Compatibility:
         subject = contexts.split(subject).subject
         with self.ctx.reading() as work:
             eff = effective(work, subject)
-            live = work.versions(subject)
+            live = work.live_heads(subject)
             if version is None:
                 prepared = prepare(
                     self.ctx, work, with_data_contract(work, subject, given, eff), subject=subject
@@ -166,7 +167,7 @@ class Compatibility:
             else:
                 row = version_row(work, subject, version, deleted=False)
                 prepared = prepare(self.ctx, work, given, subject=subject)
-                against = [row]
+                against = [VersionHead(row.version, row.schema_id)]
             result = self.check(
                 work,
                 subject,
@@ -198,7 +199,7 @@ class Compatibility:
             eff = effective(work, subject)
             lvl = parse_level(level) if level is not None else eff.level
             pol = parse_policy(policy) if policy is not None else eff.policy
-            live = work.versions(subject)
+            live = work.live_heads(subject)
             prepared = prepare(
                 self.ctx, work, with_data_contract(work, subject, given, eff), subject=subject
             )
@@ -254,7 +255,7 @@ class Compatibility:
             eff = effective(work, item.subject)
             lvl = parse_level(level) if level is not None else eff.level
             pol = parse_policy(policy) if policy is not None else eff.policy
-            live = work.versions(item.subject)
+            live = work.live_heads(item.subject)
             same = work.find_schema_id(payload.fingerprint, payload.schema_type)
             unchanged = same is not None and any(row.schema_id == same for row in live)
             if unchanged:  # registering it again is a no-op, as in Registration.register

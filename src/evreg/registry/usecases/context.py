@@ -9,7 +9,7 @@ from evreg.contracts import Contract, Report
 from evreg.contracts.jsonschema_doc import draft_named
 from evreg.contracts.limits import DEFAULT_LIMITS, Limits
 from evreg.registry import errors
-from evreg.registry.compat_cache import LRU, Inclusions, PairKey
+from evreg.registry.compat_cache import LRU, Heads, Inclusions, PairKey
 from evreg.registry.flow import Endpoint
 from evreg.registry.payloads import DEFAULT_STRATEGY, parse_strategy
 from evreg.registry.stats import Stats
@@ -21,8 +21,9 @@ from evreg.registry.values import StoredSchema
 
 
 class Caches:
-    """The bounded in-process caches, all keyed by fingerprints of immutable content (see
-    :mod:`evreg.registry.compat_cache`); ``/metrics`` reads their counters."""
+    """The bounded in-process caches, all keyed by fingerprints of immutable content or ids of
+    immutable rows (see :mod:`evreg.registry.compat_cache`); ``/metrics`` reads the counters
+    of those that count."""
 
     def __init__(self, size: int, max_bytes: int | None = None) -> None:
         # by identity fingerprint; a parsed document takes about 10x its canonical text
@@ -36,6 +37,8 @@ class Caches:
         self.endpoints: dict[str, tuple[Endpoint, ...]] = {}  # flow endpoints by version
         # proven inclusions between schemas, by fingerprints (also stored: table inclusions)
         self.inclusions = Inclusions(max_facts=64 * size)
+        # the (id, fingerprint, type) of schema rows by row id (never changed once committed)
+        self.heads = Heads(max_entries=16 * size)
 
     def counted(self) -> list[tuple[str, LRU[str, Contract] | LRU[PairKey, Report]]]:
         """(name, cache) of each cache that counts its hits and misses."""

@@ -146,12 +146,13 @@ class Registration:
         if not importing:
             given = with_data_contract(work, subject, given, eff)
         prepared = prepare(self.ctx, work, given, early, subject=subject)
-        live = work.versions(subject)
+        live = work.live_heads(subject)
         existing_id = work.find_schema_id(prepared.fingerprint, prepared.schema_type)
         if existing_id is not None:
-            for row in reversed(live):
-                if row.schema_id == existing_id:
-                    return registered(work, row), prepared
+            same = next((head for head in reversed(live) if head.schema_id == existing_id), None)
+            row = None if same is None else work.get_version(subject, same.version)
+            if row is not None:  # (read under the subject's lock: it is there if same is)
+                return registered(work, row), prepared
         if not importing:
             group = in_group(work, live, eff, prepared.input.metadata)
             against = group if eff.level.transitive else group[-1:]

@@ -12,8 +12,8 @@ from evreg.contracts import Level, Policy
 from evreg.registry import contexts
 from evreg.registry import data_contracts as dc
 from evreg.registry.flow import DEFAULT_CONSUMER_CHECKS
-from evreg.registry.store.queries import config_extra
-from evreg.registry.store.tables import GLOBAL, ConfigRow, SubjectVersion
+from evreg.registry.store.queries import VersionHead, config_extra
+from evreg.registry.store.tables import GLOBAL, ConfigRow
 from evreg.registry.store.work import ReadWork
 from evreg.registry.values import (
     DEFAULT_LEVEL,
@@ -85,8 +85,8 @@ def with_data_contract(
 
 
 def in_group(
-    work: ReadWork, rows: Sequence[SubjectVersion], eff: Effective, metadata: str | None
-) -> list[SubjectVersion]:
+    work: ReadWork, rows: Sequence[VersionHead], eff: Effective, metadata: str | None
+) -> list[VersionHead]:
     """The versions a schema with ``metadata`` is checked against: all of ``rows``, or with
     ``compatibilityGroup`` set, those whose value of that metadata property is the schema's
     (absent on both counts as the same)."""
