@@ -124,3 +124,45 @@ def test_the_root_level_is_not_searched_twice() -> None:
     assert not finder.find(change).found
     # once by the focused first pass, once by the exploring search (not twice by either)
     assert levels == [(), ()]
+
+
+def test_what_the_focused_values_miss_is_found_at_the_head_of_the_stream(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # number -> integer: the focused values (the sample 0) miss; 0.5 comes early in the
+    # exploring stream, so the first search finds it and no second search runs
+    writer, reader = d7({"type": "number"}), d7({"type": "integer"})
+    (change,) = diff_schemas(writer, reader)
+
+    def witness_and_searches() -> tuple[Any, list[bool]]:
+        witness_sides._local.__dict__.clear()
+        finder = WitnessFinder(writer, reader)
+        search = finder._search
+        explored: list[bool] = []
+
+        def spy(change: Any, path: Any, limits: witness.Limits) -> Any:
+            explored.append(limits.explore)
+            return search(change, path, limits)
+
+        finder._search = spy  # type: ignore[method-assign]
+        result = finder.find(change)
+        assert result.found
+        return result.value, explored
+
+    value, explored = witness_and_searches()
+    assert value == 0.5 and explored == [False]
+    # without the head, the exploring search finds the same event, in a second search
+    monkeypatch.setattr(
+        witness,
+        "_FIRST",
+        witness._FIRST.__class__(
+            **{
+                **{
+                    f: getattr(witness._FIRST, f)
+                    for f in ("events", "local", "enclosing", "futile")
+                },
+                "explore": False,
+            }
+        ),
+    )
+    assert witness_and_searches() == (0.5, [False, True])

@@ -18,6 +18,7 @@ from typing import Any
 from jsonschema.validators import Draft202012Validator, validator_for
 
 from evreg.contracts import patterns
+from evreg.contracts.child_validators import reusing_children
 from evreg.contracts.fast_properties import fast_properties
 from evreg.contracts.pattern_validators import bounded
 from evreg.contracts.patterns import PatternError
@@ -44,11 +45,14 @@ def matches_any(pattern_list: Iterable[str], text: str) -> bool:
 
 @lru_cache(maxsize=16)
 def validator_class(draft: str) -> Any:
-    """The ``jsonschema`` validator class of a dialect, its regexes bounded."""
-    return bounded(fast_properties(validator_for({"$schema": draft}, default=Draft202012Validator)))
+    """The ``jsonschema`` validator class of a dialect, its regexes bounded (and the validators
+    of its sub-schemas built once: ``child_validators``)."""
+    base = validator_for({"$schema": draft}, default=Draft202012Validator)
+    return reusing_children(bounded(fast_properties(base)))
 
 
 @lru_cache(maxsize=64)
 def dialect_class(dialect: str, default: Any) -> Any:
     """The class of a sub-schema's own ``$schema`` (``default`` when it names none we know)."""
-    return bounded(fast_properties(validator_for({"$schema": dialect}, default=default)))
+    base = validator_for({"$schema": dialect}, default=default)
+    return reusing_children(bounded(fast_properties(base)))

@@ -114,10 +114,20 @@ class Limits:
     enclosing: int = _MAX_ENCLOSING
     futile: int = _MAX_FUTILE
     explore: bool = True  # False: only the focused candidates (Sampler.focused)
+    # focused only: at the changed node's own stage (of the first instance path), the first
+    # `head` values of the exploring candidate stream after the focused ones (see _FIRST)
+    head: int = 0
 
 
 SEARCH: Final = Limits()  # a witness for a finding
-_FIRST: Final = Limits(events=8, local=32, enclosing=4, futile=4, explore=False)
+# The focused first search also tries, at the changed node itself, the head of the stream the
+# exploring search tries there first: where the focused values miss (a narrowed number type, an
+# additionalProperties removed, an item added to a tuple), the witness is nearly always among its
+# first values, and is then found without a second search. The exploring search would report the
+# same event: it tries the same values at the same stage first (the enum gap, the sample, then
+# this stream), with looser bounds, and any of them it reaches before the first one that proves
+# the change the focused search tried too (or a focused value equal to it, which proved nothing).
+_FIRST: Final = Limits(events=8, local=32, enclosing=4, futile=4, explore=False, head=12)
 
 
 @dataclass(slots=True)
@@ -267,13 +277,27 @@ class WitnessFinder:
             return _none(f"the {which} schema could not be resolved at {side.ref.pointer}")
         budget = _Budget(limits)
         seen: set[tuple[Any, ...]] = set()
+        head = limits.head
         for concrete in self._concrete(change, path, writer, reader):
             stages = self._stages(change, concrete, writer, reader, seen, limits.enclosing)
             if limits.explore:
                 stages = chain(stages, self._below(change, concrete, seen, limits.enclosing))
             for nodes, at, reader_node, hints, limit in stages:
+                # the head only where the exploring search tries its whole stream first: the
+                # first stage of the first instance path, if it is the changed node's own
+                own = head if limit is None and at == concrete else 0
+                head = 0
                 event = self._stage(
-                    writer, reader, nodes, at, reader_node, hints, budget, limit, limits.explore
+                    writer,
+                    reader,
+                    nodes,
+                    at,
+                    reader_node,
+                    hints,
+                    budget,
+                    limit,
+                    limits.explore,
+                    own,
                 )
                 if event is not MISSING:
                     return WitnessResult(True, event)
@@ -466,9 +490,11 @@ class WitnessFinder:
         budget: _Budget,
         limit: int | None,
         explore: bool,
+        more: int = 0,
     ) -> Any:
         """The first event of this stage (``writer`` and ``reader``: the roots) that proves the
-        change, or MISSING."""
+        change, or MISSING. ``more``: after the focused values, that many values of the
+        exploring stream."""
         shells = self._shells.get(at)
         if shells is None:
             shells = self._shells[at] = self._writer.sampler.with_path((writer,), at)
@@ -481,6 +507,8 @@ class WitnessFinder:
         head = () if first is MISSING else (first,)
         if explore:
             rest = _after(first, lambda: sampler.candidates(nodes, hints(), checked=False))
+        elif more:
+            rest = _after(first, lambda: _distinct(_with_head(sampler, nodes, hints(), more)))
         else:
             rest = _after(first, lambda: _distinct(sampler.focused(nodes, hints())))
         values = chain(self._enum_gap(nodes, reader_node), head, rest)
@@ -525,6 +553,13 @@ def _after(first: Any, stream: Callable[[], Iterable[Any]]) -> Iterator[Any]:
         if value is not first and value is not MISSING:  # pragma: no cover - samples are kept
             yield value
     yield from values
+
+
+def _with_head(sampler: Sampler, nodes: Nodes, hints: Hints, head: int) -> Iterator[Any]:
+    """The focused values, then the first ``head`` values of the exploring stream (made on
+    first use; the exploring search, if it runs, reads the same memoised stream)."""
+    yield from sampler.focused(nodes, hints)
+    yield from islice(sampler.candidates(nodes, hints, checked=False), head)
 
 
 def _distinct(values: Iterable[Any]) -> Iterator[Any]:
