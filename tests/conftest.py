@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+import longest_first
 from servers import RegistryProcess, free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +53,16 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     affinity = getattr(os, "sched_getaffinity", None)  # Linux; elsewhere every core counts
     cores = len(affinity(0)) if affinity is not None else os.cpu_count() or 1
     return WORKERS_PER_CORE * cores
+
+
+@pytest.hookimpl(trylast=True)  # after -k/-m deselection: the shares are of what runs
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    longest_first.reorder(config, items)  # the longest tests first (tests/longest_first.py)
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook, in the controller
+def pytest_configure_node(node: Any) -> None:
+    longest_first.pass_dist(node)
 
 
 def require_service(name: str, url: str) -> str:
