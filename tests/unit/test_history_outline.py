@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,10 @@ import pytest
 
 from evreg.contracts import Contract, Level, Policy, check_compatibility
 from evreg.contracts import load_contract as load
-from evreg.contracts.compat.check import check_pairs
+from evreg.contracts.compat.check import Deferred, check_pairs
 from evreg.contracts.compat.diff import DiffCache, diff_schemas, history
-from evreg.contracts.compat.diff.history import History
+from evreg.contracts.compat.diff.history import History, Restorer, Stored
+from evreg.contracts.compat.guard import KnownInclusions
 from golden_cases import read_case
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "golden" / "rules"
@@ -141,3 +143,182 @@ def test_what_the_process_keeps_is_bounded(monkeypatch: pytest.MonkeyPatch) -> N
             # (past the bound, at most one outline's text more before the numbers are dropped)
             assert history._held["numbered"] <= 8_000 + 4_000
         assert 1 < len(history._outlines) < len(versions)
+
+
+# ------------------------------------------------------------ after a restart (issue 21)
+
+_MODULE_STATE = (
+    *("_outlines", "_refused", "_numbers", "_frames", "_names", "_keys", "_by_key"),
+    *("_verdicts", "_found", "_skips"),
+)
+
+
+def _restart() -> None:
+    """What a new process starts with: nothing of history's module state."""
+    for name in _MODULE_STATE:
+        getattr(history, name).clear()
+    for part in history._held:
+        history._held[part] = 0
+
+
+class _Store:
+    """A registry's rows, as plain values: outlines by key (entries by an id per content key),
+    verdicts by identity, proven inclusions."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.names: dict[int, tuple[str, str]] = {}
+        self.outlines: dict[str, tuple[str, str, tuple[str, ...], list[int]]] = {}
+        self.verdicts: dict[str, int] = {}
+        self.inclusions: list[tuple[str, str]] = []
+        self.reads = 0
+
+    def stored(self, missing: set[str]) -> Stored:
+        def read(identities: Sequence[str]) -> dict[str, int]:
+            self.reads += 1
+            return {i: self.verdicts[i] for i in identities if i in self.verdicts}
+
+        return Stored(read=read, missing=missing)
+
+    def write(self, stored: Stored, known: KnownInclusions) -> None:
+        self.verdicts.update(stored.verdicts)
+        for key, (draft, frame, required, entries) in stored.outlines.items():
+            ids = []
+            for content, name in entries.items():
+                ident = self.ids.setdefault(content, len(self.ids) + 1)
+                self.names[ident] = (name, content)
+                ids.append(ident)
+            self.outlines.setdefault(key, (draft, frame, required, ids))
+        self.inclusions.extend(known.take_proven())
+
+    def restored(self) -> dict[str, history.Outline]:
+        restorer = Restorer(self.names)
+        out = {}
+        for key, (draft, frame, required, ids) in self.outlines.items():
+            made = restorer.outline(draft, frame, required, ids)
+            assert made is not None
+            out[key] = made
+        return out
+
+
+def _registered(versions: list[Contract], policy: Policy) -> _Store:
+    """Each version registered after the ones before it (BACKWARD_TRANSITIVE, breaking-only,
+    the inclusions known), what a registry stores kept; from a fresh process (what the
+    process knew before it was not stored)."""
+    _restart()
+    store = _Store()
+    known = KnownInclusions()
+    keys = [str(i) for i in range(len(versions))]
+    for i, new in enumerate(versions):
+        stored = store.stored(set(keys) - set(store.outlines))
+        check_pairs(
+            versions[:i], new, Level.BACKWARD, policy, breaking_only=True,
+            known=known, keys=keys[:i], key=keys[i], stored=stored,
+        )  # fmt: skip
+        store.write(stored, known)
+    return store
+
+
+def _restarted(
+    versions: list[Contract], policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, int, int]:
+    """Register ``versions`` in turn, restart, and check each version again against those
+    before it from the stored rows: ``unbroken_outline`` answers exactly the pairs ``unbroken``
+    answered before the restart, never one the walk finds a change in, and ``check_pairs``
+    with the stored outlines gives the reports it gives with the contracts. (answered from the
+    rows, earlier versions given by outline, of those loaded)"""
+    keys = [str(i) for i in range(len(versions))]
+    index = {id(v.schema): i for i, v in enumerate(versions)}
+    before: dict[tuple[int, int], bool] = {}  # (new, earlier) -> unbroken, before the restart
+    unbroken = History.unbroken
+
+    def recorded(self: History, old: Any) -> bool:
+        claimed = before[index[id(self.new)], index[id(old)]] = unbroken(self, old)
+        return claimed
+
+    with monkeypatch.context() as patched:
+        patched.setattr(History, "unbroken", recorded)
+        store = _registered(versions, policy)
+    answered = walked = given = 0
+    for i, new in enumerate(versions):
+        assert new.schema is not None
+        earlier = versions[:i]
+        expected = check_pairs(earlier, new, Level.BACKWARD, policy, breaking_only=True)
+        _restart()
+        outlines = store.restored()
+        by_content = History(new.schema, policy, DiffCache())
+        asked = by_content.wanted(outlines.values())
+        by_content.know({a: store.verdicts[a] for a in asked if a in store.verdicts})
+        for j, old in enumerate(versions):
+            if keys[j] not in outlines:
+                continue
+            assert old.schema is not None
+            claimed = by_content.unbroken_outline(outlines[keys[j]])
+            found = diff_schemas(old.schema, new.schema, policy, breaking_only=True)
+            assert not (claimed and found), (i, j, found)
+            if j < i and (i, j) in before:  # (what a registry asks: the versions before)
+                # every pair answered before the restart is answered after it
+                assert bool(claimed) == before[i, j], (i, j)
+                answered += bool(claimed)
+        # the check a registry makes after a restart: earlier versions by their outlines
+        _restart()
+        outlines = store.restored()
+        loaded: list[str] = []
+
+        def loader(index: int, loaded: list[str] = loaded) -> Callable[[], Contract]:
+            def load_it() -> Contract:
+                loaded.append(keys[index])
+                return versions[index]
+
+            return load_it
+
+        deferred = [
+            Deferred(outlines[keys[j]], loader(j)) if keys[j] in outlines else versions[j]
+            for j in range(i)
+        ]
+        given += sum(isinstance(d, Deferred) for d in deferred)
+        got = check_pairs(
+            deferred, new, Level.BACKWARD, policy, breaking_only=True,
+            known=KnownInclusions(store.inclusions), keys=keys[:i], key=keys[i],
+            stored=store.stored(set()),
+        )  # fmt: skip
+        assert got == expected, i
+        walked += len(loaded)
+    return answered, given, walked
+
+
+@pytest.mark.parametrize("policy", list(Policy))
+def test_after_a_restart_stored_outlines_and_verdicts_give_the_same_answers(
+    policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A registry that restarts reads its outlines and verdicts back (module state emptied):
+    the same answers, for every pair, as before the restart (``_restarted``); not vacuous:
+    pairs answered from the stored rows alone, and those not loaded (their guards' inclusions
+    known through the stored ones)."""
+    versions = [load(_version(n)) for n in range(1, 16)]
+    answered, given, walked = _restarted(versions, policy, monkeypatch)
+    assert answered >= 10, answered
+    assert walked <= given - answered, (walked, given)
+
+
+def test_after_a_restart_each_golden_case_answers_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same for each JSON Schema golden case's versions (registered in turn)."""
+    answered = given = 0
+    for versions, policy in _golden():
+        done = _restarted(versions, policy, monkeypatch)
+        answered += done[0]
+        given += done[1]
+    assert answered > 20 and given > 50, (answered, given)
+
+
+def test_a_damaged_outline_row_is_not_restored() -> None:
+    versions = [load(_version(n)) for n in range(1, 5)]
+    store = _registered(versions, Policy.STRICT)
+    _restart()
+    draft, frame, required, ids = store.outlines["1"]
+    restorer = Restorer(store.names)
+    assert restorer.outline(draft, frame, required, [*ids, 10_000]) is None  # unknown id
+    assert restorer.outline(draft, frame, required, [*ids, ids[0]]) is None  # twice
+    assert restorer.outline(draft, frame, required, ids) is not None

@@ -37,7 +37,8 @@ from operator import attrgetter
 from typing import Generic, TypeVar
 
 from evreg.contracts import Contract, ContractError, Finding, Level, Policy, Report
-from evreg.contracts.compat.check import check_pairs
+from evreg.contracts.compat.check import Deferred, check_pairs
+from evreg.contracts.compat.diff.history import Stored
 from evreg.contracts.compat.guard import KnownInclusions
 from evreg.contracts.patterns import PatternError, locate
 from evreg.registry import errors
@@ -229,13 +230,14 @@ class Heads:
 def pair_findings(
     reports: LRU[PairKey, Report],
     earlier: Sequence[tuple[int, SchemaHead]],
-    load: Callable[[Sequence[SchemaHead]], list[Contract]],
+    load: Callable[[Sequence[SchemaHead]], list[Contract | Deferred]],
     new_fingerprint: str,
     new: Contract,
     direction: Level,
     policy: Policy,
     breaking_only: bool = False,
     known: KnownInclusions | None = None,
+    stored: Stored | None = None,
 ) -> dict[int, tuple[Finding, ...]]:
     """Version -> the findings of ``new`` after that version's schema, in one ``direction``
     (BACKWARD or FORWARD), numbered with the version; with ``breaking_only``, only the breaking
@@ -244,7 +246,8 @@ def pair_findings(
     earlier schemas of those pairs. A report is cached numbered with the version it was
     computed for, so checking the same pair again at the same version (a check, then the
     registration) copies nothing. ``known``: the inclusions proven before, by fingerprints
-    (see :func:`check_pairs`); those proven now are added to it."""
+    (see :func:`check_pairs`); those proven now are added to it. ``load`` may give an earlier
+    schema by its stored outline (``Deferred``), with ``stored`` (see :func:`check_pairs`)."""
     out: dict[int, tuple[Finding, ...]] = {}
     kind = BREAKING if breaking_only else FULL
     # a breaking-only answer is also in a full report
@@ -287,11 +290,16 @@ def pair_findings(
             known=known,
             keys=list(missing),
             key=new_fingerprint,
+            stored=stored,
         )
     except PatternError as exc:
         sides = [
             ("the new schema", new),
-            *zip((f"version {v}" for v in first), contracts, strict=True),
+            *(
+                (f"version {v}", c)
+                for v, c in zip(first, contracts, strict=True)
+                if isinstance(c, Contract)
+            ),
         ]
         raise pattern_refused(exc, sides) from None
     except ContractError as exc:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 import evreg.contracts.compat.check as check_module
 from evreg.contracts.compat.diff import changes as diff_module
@@ -151,9 +152,14 @@ def test_a_restarted_registry_trusts_its_stored_schemas(
     store: Store, built: dict[str, int]
 ) -> None:
     """After a restart the earlier contracts are loaded from their text: against 3 or 15
-    earlier versions, only the new schema is checked against its meta-schema."""
+    earlier versions, only the new schema is checked against its meta-schema. (Those whose
+    stored outline and verdicts answer are not loaded at all: test_stored_outlines.py; here
+    the rows are dropped, so every one is.)"""
     for subject, versions in (("short-value", 3), ("long-value", 15)):
         _fill(RegistryService(store), subject, versions)
+        with store.engine.begin() as conn:
+            for table in ("outlines", "content_verdicts"):
+                conn.execute(text(f"DELETE FROM {table}"))
         fresh = RegistryService(store)
         built["meta_checks"] = 0
         fresh.register(subject, version(versions + 1))

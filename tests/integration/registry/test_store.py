@@ -34,7 +34,7 @@ def test_migrations_match_the_tables(store: Store) -> None:
 def test_migrate_twice_is_a_no_op(store: Store) -> None:
     store.migrate()
     with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0007"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0008"
 
 
 def test_sqlite_is_wal_with_full_sync(tmp_path: Path) -> None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
-from typing import Any, Final, NamedTuple
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Final, NamedTuple, final
 
 from evreg.contracts.avro import AvroSchema
 from evreg.contracts.compat.diff import DiffCache, diff_documents, diff_schemas, message_pairs
 from evreg.contracts.compat.diff.avro import diff_avro
-from evreg.contracts.compat.diff.history import History
+from evreg.contracts.compat.diff.history import History, Outline, Stored, outline
 from evreg.contracts.compat.guard import GuardBudget, KnownInclusions, counterexample, included
 from evreg.contracts.compat.messages import describe
 from evreg.contracts.compat.report import Change, Direction, Finding, Level, Policy, Report
@@ -34,6 +34,16 @@ _STRUCTURAL_NOTE = (
     "a structural change of the document: it concerns which messages flow where, "
     "not the shape of one event, so no single payload can prove it"
 )
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """An earlier contract given to :func:`check_pairs` by its stored outline
+    (``diff.history.Restorer``): ``load`` is called only where the outline does not answer."""
+
+    outline: Outline
+    load: Callable[[], Contract]
 
 
 def check_compatibility(
@@ -87,7 +97,7 @@ def check_compatibility(
 
 
 def check_pairs(
-    previous: Sequence[ContractLike],
+    previous: Sequence[ContractLike | Deferred],
     current: ContractLike,
     level: Level | str = "BACKWARD",
     policy: Policy | str = "STRICT",
@@ -98,6 +108,7 @@ def check_pairs(
     known: KnownInclusions | None = None,
     keys: Sequence[str] | None = None,
     key: str | None = None,
+    stored: Stored | None = None,
 ) -> list[Report]:
     """One report per contract of ``previous``, in its order: for each, exactly the report of
     ``check_compatibility(old, current, level, policy)``, its findings numbered with the
@@ -123,11 +134,17 @@ def check_pairs(
     is known, through a chain of known ones (``guard.known``: it could find nothing there);
     each inclusion the guards prove is added to ``known``, and each one derived. The reports
     are the same with or without it.
+
+    ``stored``: verdicts by content a store keeps (``diff.history.Stored``): those of the
+    earlier versions given as :class:`Deferred` are read from it, those the walk proves and the
+    outlines made of the keyed schemas are added to it. A :class:`Deferred` version is loaded
+    only when its outline and the verdicts do not show it unbroken with every guard's
+    inclusion known; the reports are the same.
     """
     lvl = _enum(Level, level, "level")
     pol = _enum(Policy, policy, "policy")
     default = _dialect(default_dialect)
-    history = [_load(p, default) for p in previous]
+    history = [p if isinstance(p, Deferred) else _load(p, default) for p in previous]
     numbers: Sequence[int | None] = [None] * len(history) if versions is None else versions
     if len(numbers) != len(history):
         raise ValueError(f"{len(history)} earlier versions but {len(numbers)} version numbers")
@@ -146,16 +163,52 @@ def check_pairs(
     cache = DiffCache()
     # the earlier versions' properties and frames compared by content, each distinct one once
     by_content = None
+    answers: dict[int, bool | None] = {}  # (of the earlier versions given by outline)
     if breaking_only and plain and _DIRECTIONS[lvl] == (Direction.BACKWARD,):
         assert new.schema is not None
-        by_content = History(new.schema, pol, cache)
+        by_content = History(new.schema, pol, cache, stored)
+        if stored is not None:
+            if key is not None and key in stored.missing:
+                stored.keep(key, by_content.outline)
+            # the stored verdicts the earlier versions given by outline need (read at once)
+            answers = {
+                i: by_content.unbroken_outline(d.outline)
+                for i, d in enumerate(history)
+                if isinstance(d, Deferred)
+            }
+            unknown = [history[i].outline for i, a in answers.items() if a is None]  # type: ignore[union-attr]
+            asked = by_content.wanted(unknown) if unknown else None
+            if asked:
+                by_content.know(stored.read(asked))
     # a fresh run per pair (what is reported once per check stays per pair), one shared cache
     reports = []
-    for index, (old, number) in enumerate(zip(history, numbers, strict=True)):
+    for index, (item, number) in enumerate(zip(history, numbers, strict=True)):
         sides: dict[Direction, tuple[str, str]] = {}
         if chained:
             assert known is not None and keys is not None and key is not None
             sides = _sides(lvl, keys[index], key)
+        if isinstance(item, Deferred):
+            if (
+                by_content is not None
+                and witnesses
+                and chained
+                and len(skip := _known(known, sides)) == len(sides)
+                and (answers.get(index) or by_content.unbroken_outline(item.outline))
+            ):  # as below, without the schema
+                _learn(known, sides, set(), skip)
+                reports.append(empty)
+                continue
+            old = _load(item.load(), default)
+            _same_kind([old], new)
+        else:
+            old = item
+            if (
+                by_content is not None
+                and stored is not None
+                and keys is not None
+                and keys[index] in stored.missing
+            ):  # (outlined by unbroken below anyway)
+                stored.keep(keys[index], outline(old.schema, cache))  # type: ignore[arg-type]
         if breaking_only and (
             (by_content is not None and by_content.unbroken(old.schema))  # type: ignore[arg-type]
             or not _Run(lvl, pol, False, cache).breaks(old, new)
@@ -213,9 +266,9 @@ def _learn(
             known.add(writer, reader, proven=False)
 
 
-def _same_kind(history: Sequence[Contract], new: Contract) -> None:
+def _same_kind(history: Sequence[Contract | Deferred], new: Contract) -> None:
     for old in history:
-        if old.kind is not new.kind:
+        if not isinstance(old, Deferred) and old.kind is not new.kind:
             raise ContractError(
                 f"cannot compare a {old.kind.value} contract with a {new.kind.value} one",
                 source=new.source,

@@ -9,7 +9,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, Index, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    Index,
+    LargeBinary,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 GLOBAL = ""  # the `subject` key of the global config and mode rows
@@ -222,3 +231,51 @@ class InclusionRow(SQLModel, table=True):
     writer_fingerprint: str = Field(primary_key=True, max_length=64)
     reader_fingerprint: str = Field(primary_key=True, max_length=64)
     prover: str = Field(primary_key=True, max_length=32)
+
+
+class OutlineEntryRow(SQLModel, table=True):
+    """One property of a stored schema's root object by content (``compat/diff/history.py``:
+    its name, and the sha256 of the name with its canonical text and the texts its `$ref`s
+    reach), under an id the outlines list (so 200 versions of a schema of 300 properties read
+    back as a few hundred of these and 200 lists of ids, not 60,000 texts)."""
+
+    __tablename__ = "outline_entries"
+    # ids are never given again, even after rows are deleted (AUTOINCREMENT on SQLite, a
+    # sequence on PostgreSQL): a process may remember the id of a content key
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    content_key: str = Field(max_length=64, unique=True)
+    name: str = Field(sa_type=Text)
+
+
+class OutlineRow(SQLModel, table=True):
+    """A stored schema's outline (what the BACKWARD_TRANSITIVE check compares of it, by
+    content), by its identity fingerprint and the maker of its keys (``history.MAKER``; a row
+    of another maker is unused): the draft, the content key of its frame, its required names
+    (JSON), the ids of its entries (``outline_entries``; 8 bytes each, little-endian) and a
+    sha256 over all of them (a row that does not match is not read: the schema is loaded and
+    outlined). Written with a registration; a cache: dropping rows changes no answer."""
+
+    __tablename__ = "outlines"
+
+    fingerprint: str = Field(primary_key=True, max_length=64)
+    maker: str = Field(primary_key=True, max_length=32)
+    draft: str = Field(sa_type=Text)
+    frame: str = Field(max_length=64)
+    required: str = Field(sa_type=Text)
+    entries: bytes = Field(sa_type=LargeBinary)
+    digest: str = Field(max_length=64)
+
+
+class ContentVerdictRow(SQLModel, table=True):
+    """A verdict the compatibility walk proved about contents (a property of an earlier version
+    against the same property of a newer one, a frame against a frame, what a frame lets be
+    added unseen: ``history.History``), by the sha256 of what it is about (its kind, maker,
+    draft, policy and the contents' keys). Written with a registration; a cache that survives
+    restarts: a check reads the verdicts it needs instead of loading the earlier versions."""
+
+    __tablename__ = "content_verdicts"
+
+    identity: str = Field(primary_key=True, max_length=64)
+    verdict: int

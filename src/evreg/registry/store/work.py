@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from evreg.registry import errors
 from evreg.registry.store import audit as audit_log
-from evreg.registry.store import bulk, id_watch, summaries, tokens, ui_queries
+from evreg.registry.store import bulk, id_watch, outlines, summaries, tokens, ui_queries
 from evreg.registry.store import queries as q
 from evreg.registry.store.audit import AuditEntry, audit_entry
 from evreg.registry.store.queries import Reference
@@ -88,6 +88,18 @@ class ReadWork:
     def inclusions(self, writers: Iterable[str], prover: str) -> list[tuple[str, str]]:
         """Stored proven inclusions (writer, reader fingerprints) of these writers."""
         return bulk.inclusions(self._session, writers, prover)
+
+    def outlines(self, fingerprints: Iterable[str], maker: str) -> list[outlines.StoredOutline]:
+        """Stored outlines of these schemas (by ``maker``)."""
+        return outlines.outlines(self._session, fingerprints, maker)
+
+    def outline_entries(self, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+        """id -> (name, content key) of these outline entries."""
+        return outlines.entries(self._session, ids)
+
+    def content_verdicts(self, identities: Iterable[str]) -> dict[str, int]:
+        """The stored verdicts of those of ``identities`` stored."""
+        return outlines.verdicts(self._session, identities)
 
     # ------------------------------------------------------------ subjects and versions
 
@@ -302,6 +314,19 @@ class WriteWork(ReadWork):
     def add_inclusions(self, facts: Sequence[tuple[str, str]], prover: str) -> None:
         """Store proven inclusions (writer, reader fingerprints), a cache kept across restarts."""
         bulk.add_inclusions(self._session, facts, prover)
+
+    def outline_entry_ids(self, named: dict[str, str]) -> dict[str, int]:
+        """content key -> id of each outline entry of ``named`` (content key -> name), stored
+        where missing."""
+        return outlines.entry_ids(self._session, named)
+
+    def add_outlines(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Store outlines (rows of ``outlines``); one stored already is left as it is."""
+        outlines.add_outlines(self._session, rows)
+
+    def add_content_verdicts(self, found: dict[str, int]) -> None:
+        """Store proven verdicts by identity; one stored already is left as it is."""
+        outlines.add_verdicts(self._session, found)
 
     def add_version(self, subject: str, version: int, schema_id: int) -> None:
         q.add_version(self._session, subject, version, schema_id)

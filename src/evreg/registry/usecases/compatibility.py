@@ -7,8 +7,10 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Sequence
+from functools import partial
 
 from evreg.contracts import Contract, ContractError, Finding, Level, Policy
+from evreg.contracts.compat.check import Deferred
 from evreg.contracts.compat.guard import PROVER
 from evreg.contracts.model import DRAFT2020
 from evreg.registry import compat_cache, contexts, errors
@@ -71,15 +73,29 @@ class Compatibility:
             if head is not None and head.schema_type == new_type:
                 comparable.append((version, head))
         contracts = self.ctx.caches.contracts
+        outlines = self.ctx.caches.outlines
+        # the earlier versions not loaded in this process, by their stored outlines (loaded
+        # only where a verdict they need is not stored): BACKWARD, breaking-only, JSON Schema
+        lazy = breaking_only and directions == [Level.BACKWARD] and new.schema_type == "JSON"
+        stored = outlines.stored(work) if lazy else None
 
-        def load(heads: Sequence[SchemaHead]) -> list[Contract]:
+        def load(heads: Sequence[SchemaHead]) -> list[Contract | Deferred]:
             # the rows, texts and references of the contracts to load, in three queries for
-            # them all; the others from the cache
+            # them all; the others from the cache, or by their stored outlines
             cached = contracts.cached([head.fingerprint for head in heads])
-            rows = work.schema_rows(h.id for h, c in zip(heads, cached, strict=True) if c is None)
+            unloaded = [h.fingerprint for h, c in zip(heads, cached, strict=True) if c is None]
+            restored = outlines.restore(work, unloaded) if lazy and unloaded else {}
+            rows = work.schema_rows(
+                h.id
+                for h, c in zip(heads, cached, strict=True)
+                if c is None and h.fingerprint not in restored
+            )
             references = work.prefetch(list(rows.values()))
-            out = []
+            out: list[Contract | Deferred] = []
             for head, found in zip(heads, cached, strict=True):
+                if found is None and head.fingerprint in restored:
+                    out.append(Deferred(restored[head.fingerprint], partial(self._one, work, head)))
+                    continue
                 if found is None:
                     row = rows.get(head.id)
                     found = (
@@ -105,11 +121,17 @@ class Compatibility:
                 policy,
                 breaking_only,
                 inclusions.known,
+                stored,
             )
             for direction in directions
         }
+        if stored is not None:
+            if not isinstance(work, WriteWork):  # (a schema only checked: no outline kept)
+                stored.outlines.pop(new.fingerprint, None)
+            outlines.keep(stored)
         if isinstance(work, WriteWork):  # kept with the registration (those of checks too)
             work.add_inclusions(inclusions.known.take_proven(), PROVER)
+            outlines.write(work)
         findings: list[Finding] = []
         messages: list[str] = []
         seen: set[tuple[object, ...]] = set()
@@ -142,6 +164,10 @@ class Compatibility:
         if not ok:
             messages.append(describe_rules(level, policy))
         return CompatibilityResult(ok, level, policy, tuple(findings), tuple(messages))
+
+    def _one(self, work: ReadWork, head: SchemaHead) -> Contract:
+        """The contract of one earlier schema given by its outline, which did not answer."""
+        return stored_contract_by_id(self.ctx, work, head.id)
 
     def test_compatibility(
         self,

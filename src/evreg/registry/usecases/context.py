@@ -17,6 +17,7 @@ from evreg.registry.store import Store
 from evreg.registry.store.id_watch import Changes
 from evreg.registry.store.schema_ids import SchemaIds
 from evreg.registry.store.work import ReadWork, WriteWork
+from evreg.registry.stored_outlines import StoredOutlines
 from evreg.registry.values import StoredSchema
 
 
@@ -37,6 +38,8 @@ class Caches:
         self.endpoints: dict[str, tuple[Endpoint, ...]] = {}  # flow endpoints by version
         # proven inclusions between schemas, by fingerprints (also stored: table inclusions)
         self.inclusions = Inclusions(max_facts=64 * size)
+        # earlier schemas' stored outlines and the content verdicts (tables outlines, ...)
+        self.outlines = StoredOutlines(size, max_bytes)
         # the (id, fingerprint, type) of schema rows by row id (never changed once committed)
         self.heads = Heads(max_entries=16 * size)
 

@@ -17,6 +17,15 @@ the schemas its `$ref`s reach; and :class:`History` compares each distinct entry
 distinct frame with the new version once, with the walk's own code, whatever the number of
 versions holding it. An earlier version then costs a few set operations.
 
+Every entry and frame also has a *content key* (sha256 of what the number stands for), and each
+verdict an *identity* (sha256 of the kind of verdict, the draft, the policy and the content keys
+it is about): what a registry stores so that a restart reads them instead of computing them
+(:class:`Stored`). An outline comes back from its stored form through :class:`Restorer`, and
+:meth:`History.unbroken_outline` answers from the verdicts known (the walk's, from this process or
+read back through :meth:`History.wanted` and :meth:`History.know`) without the schema itself;
+where a verdict is missing it answers False and the caller loads the schema for
+:meth:`History.unbroken`.
+
 :meth:`History.unbroken` answers True only where the walk finds no refused change; whatever it
 does not model sends that version to the walk: a root that is not one plain object, another
 draft, a property removed or added where the policy may refuse it, a property the walk finds a
@@ -27,11 +36,14 @@ which depends on where the walk enters it), an error.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
+import operator
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Final
 
 from evreg.contracts.compat.diff.base import DiffCache
@@ -46,7 +58,7 @@ from evreg.contracts.errors import ContractError
 from evreg.contracts.model import SchemaRef
 from evreg.contracts.pointer import escape
 
-__all__ = ["History", "Outline", "outline"]
+__all__ = ["MAKER", "History", "Outline", "Restorer", "Stored", "outline"]
 
 # root keywords that make the root more than one object node (schema_view's parts), or that
 # resolve dynamically
@@ -66,6 +78,11 @@ _MAX_REFUSED: Final = 256  # schemas kept whose outline could not be made
 _MAX_BYTES: Final = 32 * 1024 * 1024
 
 Entry = tuple[str, str]  # (property name, key of its content)
+_FIRST: Final = operator.itemgetter(0)
+
+# names how content keys and verdict identities are made: a stored row of another maker is
+# not read (a change to the outline or to what a verdict depends on changes it)
+MAKER: Final = "history-1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +96,19 @@ class Outline:
     frame: int  # (numbered like the entries)
     entries: frozenset[int]
     named: dict[int, Entry]
-    names: frozenset[str]
+    names: frozenset[str] | None  # (None: not made yet, see names_of)
     required: frozenset[str]
+
+
+def names_of(made: Outline) -> frozenset[str]:
+    """The names of an outline's properties (made when first asked, for a restored one)."""
+    names = made.names
+    if names is None:
+        names = frozenset(map(_FIRST, map(made.named.__getitem__, made.entries)))
+        with _lock:
+            names = _names.setdefault(names, names)
+        object.__setattr__(made, "names", names)  # (the same value in any thread)
+    return names
 
 
 _outlines: OrderedDict[int, tuple[SchemaRef, Outline | None, int]] = OrderedDict()
@@ -179,32 +207,145 @@ def _outline(ref: SchemaRef, view: SchemaView) -> Outline | None:
     return Outline(ref.draft, frame_number, frozenset(named), named, names, required)
 
 
-# one number per distinct entry and frame (from a counter, never reused)
+# one number per distinct entry and frame (from a counter, never reused), and each one's
+# content key (a number given for a stored key first keeps it when the content is outlined)
 _numbers: dict[Entry, int] = {}
 _frames: dict[str, int] = {}
 _names: dict[frozenset[str], frozenset[str]] = {}
+_keys: dict[int, str] = {}  # number -> content key
+_by_key: dict[str, int] = {}
 _counter = itertools.count()
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _drop_numbers() -> None:
+    """(with _lock held) numbers are never given twice: contents are only shared less; the
+    outlines kept are dropped too (their numbers would have no content key left to store a
+    verdict about them by)"""
+    _numbers.clear()
+    _frames.clear()
+    _keys.clear()
+    _by_key.clear()
+    _held["numbered"] = 0
+    _outlines.clear()
+    _held["outlines"] = 0
 
 
 def _numbered(entries: list[Entry], frame: str) -> tuple[dict[int, Entry], int]:
     """number -> entry, and the frame's number."""
     with _lock:
         if _held["numbered"] > _MAX_BYTES or len(_numbers) > _MAX_VERDICTS:
-            _numbers.clear()  # (numbers are never given twice: contents are only shared less)
-            _frames.clear()
-            _held["numbered"] = 0
+            _drop_numbers()
         named = {}
         for entry in entries:
             number = _numbers.get(entry)
             if number is None:
-                number = _numbers[entry] = next(_counter)
-                _held["numbered"] += len(entry[0]) + len(entry[1])
+                name, text = entry
+                number = _keyed(_sha(f"{len(name)}:{name}{text}"))
+                _numbers[entry] = number
+                _held["numbered"] += len(name) + len(text)
             named[number] = entry
         frame_number = _frames.get(frame)
         if frame_number is None:
-            frame_number = _frames[frame] = next(_counter)
+            frame_number = _frames[frame] = _keyed(_sha(frame))
             _held["numbered"] += len(frame)
     return named, frame_number
+
+
+def _keyed(key: str) -> int:
+    """(with _lock held) the number of a content key."""
+    number = _by_key.get(key)
+    if number is None:
+        number = _by_key[key] = next(_counter)
+        _keys[number] = key
+    return number
+
+
+class Restorer:
+    """Outlines back from their stored form: ``entries`` maps the store's id of each entry to
+    its (name, content key); an outline is then its draft, its frame's content key, its
+    required names and the ids of its entries. Made once for the outlines read together."""
+
+    def __init__(self, entries: Mapping[int, tuple[str, str]]) -> None:
+        self._number: dict[int, int] = {}
+        self._frames: dict[str, int] = {}  # (the same frames and required names in many)
+        self._requireds: dict[frozenset[str], frozenset[str]] = {}
+        self._named: dict[int, Entry] = {}  # (shared by the outlines restored: names only)
+        with _lock:
+            if len(_by_key) > _MAX_VERDICTS:
+                _drop_numbers()
+            for ident, (name, key) in entries.items():
+                number = self._number[ident] = _keyed(key)
+                self._named[number] = (name, "")
+
+    def outline(
+        self, draft: str, frame: str, required: Iterable[str], ids: Sequence[int]
+    ) -> Outline | None:
+        """None when an id is unknown or given twice (a damaged row: the schema is outlined)."""
+        try:
+            entries = frozenset(map(self._number.__getitem__, ids))
+        except KeyError:
+            return None
+        if len(entries) != len(ids):
+            return None
+        frame_number = self._frames.get(frame)
+        if frame_number is None:
+            with _lock:
+                frame_number = self._frames[frame] = _keyed(frame)
+        names = frozenset(required)
+        return Outline(draft, frame_number, entries, self._named, None, self._required(names))
+
+    def _required(self, names: frozenset[str]) -> frozenset[str]:
+        return self._requireds.setdefault(names, names)
+
+
+def stored_form(made: Outline) -> tuple[str, tuple[str, ...], dict[str, str]] | None:
+    """(frame's content key, required names, content key -> name of each entry) of an outline
+    made in this process; None once its numbers were dropped (for their bound)."""
+    with _lock:
+        frame = _keys.get(made.frame)
+        entries = {_keys.get(number): entry[0] for number, entry in made.named.items()}
+    if frame is None or None in entries or len(entries) != len(made.entries):
+        return None
+    return frame, tuple(sorted(made.required)), entries  # type: ignore[return-value]
+
+
+@dataclass
+class Stored:
+    """What a check reads from a store and adds to it, as plain values (the caller reads and
+    writes the rows): ``read`` gives the stored verdicts of the identities asked (those it
+    holds; a value out of range is ignored); ``verdicts`` receives each verdict the walk
+    proved in this check (identity -> value), ``outlines`` the outline of each schema whose
+    key (``check_pairs``' ``keys`` and ``key``) is in ``missing``, in its stored form (draft,
+    frame key, required names, entries' content key -> name)."""
+
+    read: Callable[[Sequence[str]], Mapping[str, int]] = lambda identities: {}
+    missing: Container[str] = frozenset()
+    verdicts: dict[str, int] = field(default_factory=dict)
+    outlines: dict[str, tuple[str, str, tuple[str, ...], dict[str, str]]] = field(
+        default_factory=dict
+    )
+    made: dict[str, Outline] = field(default_factory=dict)  # (the same outlines, as made)
+
+    def keep(self, key: str, made: Outline | None) -> None:
+        """Keep the stored form of ``made``, the outline of the schema ``key`` names."""
+        if made is None or key in self.outlines:
+            return
+        form = stored_form(made)
+        if form is not None:
+            self.outlines[key] = (made.draft, *form)
+            self.made[key] = made
+
+
+def _identity(*parts: object) -> str:
+    """sha256 naming a verdict: its kind, the draft, the policy and what it is about."""
+    if parts[0] == "entry":  # (the most asked: the last four parts are a draft, a policy
+        # and two hex keys, which a NUL between them tells apart whatever the draft holds)
+        return _sha("\x00".join((MAKER, *parts)))  # type: ignore[arg-type]
+    return _sha(json.dumps([MAKER, *parts], ensure_ascii=False, separators=(",", ":")))
 
 
 def _reached(view: SchemaView, refs: Iterable[str]) -> str | None:
@@ -269,14 +410,22 @@ def _remember(key: tuple[object, ...], verdict: bool) -> bool:
     return verdict
 
 
+class _Unknown(Exception):
+    """A stored outline needs a verdict not known (the schema must be loaded)."""
+
+
 class History:
     """One new version (the reader) against earlier ones (writers), BACKWARD, ``policy``,
-    breaking-only; sharing ``cache`` with the walk of the same check."""
+    breaking-only; sharing ``cache`` with the walk of the same check. ``stored``: where the
+    verdicts the walk proves are kept (by identity) for a store."""
 
-    def __init__(self, new: SchemaRef, policy: Policy, cache: DiffCache) -> None:
+    def __init__(
+        self, new: SchemaRef, policy: Policy, cache: DiffCache, stored: Stored | None = None
+    ) -> None:
         self.new = new
         self.policy = policy
         self.cache = cache
+        self.stored = stored
         self.view = cache.view(new)
         self.outline = mine = outline(new, cache)
         # entries that contribute no refused change (the new version's own among them)
@@ -289,10 +438,19 @@ class History:
         self.skip_removed = False
         self.numbers: dict[str, int] = {}  # name -> its entry's number, in the new version
         self.frames: dict[int, tuple[frozenset[str], dict[frozenset[str], bool]]] = {}
+        self.asked: dict[str, tuple[object, ...]] = {}  # identity -> what it answers
+        self.held: tuple[frozenset[int] | None, ...] = (None, None)
         if mine is not None:
             self.skip_removed = removed_unseen(self.accepted, self.view.root())
             self.numbers = {entry[0]: number for number, entry in mine.named.items()}
-            self.optional = mine.names - mine.required
+            self.optional = names_of(mine) - mine.required
+            # the entries of the required (optional) properties, if each is declared
+            self.held = tuple(
+                None
+                if not part.issubset(self.numbers)
+                else frozenset(self.numbers[n] for n in part)
+                for part in (mine.required, self.optional)
+            )
             # what earlier checks found against the same properties of their new versions
             for name, number in self.numbers.items():
                 found = _found.get((new.draft, policy, number))
@@ -319,30 +477,126 @@ class History:
         except ContractError:  # (the walk raises it, at the place it meets it first)
             return False
 
-    def _unbroken(self, old: SchemaRef, mine: Outline, theirs: Outline) -> bool:
+    def unbroken_outline(self, theirs: Outline) -> bool | None:
+        """:meth:`unbroken` of the schema ``theirs`` outlines, from the verdicts known alone:
+        None when one is not known (:meth:`wanted` names it), False when the walk must look
+        (load the schema)."""
+        mine = self.outline
+        if mine is None or theirs.draft != self.new.draft:
+            return False
+        try:
+            return self._unbroken(None, mine, theirs)
+        except _Unknown:
+            return None
+
+    def wanted(self, outlines: Iterable[Outline]) -> list[str]:
+        """The identities of the verdicts :meth:`unbroken_outline` would need for
+        ``outlines`` and this process does not know (to read them from a store)."""
+        mine = self.outline
+        if mine is None:
+            return []
+        draft, policy = self.new.draft, self.policy
+        keys = _keys  # (read without the lock: a key missing only leaves a verdict unasked)
+        mine_frame = keys.get(mine.frame)
+        seen: set[int] = set()
+        frames: set[object] = set()
+        for theirs in outlines:
+            if theirs.draft != draft:
+                continue
+            for number in theirs.entries.difference(self.covered, self.bad, seen):
+                seen.add(number)
+                name = theirs.named[number][0]
+                newer = self.numbers.get(name)
+                if newer is not None and number in keys and newer in keys:
+                    ident = _identity("entry", draft, policy.value, keys[newer], keys[number])
+                    self.asked[ident] = ("entry", name, number)
+            frame = keys.get(theirs.frame)
+            if frame is None or mine_frame is None:
+                continue
+            if ("added", policy, theirs.frame) not in _skips and theirs.frame not in frames:
+                frames.add(theirs.frame)
+                self.asked[_identity("added", draft, policy.value, frame)] = ("added", theirs.frame)
+            newly = mine.required - theirs.required
+            declared = newly & names_of(theirs) if newly else newly
+            names = tuple(sorted((n, n in declared, self.numbers.get(n)) for n in newly))
+            key = (draft, policy, theirs.frame, mine.frame, names)
+            if key in frames:
+                continue
+            frames.add(key)
+            written = [(n, d, "" if m is None else keys.get(m)) for n, d, m in names]
+            if key not in _verdicts and all(k is not None for _, _, k in written):
+                ident = _identity("frame", draft, policy.value, frame, mine_frame, written)
+                self.asked[ident] = ("frame", key)
+        return list(self.asked)
+
+    def know(self, found: Mapping[str, int]) -> None:
+        """Stored verdicts, by identity (of those :meth:`wanted` asked; others are ignored, and
+        so is a value out of range)."""
+        for ident, value in found.items():
+            asked = self.asked.get(ident)
+            if asked is None or not isinstance(value, int):
+                continue
+            if asked[0] == "entry" and value in (0, 1):
+                _, name, number = asked
+                (self.covered if value else self.bad).add(number)  # type: ignore[arg-type]
+                self.by_name[name][0 if value else 1].add(number)  # type: ignore[index,arg-type]
+            elif asked[0] == "added" and 0 <= value <= 3:
+                if len(_skips) > _MAX_VERDICTS:
+                    _skips.clear()
+                _skips["added", self.policy, asked[1]] = (bool(value & 2), bool(value & 1))
+            elif asked[0] == "frame" and value in (0, 1):
+                _remember(asked[1], bool(value))  # type: ignore[arg-type]
+
+    def _proved(self, *parts: object) -> None:
+        """Keep a verdict the walk proved for the store, when its content keys are known."""
+        if self.stored is None:
+            return
+        *about, value = parts
+        with _lock:
+            keys = [_keys.get(p) if isinstance(p, int) else p for p in about[1:]]
+        written = keys[-1] if about[0] == "frame" else []
+        if None not in keys and all(k is not None for _, _, k in written):  # type: ignore[attr-defined]
+            ident = _identity(about[0], self.new.draft, self.policy.value, *keys)
+            self.stored.verdicts[ident] = int(value)  # type: ignore[call-overload]
+
+    def _unbroken(self, old: SchemaRef | None, mine: Outline, theirs: Outline) -> bool:
         if not theirs.entries <= self.covered:
             rest = theirs.entries - self.covered
             if not rest.isdisjoint(self.bad):
                 return False
+            mine_names = names_of(mine)
             for number in rest:
                 entry = theirs.named[number]
-                if entry[0] not in mine.names:  # removed
+                if entry[0] not in mine_names:  # removed
                     if not self.skip_removed:
                         return False
                     self.covered.add(number)
+                elif old is None:
+                    raise _Unknown
                 elif not self._entry(old, number, entry):
                     return False
         skip_optional, skip_required = self._skips(old, theirs)
-        if not (skip_optional and skip_required):
-            added = self.added.get(theirs.names)
-            if added is None:  # (are required, optional properties added?)
-                added = self.added[theirs.names] = (
-                    not mine.required.issubset(theirs.names),
-                    not self.optional.issubset(theirs.names),
-                )
-            if (added[0] and not skip_required) or (added[1] and not skip_optional):
-                return False  # the walk looks at them
+        if (not skip_required and self._adds(theirs, 0)) or (
+            not skip_optional and self._adds(theirs, 1)
+        ):
+            return False  # the walk looks at them
         return self._frame(old, theirs)
+
+    def _adds(self, theirs: Outline, optional: int) -> bool:
+        """Does the new version add a required (an optional) property to ``theirs``?"""
+        held = self.held[optional]
+        if held is not None and held <= theirs.entries:
+            return False  # (theirs holds each of them, written the same)
+        names = names_of(theirs)
+        added = self.added.get(names)
+        if added is None:
+            mine = self.outline
+            assert mine is not None
+            added = self.added[names] = (
+                not mine.required.issubset(names),
+                not self.optional.issubset(names),
+            )
+        return added[optional]
 
     def _differ(self, old: SchemaRef) -> Differ:
         """A walk of ``old`` against the new version (one per earlier version, as the check's)."""
@@ -366,20 +620,24 @@ class History:
         verdict = not found
         (self.covered if verdict else self.bad).add(number)
         self.by_name[name][0 if verdict else 1].add(number)
+        self._proved("entry", self.numbers[name], number, verdict)
         return verdict
 
-    def _skips(self, old: SchemaRef, theirs: Outline) -> tuple[bool, bool]:
+    def _skips(self, old: SchemaRef | None, theirs: Outline) -> tuple[bool, bool]:
         """(an optional, a required) property added to that frame is skipped unseen."""
         key = ("added", self.policy, theirs.frame)
         found = _skips.get(key)
         if found is None:
+            if old is None:
+                raise _Unknown
             if len(_skips) > _MAX_VERDICTS:
                 _skips.clear()
             root = self.cache.view(old).root()
             found = _skips[key] = added_unseen(self.accepted, root)
+            self._proved("added", theirs.frame, 2 * found[0] + found[1])
         return found
 
-    def _frame(self, old: SchemaRef, theirs: Outline) -> bool:
+    def _frame(self, old: SchemaRef | None, theirs: Outline) -> bool:
         """No refused change outside the properties (what the walk's root comparison adds to
         theirs: the annotations, then the object's frame, which reads of the properties only
         whether the writer declares a name newly required and the reader's schema of it)."""
@@ -389,7 +647,7 @@ class History:
         if memo is None:
             memo = self.frames[theirs.frame] = (mine.required - theirs.required, {})
         newly, verdicts = memo
-        declared = newly & theirs.names if newly else newly
+        declared = newly & names_of(theirs) if newly else newly
         found = verdicts.get(declared)
         if found is not None:
             return found
@@ -397,6 +655,8 @@ class History:
         key = (self.new.draft, self.policy, theirs.frame, mine.frame, names)
         verdict = _verdicts.get(key)
         if verdict is None:
+            if old is None:
+                raise _Unknown
             differ = self._differ(old)
             w, r = self.cache.view(old).root(), self.view.root()
             out: list[Change] = []
@@ -405,8 +665,16 @@ class History:
             w_props, r_props = dict_of(w.raw.get("properties")), dict_of(r.raw.get("properties"))
             differ.object_frame(w, r, w_props, r_props, "", (), out)
             verdict = _remember(key, differ.ok(out))
+            self._proved("frame", theirs.frame, mine.frame, self._written(names), verdict)
         verdicts[declared] = verdict
         return verdict
+
+    @staticmethod
+    def _written(names: tuple[tuple[str, bool, int | None], ...]) -> list[object]:
+        """The names of a frame verdict with content keys for numbers ("" for none; None when
+        a number's key was dropped)."""
+        with _lock:
+            return [(n, d, "" if m is None else _keys.get(m)) for n, d, m in names]
 
 
 _skips: dict[tuple[object, ...], tuple[bool, bool]] = {}

@@ -1,0 +1,101 @@
+"""The stored outlines and content verdicts of the BACKWARD_TRANSITIVE check (tables
+``outline_entries``, ``outlines``, ``content_verdicts``; see ``tables.py``): read in bulk (one
+statement per 500 keys), written without touching a row already there (by this transaction or
+a concurrent one; rows are content-keyed, never stale)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from evreg.registry.store.tables import ContentVerdictRow, OutlineEntryRow, OutlineRow
+
+_CHUNK = 500
+
+# (fingerprint, draft, frame key, required names as JSON, entry ids as bytes, digest)
+StoredOutline = tuple[str, str, str, str, bytes, str]
+
+
+# the reads of a check after a restart, as plain SQL: built once, compiled in no time (the
+# first statements of a process otherwise cost a few milliseconds each to compile)
+_OUTLINES = text(
+    "SELECT fingerprint, draft, frame, required, entries, digest FROM outlines "
+    "WHERE maker = :maker AND fingerprint IN :wanted"
+).bindparams(bindparam("wanted", expanding=True))
+_ENTRIES = text("SELECT id, name, content_key FROM outline_entries WHERE id IN :wanted").bindparams(
+    bindparam("wanted", expanding=True)
+)
+_VERDICTS = text(
+    "SELECT identity, verdict FROM content_verdicts WHERE identity IN :wanted"
+).bindparams(bindparam("wanted", expanding=True))
+
+
+def outlines(session: Session, fingerprints: Iterable[str], maker: str) -> list[StoredOutline]:
+    wanted = sorted(set(fingerprints))
+    out: list[StoredOutline] = []
+    for start in range(0, len(wanted), _CHUNK):
+        found = session.execute(
+            _OUTLINES, {"maker": maker, "wanted": wanted[start : start + _CHUNK]}
+        )
+        out.extend(
+            (str(f), str(d), str(fr), str(r), bytes(e), str(g)) for f, d, fr, r, e, g in found
+        )
+    return out
+
+
+def entries(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """id -> (name, content key)."""
+    wanted = sorted(set(ids))
+    out: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        found = session.execute(_ENTRIES, {"wanted": wanted[start : start + _CHUNK]})
+        for ident, name, key in found:
+            out[int(ident)] = (str(name), str(key))
+    return out
+
+
+def entry_ids(session: Session, named: Mapping[str, str]) -> dict[str, int]:
+    """content key -> id of each of ``named`` (content key -> name), added where missing."""
+    keys = sorted(named)
+    _insert(session, OutlineEntryRow, [{"content_key": k, "name": named[k]} for k in keys])
+    out: dict[str, int] = {}
+    for start in range(0, len(keys), _CHUNK):
+        statement = select(OutlineEntryRow.content_key, OutlineEntryRow.id).where(
+            col(OutlineEntryRow.content_key).in_(keys[start : start + _CHUNK])
+        )
+        for key, ident in session.exec(statement):
+            out[key] = int(ident or 0)
+    return out
+
+
+def add_outlines(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    _insert(session, OutlineRow, sorted(rows, key=lambda r: (r["fingerprint"], r["maker"])))
+
+
+def verdicts(session: Session, identities: Iterable[str]) -> dict[str, int]:
+    wanted = sorted(set(identities))
+    out: dict[str, int] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        found = session.execute(_VERDICTS, {"wanted": wanted[start : start + _CHUNK]})
+        out.update((str(identity), int(verdict)) for identity, verdict in found)
+    return out
+
+
+def add_verdicts(session: Session, found: Mapping[str, int]) -> None:
+    _insert(
+        session, ContentVerdictRow, [{"identity": k, "verdict": found[k]} for k in sorted(found)]
+    )
+
+
+def _insert(session: Session, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """(in the order given: concurrent writers of the same keys wait, never deadlock)"""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # (one statement, its rows as parameters: compiled once for the process)
+    session.execute(insert(table.__table__).on_conflict_do_nothing(), list(rows))
