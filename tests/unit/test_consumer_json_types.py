@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 import evreg
-from evreg.codegen import SourceContract, plan_python, subject_for, write_package
+from evreg.codegen import SourceContract, build_plan, plan_python, subject_for, write_package
 from evreg.runtime import Delivery, InMemoryTransport, OperationSpec, strict_json
 from evreg.runtime.testing import from_schema
 
@@ -63,17 +63,21 @@ channels:
 PREFIX = f"json_types_{uuid.uuid4().hex[:8]}"
 
 
-@functools.cache
-def plans() -> dict[str, Any]:
-    """One package per contract, named ``<PREFIX>_<n>``: its consumer decodes every message
-    of the contract (those it sends too, as a peer would)."""
+def sources() -> dict[str, SourceContract]:
+    """One source per package, named ``<PREFIX>_<n>``."""
     texts = [(path.name, path.read_text(encoding="utf-8")) for path in CONTRACTS]
     out = {}
     for n, (name, text) in enumerate([*texts, ("counts.yaml", DRAFT4_CONTRACT)]):
         contract = evreg.load_contract(text, name=name)
-        source = SourceContract(contract, name, subject_for(name, contract.document))
-        out[f"{PREFIX}_{n}"] = plan_python([source], package=f"{PREFIX}_{n}")
+        out[f"{PREFIX}_{n}"] = SourceContract(contract, name, subject_for(name, contract.document))
     return out
+
+
+@functools.cache
+def plans() -> dict[str, Any]:
+    """One package per contract: its consumer decodes every message of the contract (those it
+    sends too, as a peer would). Planned when a test of this module runs, not at collection."""
+    return {name: plan_python([source], package=name) for name, source in sources().items()}
 
 
 @pytest.fixture(scope="module")
@@ -151,17 +155,28 @@ def replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
 
 
 def messages() -> list[Any]:
-    """(package, payload class) of every message (from the plans, at collection time). The
-    test ids leave out the package names' random part: every xdist worker must collect the
-    same ids."""
-    out = []
-    for name, plan in plans().items():
-        text = next(f.content for f in plan.files if f.path.endswith("/contract.json"))
-        out += [(name, m["payloadClass"]) for m in json.loads(text)["messages"]]
+    """(package, payload class) of every message, at collection time: the payload class names
+    of the package's plan (``build_plan``, the plan ``plan_python`` renders: its contract.json
+    lists these names), without running the code generator in every xdist worker. The test ids
+    leave out the package names' random part: every xdist worker must collect the same ids."""
+    out = [
+        (name, m.payload_type)
+        for name, source in sources().items()
+        for m in build_plan([source]).messages
+        if m.payload_type
+    ]
     return [
         pytest.param(name, cls, id=f"package{name.removeprefix(PREFIX)}-{cls}")
         for name, cls in sorted(set(out))
     ]
+
+
+def test_the_ids_are_the_messages_of_the_generated_packages() -> None:
+    generated = set()  # what each generated package's contract.json lists
+    for name, plan in plans().items():
+        text = next(f.content for f in plan.files if f.path.endswith("/contract.json"))
+        generated |= {(name, m["payloadClass"]) for m in json.loads(text)["messages"]}
+    assert {tuple(p.values) for p in messages()} == generated
 
 
 @pytest.mark.parametrize(("name", "payload_class"), messages())
