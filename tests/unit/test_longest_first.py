@@ -3,6 +3,7 @@ repeated, and each share keeps the size xdist's worksteal split gives it."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -53,5 +54,9 @@ def test_too_many_workers_keep_the_collection_order(monkeypatch: Any) -> None:
 
 def test_the_named_blocks_exist() -> None:
     for prefix in LONGEST:  # a renamed test would silently fall back to its collected place
-        path = prefix.split("::")[0]
+        path, _, test = prefix.partition("::")
         assert (longest_first.REPO / path).is_file(), path
+        if test:  # the test function a block names (its prefix, up to its parameters)
+            name = test.split("[")[0]
+            text = (longest_first.REPO / path).read_text(encoding="utf-8")
+            assert re.search(rf"^def {re.escape(name)}\w*\(", text, re.M), prefix
