@@ -263,16 +263,23 @@ def test_sqlite_reads_data_version_at_most_once_per_interval(tmp_path: Any) -> N
     url = f"sqlite:///{tmp_path / 'interval.db'}"
     writer = Store(url)
     reader = Store(url, migrate=False)
+    # within the interval, the value read last: an hour, as a registration on a loaded machine
+    # can take longer than any short interval (0.2 s was not enough in CI, 2026-12-08)
+    held = id_watch.DataVersion(reader.engine, interval=3600)
+    # past it, read again
     watch = id_watch.DataVersion(reader.engine, interval=0.2)
     try:
+        held.start()
         watch.start()
-        first = watch.token()
+        first, before = held.token(), watch.token()  # (each connection's own count)
         service = RegistryService(writer)
         _register(service, "watch-interval")  # a commit by another connection
-        assert watch.token() == first  # within the interval: the value read last
+        assert held.token() == first
         time.sleep(0.25)
-        assert watch.token() not in (None, first)
+        assert watch.token() not in (None, before)
+        assert held.token() == first
     finally:
+        held.close()
         watch.close()
         writer.close()
         reader.close()
