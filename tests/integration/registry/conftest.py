@@ -53,6 +53,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("fresh_postgres"))
 
 
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    """A migrated :class:`Store` on ``database_url``, closed after the test."""
+    store = Store(database_url)
+    yield store
+    store.close()
+
+
 # ---------------------------------------------------------------- real servers
 
 POSTGRES_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

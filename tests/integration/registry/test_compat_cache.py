@@ -8,7 +8,7 @@ And what the caches must never do: let a version in on a cached answer about an 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -43,13 +43,6 @@ def described(n: int) -> SchemaInput:
         "properties": {"id": {"type": "string"}},
     }
     return SchemaInput(schema=json.dumps(doc), schema_type="JSON")
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    store = Store(database_url)
-    yield store
-    store.close()
 
 
 def work(svc: RegistryService) -> tuple[int, int]:

@@ -12,7 +12,7 @@ their meta-schema again.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -36,13 +36,6 @@ def version(n: int, **extra: Any) -> SchemaInput:
     props.update(extra)
     doc = {"type": "object", "additionalProperties": False, "required": ["id"], "properties": props}
     return SchemaInput(schema=json.dumps(doc), schema_type="JSON")
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    store = Store(database_url)
-    yield store
-    store.close()
 
 
 @pytest.fixture

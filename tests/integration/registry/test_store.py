@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,6 @@ from sqlmodel import SQLModel
 from evreg.registry.store import Reference, Store, tokens
 from evreg.registry.store import audit as audit_log
 from evreg.registry.store import queries as q
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    s = Store(database_url)
-    yield s
-    s.close()
 
 
 def test_migrations_match_the_tables(store: Store) -> None:

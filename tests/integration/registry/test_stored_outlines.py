@@ -12,10 +12,8 @@ database migrated from 0007 with a history fills the rows lazily.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
@@ -45,13 +43,6 @@ def version(n: int, *, narrowed: bool = False) -> SchemaInput:
         "$defs": {"money": {"type": "object", "properties": {"amount": {"type": "number"}}}},
     }
     return SchemaInput(schema=json.dumps(doc), schema_type="JSON")
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    store = Store(database_url)
-    yield store
-    store.close()
 
 
 def restarted(store: Store) -> RegistryService:
