@@ -94,7 +94,8 @@ class Compatibility:
             out: list[Contract | Deferred] = []
             for head, found in zip(heads, cached, strict=True):
                 if found is None and head.fingerprint in restored:
-                    out.append(Deferred(restored[head.fingerprint], partial(self._one, work, head)))
+                    one = partial(stored_contract_by_id, self.ctx, work, head.id)
+                    out.append(Deferred(restored[head.fingerprint], one))
                     continue
                 if found is None:
                     row = rows.get(head.id)
@@ -164,10 +165,6 @@ class Compatibility:
         if not ok:
             messages.append(describe_rules(level, policy))
         return CompatibilityResult(ok, level, policy, tuple(findings), tuple(messages))
-
-    def _one(self, work: ReadWork, head: SchemaHead) -> Contract:
-        """The contract of one earlier schema given by its outline, which did not answer."""
-        return stored_contract_by_id(self.ctx, work, head.id)
 
     def test_compatibility(
         self,

@@ -78,6 +78,10 @@ _MAX_REFUSED: Final = 256  # schemas kept whose outline could not be made
 _MAX_BYTES: Final = 32 * 1024 * 1024
 
 Entry = tuple[str, str]  # (property name, key of its content)
+# a frame verdict's names: (name newly required, declared by the earlier schema, its entry's
+# number in the new version); its key: (draft, policy, earlier frame, new frame, names)
+_FrameNames = tuple[tuple[str, bool, int | None], ...]
+_FrameKey = tuple[str, Policy, int, int, _FrameNames]
 _FIRST: Final = operator.itemgetter(0)
 
 # names how content keys and verdict identities are made: a stored row of another maker is
@@ -518,12 +522,11 @@ class History:
                 self.asked[_identity("added", draft, policy.value, frame)] = ("added", theirs.frame)
             newly = mine.required - theirs.required
             declared = newly & names_of(theirs) if newly else newly
-            names = tuple(sorted((n, n in declared, self.numbers.get(n)) for n in newly))
-            key = (draft, policy, theirs.frame, mine.frame, names)
+            key = self._frame_key(theirs.frame, newly, declared)
             if key in frames:
                 continue
             frames.add(key)
-            written = [(n, d, "" if m is None else keys.get(m)) for n, d, m in names]
+            written = self._written(key[4])
             if key not in _verdicts and all(k is not None for _, _, k in written):
                 ident = _identity("frame", draft, policy.value, frame, mine_frame, written)
                 self.asked[ident] = ("frame", key)
@@ -651,8 +654,7 @@ class History:
         found = verdicts.get(declared)
         if found is not None:
             return found
-        names = tuple(sorted((n, n in declared, self.numbers.get(n)) for n in newly))
-        key = (self.new.draft, self.policy, theirs.frame, mine.frame, names)
+        key = self._frame_key(theirs.frame, newly, declared)
         verdict = _verdicts.get(key)
         if verdict is None:
             if old is None:
@@ -665,12 +667,22 @@ class History:
             w_props, r_props = dict_of(w.raw.get("properties")), dict_of(r.raw.get("properties"))
             differ.object_frame(w, r, w_props, r_props, "", (), out)
             verdict = _remember(key, differ.ok(out))
-            self._proved("frame", theirs.frame, mine.frame, self._written(names), verdict)
+            self._proved("frame", theirs.frame, mine.frame, self._written(key[4]), verdict)
         verdicts[declared] = verdict
         return verdict
 
+    def _frame_key(self, frame: int, newly: frozenset[str], declared: frozenset[str]) -> _FrameKey:
+        """The key of a frame verdict (``_verdicts``): the draft, the policy, the two frames and
+        the names the new version newly requires, each with whether ``frame``'s schema declares
+        it and the number of its entry in the new version; the last part is what
+        :meth:`_written` takes."""
+        mine = self.outline
+        assert mine is not None
+        names = tuple(sorted((n, n in declared, self.numbers.get(n)) for n in newly))
+        return (self.new.draft, self.policy, frame, mine.frame, names)
+
     @staticmethod
-    def _written(names: tuple[tuple[str, bool, int | None], ...]) -> list[object]:
+    def _written(names: _FrameNames) -> list[tuple[str, bool, str | None]]:
         """The names of a frame verdict with content keys for numbers ("" for none; None when
         a number's key was dropped)."""
         with _lock:
