@@ -34,22 +34,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import timing
 from bench_registry import part2_database
 from bench_transitive import versions
+from bench_transitive_growth import rolling_back
 
 LONG, SHORT = "bench.long-value", "bench.short-value"
 EARLIER = {LONG: 200, SHORT: 10}
 WARM = 4
-
-
-class _RolledBack(Exception):
-    pass
 
 
 def _docs(subject: str) -> list[dict[str, Any]]:
@@ -76,28 +72,13 @@ def _fill(url: str) -> None:
 def _restarted(url: str, subject: str) -> dict[str, Any]:
     """In a fresh process: the cold registration's CPU seconds, and the warm ones'."""
     from evreg.registry.app import GC_THRESHOLDS
-    from evreg.registry.service import RegistryService
     from evreg.registry.store import Store
     from evreg.registry.values import SchemaInput
 
-    class RollingBack(RegistryService):
-        """Every write transaction is rolled back at its end (the registration's work done)."""
-
-        def writing(self, *subjects: str) -> AbstractContextManager[Any]:
-            @contextmanager
-            def rolled_back() -> Iterator[Any]:
-                try:
-                    with super(RollingBack, self).writing(*subjects) as work:
-                        yield work
-                        raise _RolledBack
-                except _RolledBack:
-                    pass
-
-            return rolled_back()
-
     docs = _docs(subject)[EARLIER[subject] :]
     store = Store(url)
-    svc = RollingBack(store, cache_bytes=256 * 1024 * 1024)
+    svc = rolling_back(store, cache_bytes=256 * 1024 * 1024)
+    svc.roll_back = True
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)

@@ -50,16 +50,13 @@ class _RolledBack(Exception):
     pass
 
 
-def _child(url: str, runs: int) -> dict[str, list[float]]:
-    from evreg.registry.app import GC_THRESHOLDS
+def rolling_back(store: Any, **settings: Any) -> Any:
+    """A ``RegistryService`` on ``store`` whose write transactions, once its ``roll_back`` is
+    set, are rolled back at their end (the registration's work done); evreg imported here, from
+    the tree the process runs (``--compare-src``)."""
     from evreg.registry.service import RegistryService
-    from evreg.registry.store import Store
-    from evreg.registry.values import SchemaInput
 
     class RollingBack(RegistryService):
-        """Once ``roll_back`` is set, every write transaction is rolled back at its end (the
-        registration's work done)."""
-
         roll_back = False
 
         def writing(self, *subjects: str) -> AbstractContextManager[Any]:
@@ -77,13 +74,21 @@ def _child(url: str, runs: int) -> dict[str, list[float]]:
 
             return rolled_back()
 
+    return RollingBack(store, **settings)
+
+
+def _child(url: str, runs: int) -> dict[str, list[float]]:
+    from evreg.registry.app import GC_THRESHOLDS
+    from evreg.registry.store import Store
+    from evreg.registry.values import SchemaInput
+
     def text(doc: dict[str, Any]) -> SchemaInput:
         return SchemaInput(schema=json.dumps(doc), schema_type="JSON")
 
     docs = versions(EARLIER_LONG + 1)
     short = [{**doc, "description": "the short history"} for doc in docs[: EARLIER_SHORT + 1]]
     store = Store(url)
-    svc = RollingBack(store, cache_bytes=256 * 1024 * 1024)
+    svc = rolling_back(store, cache_bytes=256 * 1024 * 1024)
     for subject, history in ((LONG, docs[:-1]), (SHORT, short[:-1])):
         svc.set_config(subject, "BACKWARD_TRANSITIVE")
         for doc in history:
