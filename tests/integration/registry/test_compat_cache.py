@@ -129,12 +129,13 @@ def test_a_cached_answer_never_admits_a_version_past_a_newer_latest(
     assert a.list_versions(SUBJECT) == [1, 2]
 
 
-def statements(svc: RegistryService, call: Callable[[], object]) -> int:
+def statements(svc: RegistryService, call: Callable[[], object], holding: str = "") -> int:
+    """The SQL statements ``call`` runs (those whose text holds ``holding``)."""
     count = 0
 
-    def counted(*_: object) -> None:
+    def counted(_conn: object, _cursor: object, statement: str, *_: object) -> None:
         nonlocal count
-        count += 1
+        count += holding in statement
 
     event.listen(svc.store.engine, "before_cursor_execute", counted)
     try:
@@ -301,18 +302,7 @@ def test_a_contract_cache_smaller_than_the_history_gives_the_same_findings(store
 
 def _head_reads(svc: RegistryService, call: Callable[[], object]) -> int:
     """The statements ``call`` runs that read schema heads (id, fingerprint, type) by id."""
-    count = 0
-
-    def counted(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        nonlocal count
-        count += "SELECT schemas.id, schemas.fingerprint, schemas.schema_type" in statement
-
-    event.listen(svc.store.engine, "before_cursor_execute", counted)
-    try:
-        call()
-    finally:
-        event.remove(svc.store.engine, "before_cursor_execute", counted)
-    return count
+    return statements(svc, call, "SELECT schemas.id, schemas.fingerprint, schemas.schema_type")
 
 
 def test_a_process_reads_each_earlier_schemas_head_once(store: Store) -> None:
