@@ -137,7 +137,8 @@ class Report:
 
     @property
     def is_compatible(self) -> bool:
-        for f in self.findings:  # (a loop: cheaper than any() over a generator, read per check)
+        # a loop: cheaper than all()/any() over a generator, and read after every check
+        for f in self.findings:  # noqa: SIM110
             if f.breaking:
                 return False
         return True
