@@ -420,3 +420,58 @@ def test_a_damaged_outline_row_is_not_restored() -> None:
     assert restorer.outline(draft, frame, required, [*ids, 10_000]) is None  # unknown id
     assert restorer.outline(draft, frame, required, [*ids, ids[0]]) is None  # twice
     assert restorer.outline(draft, frame, required, ids) is not None
+
+
+def _outline_facts(made: history.Outline | None) -> tuple[object, ...] | None:
+    """What an outline says, its names made from its entries (not the ones it carries)."""
+    if made is None:
+        return None
+    names = frozenset(made.named[n][0] for n in made.entries)
+    return (made.draft, made.frame, made.entries, names, made.required)
+
+
+def test_outlines_restored_in_turn_are_those_restored_alone() -> None:
+    """A Restorer makes each outline from the one it restored before it (by the ids that
+    differ) where they share most entries: the same outline as one restored alone, in any
+    order, the names it carries being those of its entries; a damaged row between two does
+    not change the next."""
+    versions = [load(_version(n)) for n in range(1, 16)]
+    store = _registered(versions, Policy.STRICT)
+    _restart()
+    rows = list(store.outlines.values())
+    alone = [_outline_facts(Restorer(store.names).outline(*row)) for row in rows]
+    assert None not in alone
+    unknown, twice = max(store.names) + 1, rows[0][3][0]
+    last = len(rows) - 1
+    assert last >= 8, last
+    for order in (list(range(last + 1)), list(range(last + 1))[::-1], [0, last, 1, last - 1, 4]):
+        restorer = Restorer(store.names)
+        for index in order:
+            draft, frame, required, ids = rows[index]
+            assert restorer.outline(draft, frame, required, [*ids, unknown]) is None
+            made = restorer.outline(draft, frame, required, ids)
+            assert _outline_facts(made) == alone[index], (order, index)
+            assert made is not None and made.names == _outline_facts(made)[3]  # type: ignore[index]
+            assert restorer.outline(draft, frame, required, [*ids[1:], twice, twice]) is None
+
+
+def test_a_restored_outline_naming_a_property_twice_has_its_names_made_later() -> None:
+    """Two entries with one name (not an outline the registry writes): the outline is still
+    restored, its names made by ``names_of``; the next one restored from it as well."""
+    versions = [load(_version(n)) for n in range(1, 4)]
+    store = _registered(versions, Policy.STRICT)
+    _restart()
+    (draft, frame, required, ids), (_, frame2, required2, ids2) = list(store.outlines.values())[:2]
+    name = store.names[ids[0]][0]
+    named = {**store.names, 10_000: (name, "a content key of its own")}
+    restorer = Restorer(named)
+    made = restorer.outline(draft, frame, required, [*ids, 10_000])
+    assert made is not None and made.names is None
+    assert history.names_of(made) == frozenset(store.names[i][0] for i in ids)
+    after = restorer.outline(draft, frame2, required2, ids2)
+    assert _outline_facts(after) == _outline_facts(
+        Restorer(store.names).outline(draft, frame2, required2, ids2)
+    )
+    assert after is not None and history.names_of(after) == frozenset(
+        store.names[i][0] for i in ids2
+    )

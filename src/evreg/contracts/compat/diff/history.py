@@ -223,15 +223,19 @@ def _outline(ref: SchemaRef, view: SchemaView) -> Outline | None:
     frame = "{" + ",".join(parts) + "}\x00" + reached
     named, frame_number = _numbered(entries, frame)
     required = frozenset(strings_of(schema.get("required")))
-    names = frozenset(props)
-    with _lock:  # (one set per distinct names: a key, compared fast)
-        if len(_names) > _MAX_OUTLINES or _held["names"] > _MAX_BYTES // 64:
-            _names.clear()
-            _held["names"] = 0
-        if names not in _names:
-            _held["names"] += len(names)
-        names = _names.setdefault(names, names)
+    with _lock:
+        names = _interned(frozenset(props))
     return Outline(ref.draft, frame_number, frozenset(named), named, names, required)
+
+
+def _interned(names: frozenset[str]) -> frozenset[str]:
+    """(with _lock held) one set per distinct names: a key, compared fast"""
+    if len(_names) > _MAX_OUTLINES or _held["names"] > _MAX_BYTES // 64:
+        _names.clear()
+        _held["names"] = 0
+    if names not in _names:
+        _held["names"] += len(names)
+    return _names.setdefault(names, names)
 
 
 # one number per distinct entry and frame (from a counter, never reused), and each one's
@@ -294,13 +298,20 @@ def _keyed(key: str) -> int:
 class Restorer:
     """Outlines back from their stored form: ``entries`` maps the store's id of each entry to
     its (name, content key); an outline is then its draft, its frame's content key, its
-    required names and the ids of its entries. Made once for the outlines read together."""
+    required names and the ids of its entries. Made once for the outlines read together.
+
+    Outlines restored one after the other share most of their entries (a history's versions):
+    each is made from the one restored before it, its entries and names changed by the ids
+    one has and the other has not (set operations; a Python step per id that differs only),
+    unless they differ in more than half."""
 
     def __init__(self, entries: Mapping[int, tuple[str, str]]) -> None:
         self._number: dict[int, int] = {}
         self._frames: dict[str, int] = {}  # (the same frames and required names in many)
         self._requireds: dict[frozenset[str], frozenset[str]] = {}
         self._named: dict[int, Entry] = {}  # (shared by the outlines restored: names only)
+        # the outline restored last: its ids, entries and names (None: not one per entry)
+        self._last: tuple[frozenset[int], frozenset[int], frozenset[str] | None] | None = None
         with _lock:
             if len(_by_key) > _MAX_VERDICTS:
                 _drop_numbers()
@@ -312,18 +323,53 @@ class Restorer:
         self, draft: str, frame: str, required: Iterable[str], ids: Sequence[int]
     ) -> Outline | None:
         """None when an id is unknown or given twice (a damaged row: the schema is outlined)."""
-        try:
-            entries = frozenset(map(self._number.__getitem__, ids))
-        except KeyError:
+        given = frozenset(ids)
+        if len(given) != len(ids):
             return None
-        if len(entries) != len(ids):
+        made = self._derived(given)
+        if made is None:
             return None
+        entries, names = made
         frame_number = self._frames.get(frame)
         if frame_number is None:
             with _lock:
                 frame_number = self._frames[frame] = _keyed(frame)
-        names = frozenset(required)
-        return Outline(draft, frame_number, entries, self._named, None, self._required(names))
+        names_required = frozenset(required)
+        return Outline(
+            draft, frame_number, entries, self._named, names, self._required(names_required)
+        )
+
+    def _derived(
+        self, given: frozenset[int]
+    ) -> tuple[frozenset[int], frozenset[str] | None] | None:
+        """The entries and names of the ids ``given`` (None: an id unknown)."""
+        number, named = self._number, self._named
+        last = self._last
+        try:
+            if last is not None:
+                ids, entries, names = last
+                gone = [number[i] for i in ids - given]
+                new = [number[i] for i in given - ids]
+            if last is not None and 2 * (len(gone) + len(new)) <= len(given):
+                if gone or new:
+                    entries = entries.difference(gone).union(new)
+                before = {named[n][0] for n in gone}
+                after = {named[n][0] for n in new}
+                if names is not None and before != after:
+                    # (one name per entry in ``last``: its names change so)
+                    names = names.difference(before).union(after)
+            else:
+                entries = frozenset(map(number.__getitem__, given))
+                names = frozenset(named[n][0] for n in entries)
+        except KeyError:
+            return None
+        if names is not None and len(names) != len(entries):
+            names = None  # (a name twice: names_of makes them, the next one from scratch)
+        elif names is not None and (last is None or names is not last[2]):
+            with _lock:
+                names = _interned(names)
+        self._last = (given, entries, names)
+        return entries, names
 
     def _required(self, names: frozenset[str]) -> frozenset[str]:
         return self._requireds.setdefault(names, names)
