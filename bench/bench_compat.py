@@ -63,11 +63,11 @@ def read_cases() -> list[dict[str, Any]]:
     return cases
 
 
-def evreg_engine() -> tuple[Callable[[bool], list[bool]], str]:
-    """A pass over the cases with the evreg on ``sys.path`` (this one or an exported one)."""
-    from evreg import check_compatibility, load_contract
+def load_pairs(cases: list[dict[str, Any]]) -> list[tuple[Any, Any]]:
+    """Each case's (original, update) loaded by the evreg on ``sys.path`` (this one or an
+    exported one), a schema without ``$schema`` read as draft-07."""
+    from evreg import load_contract
 
-    cases = read_cases()
     if "default_draft" in inspect.signature(load_contract).parameters:
         pairs = [
             (
@@ -87,6 +87,14 @@ def evreg_engine() -> tuple[Callable[[bool], list[bool]], str]:
             (load_contract(draft7(c["original_schema"])), load_contract(draft7(c["update_schema"])))
             for c in cases
         ]
+    return pairs
+
+
+def evreg_engine() -> tuple[Callable[[bool], list[bool]], str]:
+    """A pass over the cases with the evreg on ``sys.path`` (this one or an exported one)."""
+    from evreg import check_compatibility
+
+    pairs = load_pairs(read_cases())
 
     def one_pass(witnesses: bool) -> list[bool]:
         return [

@@ -73,3 +73,11 @@ def test_a_sub_schema_validator_is_built_once(monkeypatch: pytest.MonkeyPatch) -
     assert not validator.is_valid({"a": 2, "b": ["y"]})
     assert validator.is_valid({"a": "t", "b": [3]})
     assert len(built) == 3  # reused, not built again
+
+
+def test_a_class_is_made_to_reuse_children_once() -> None:
+    """The meta-schema check and the witness validators make the same (cached) classes reuse
+    their children: a second call leaves the class as it is (no descend around a descend)."""
+    made = reusing_children(validators.extend(Draft7Validator, {}))
+    descend = made.descend
+    assert reusing_children(made) is made and made.descend is descend

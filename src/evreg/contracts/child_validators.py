@@ -10,8 +10,9 @@ and error details (``iter_errors`` of that validator, its path and schema path e
 ``descend`` does). A descent with a resolver of its own (a ``$ref`` being followed) and the
 ``true``/``false`` schemas go through ``jsonschema``'s own ``descend``.
 
-Used for the validators that confirm witnesses (``compat.matching.validator_class``): the
-real ``jsonschema`` keywords still decide every verdict.
+Used for the validators that confirm witnesses (``compat.matching.validator_class``) and for
+the meta-schema check (``jsonschema_doc``; the same classes): the real ``jsonschema`` keywords
+still decide every verdict.
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ _MAX_CHILDREN: Final = 4096  # sub-schema validators kept per class (emptied whe
 
 def reusing_children(cls: Any) -> Any:
     """``cls`` (a ``jsonschema`` validator class made for evreg, changed in place and
-    returned) whose ``descend`` reuses the validator of a sub-schema."""
+    returned) whose ``descend`` reuses the validator of a sub-schema (once: a class made so
+    is returned as it is)."""
+    if cls.__dict__.get("_reuses_children"):
+        return cls
     plain_descend = cls.descend
     specification = referencing.jsonschema.specification_with(
         dialect_id=cls.ID_OF(cls.META_SCHEMA) or "urn:unknown-dialect",
@@ -67,4 +71,5 @@ def reusing_children(cls: Any) -> Any:
             yield error
 
     cls.descend = descend
+    cls._reuses_children = True
     return cls
