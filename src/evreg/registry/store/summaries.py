@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, case, delete, func, insert, select
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -79,7 +79,7 @@ def refresh(session: Session, subject: str) -> None:
     statement counts them and reads the latest live one, so a subject's history is not read
     row by row at each registration."""
     session.flush()
-    found = session.execute(_latest(subject)).first()
+    found = session.execute(_ONE_SUBJECT, {"subject": subject}).first()
     session.execute(delete(summaries).where(summaries.c.subject == subject))
     if found is None:
         return
@@ -98,18 +98,18 @@ def refresh(session: Session, subject: str) -> None:
     )
 
 
-def _latest(subject: str | None = None) -> Any:
-    """Per subject with any version (``subject``'s alone if given): its live versions' count
-    and its latest live version (None when none is live) with that version's schema type and
-    text."""
+def _latest(one: bool = False) -> Any:
+    """Per subject with any version (with ``one``, the subject bound as ``subject``'s alone):
+    its live versions' count and its latest live version (None when none is live) with that
+    version's schema type and text."""
     live_version = case((_versions.c.deleted.is_(False), _versions.c.version))
     per_subject = select(
         _versions.c.subject.label("subject"),
         func.max(live_version).label("latest"),
         func.count(live_version).label("live"),
     )
-    if subject is not None:
-        per_subject = per_subject.where(_versions.c.subject == subject)
+    if one:
+        per_subject = per_subject.where(_versions.c.subject == bindparam("subject"))
     counted = per_subject.group_by(_versions.c.subject).subquery("per_subject")
     return (
         select(
@@ -132,6 +132,9 @@ def _latest(subject: str | None = None) -> Any:
         )
         .order_by(counted.c.subject)
     )
+
+
+_ONE_SUBJECT: Any = _latest(one=True)  # (built once: a registration runs it)
 
 
 def rebuild(connection: Connection, *, batch: int = 1000) -> int:
