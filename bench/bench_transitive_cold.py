@@ -15,7 +15,8 @@ and ``GC_THRESHOLDS`` applied) registers the subject's next version ("cold"), th
 following ones ("warm"), each inside a transaction that is rolled back, so every restart sees
 the same database; the collector is off during each registration and ``time.process_time``
 is read around it. Printed: the median and minimum of the cold ones, the median of the warm
-ones, and cold/warm (medians).
+ones, cold/warm (medians), and the median CPU of the set-up the server does before it accepts
+requests (``RegistryService.prepare``, where the source has it; not in the cold figure).
 
 ``--compare-src DIR`` (the ``src`` of an earlier commit's ``git archive``, repeatable): the same
 with evreg imported from DIR, on a database of its own filled by it: a baseline in the same
@@ -79,6 +80,10 @@ def _restarted(url: str, subject: str) -> dict[str, Any]:
     store = Store(url)
     svc = rolling_back(store, cache_bytes=256 * 1024 * 1024)
     svc.roll_back = True
+    start = time.process_time()
+    if hasattr(svc, "prepare"):  # (what the server does before it accepts requests)
+        svc.prepare()
+    prepared = time.process_time() - start
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
@@ -91,7 +96,7 @@ def _restarted(url: str, subject: str) -> dict[str, Any]:
         spent.append(time.process_time() - start)
         gc.enable()
     store.close()
-    return {"cold": spent[0], "warm": spent[1:]}
+    return {"cold": spent[0], "warm": spent[1:], "prepare": prepared}
 
 
 def _child(args: list[str], src: str | None) -> Any:
@@ -149,18 +154,21 @@ def main() -> int:
                         runs = found[name, subject]
                         cold = [r["cold"] * 1000 for r in runs]
                         warm = statistics.median(w * 1000 for r in runs for w in r["warm"])
+                        prepare = statistics.median(r.get("prepare", 0) * 1000 for r in runs)
                         rows.append(
                             [
                                 f"{backend}, {name}, v{EARLIER[subject] + 1}",
                                 f"{statistics.median(cold):.1f} / {min(cold):.1f}",
                                 f"{warm:.1f}",
                                 f"{statistics.median(cold) / warm:.2f}",
+                                f"{prepare:.1f}",
                             ]
                         )
             print(f"  {backend}: done, load avg {timing.load()}", flush=True)
     print()
     timing.table(
-        ["CPU per registration, ms", "cold median / min", "warm median", "cold/warm"], rows
+        ["CPU per registration, ms", "cold median / min", "warm median", "cold/warm", "set-up"],
+        rows,
     )
     print(
         f"{args.restarts} fresh processes per subject and source, interleaved; each registers"

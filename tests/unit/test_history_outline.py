@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import random
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,9 @@ from evreg.contracts import load_contract as load
 from evreg.contracts.compat.check import Deferred, check_pairs
 from evreg.contracts.compat.diff import DiffCache, diff_schemas, history
 from evreg.contracts.compat.diff.history import History, Restorer, Stored
+from evreg.contracts.compat.diff.walk import Differ
 from evreg.contracts.compat.guard import KnownInclusions
+from evreg.contracts.compat.rules import LENIENT_ACCEPTS, STRICT_ACCEPTS, RuleId
 from golden_cases import read_case
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "golden" / "rules"
@@ -124,6 +127,101 @@ def test_breaking_only_reports_stay_each_pairs_own(policy: Policy) -> None:
             for r in alone
         ]
         assert any(not r.is_compatible for r in reports)
+
+
+def _asked_in_turn(versions: list[Contract]) -> list[int]:
+    """The earlier versions in the orders a History meets them: newest first (a registry's
+    check), oldest first, each twice in a row, and a shuffle with repeats."""
+    order = list(range(len(versions)))
+    shuffled = [*order, *order[::2]]
+    random.Random(21).shuffle(shuffled)
+    return [*order[::-1], *order, *(i for i in order for _ in range(2)), *shuffled]
+
+
+def test_each_version_answers_as_alone_whatever_was_asked_before() -> None:
+    """A History works out an earlier version's uncovered properties from those of the version
+    asked before it (``_uncovered``, through ``added_since``) and its frame and names once
+    per distinct pair (``tails``): each answer is the one a History asked that version alone
+    gives, and never one where the walk finds a refused change."""
+    compared = shortcuts = 0
+    for versions, policy in HISTORIES:
+        for new in versions:
+            assert new.schema is not None
+            alone = {
+                i: History(new.schema, policy, DiffCache()).unbroken(old.schema)  # type: ignore[arg-type]
+                for i, old in enumerate(versions)
+            }
+            by_content = History(new.schema, policy, DiffCache())
+            for i in _asked_in_turn(versions):
+                old = versions[i]
+                assert old.schema is not None
+                last = by_content.last
+                claimed = by_content.unbroken(old.schema)
+                assert claimed == alone[i], (old.document, new.document)
+                if claimed:
+                    found = diff_schemas(old.schema, new.schema, policy, breaking_only=True)
+                    assert not found, (old.document, new.document, found)
+                compared += 1
+                theirs = history.outline(old.schema, by_content.cache)
+                if last is not None and theirs is not None and by_content.last is not None:
+                    shortcuts += history.added_since(last[0], theirs) is not None
+    assert compared > 2000 and shortcuts > 1000, (compared, shortcuts)
+
+
+def test_added_since_is_kept_for_the_last_version_asked() -> None:
+    first, second, third = (load({**_version(4), "properties": p}) for p in _three_properties())
+    cache = DiffCache()
+    a, b, c = (history.outline(v.schema, cache) for v in (first, second, third))  # type: ignore[arg-type]
+    assert a is not None and b is not None and c is not None
+    added = history.added_since(a, b)
+    assert added == b.entries - a.entries and len(added) == 1
+    assert history.added_since(a, b) is added  # (kept)
+    assert history.added_since(b, a) == frozenset()
+    # most of c's entries are not a's: not worth going through a
+    assert history.added_since(a, c) is None
+    assert history.added_since(b, c) is None
+
+
+def _three_properties() -> list[dict[str, Any]]:
+    """Property sets: eight, the same and one more, four of them new."""
+    eight = {f"f{k}": {"type": "string"} for k in range(8)}
+    more = {**eight, "g": {"type": "integer"}}
+    four = {**{f"f{k}": {"type": "string"} for k in range(4)}}
+    return [eight, more, {**four, **{f"h{k}": {"type": "integer"} for k in range(5)}}]
+
+
+def test_a_frame_differs_by_what_its_verdicts_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The frame's key leaves out the title, the description and the definitions (read only
+    through `$ref`s, whose targets the keys hold): versions that differ there share one frame
+    and one verdict; ``required`` or ``additionalProperties`` make another frame."""
+    assert {RuleId.TITLE_CHANGED, RuleId.DESCRIPTION_CHANGED} <= STRICT_ACCEPTS & LENIENT_ACCEPTS
+    base = _version(1)
+    alike = [
+        base,
+        {**base, "title": "T", "description": "changed"},
+        {**base, "$defs": {**base["$defs"], "unused": {"type": "string"}}},
+        {**base, "$defs": {**base["$defs"], "currency": {"enum": ["EUR"]}}},
+    ]
+    other = [{**base, "required": ["id", "note"]}, {**base, "additionalProperties": True}]
+    cache = DiffCache()
+    frames = [history.outline(load(v).schema, cache) for v in [*alike, *other]]  # type: ignore[arg-type]
+    assert len({f.frame for f in frames[: len(alike)]}) == 1  # type: ignore[union-attr]
+    assert len({f.frame for f in frames}) == 1 + len(other)  # type: ignore[union-attr]
+    walks = []
+    object_frame = Differ.object_frame
+
+    def counted(self: Differ, *args: Any) -> None:
+        walks.append(args)
+        object_frame(self, *args)
+
+    monkeypatch.setattr(Differ, "object_frame", counted)
+    versions = [load(v) for v in alike]
+    new = load({**base, "description": "the new one"})
+    assert new.schema is not None
+    by_content = History(new.schema, Policy.STRICT, DiffCache())
+    answers = [by_content.unbroken(v.schema) for v in versions]  # type: ignore[arg-type]
+    assert answers == [True] * len(versions)
+    assert len(walks) == 1
 
 
 def test_what_the_process_keeps_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -322,3 +420,58 @@ def test_a_damaged_outline_row_is_not_restored() -> None:
     assert restorer.outline(draft, frame, required, [*ids, 10_000]) is None  # unknown id
     assert restorer.outline(draft, frame, required, [*ids, ids[0]]) is None  # twice
     assert restorer.outline(draft, frame, required, ids) is not None
+
+
+def _outline_facts(made: history.Outline | None) -> tuple[object, ...] | None:
+    """What an outline says, its names made from its entries (not the ones it carries)."""
+    if made is None:
+        return None
+    names = frozenset(made.named[n][0] for n in made.entries)
+    return (made.draft, made.frame, made.entries, names, made.required)
+
+
+def test_outlines_restored_in_turn_are_those_restored_alone() -> None:
+    """A Restorer makes each outline from the one it restored before it (by the ids that
+    differ) where they share most entries: the same outline as one restored alone, in any
+    order, the names it carries being those of its entries; a damaged row between two does
+    not change the next."""
+    versions = [load(_version(n)) for n in range(1, 16)]
+    store = _registered(versions, Policy.STRICT)
+    _restart()
+    rows = list(store.outlines.values())
+    alone = [_outline_facts(Restorer(store.names).outline(*row)) for row in rows]
+    assert None not in alone
+    unknown, twice = max(store.names) + 1, rows[0][3][0]
+    last = len(rows) - 1
+    assert last >= 8, last
+    for order in (list(range(last + 1)), list(range(last + 1))[::-1], [0, last, 1, last - 1, 4]):
+        restorer = Restorer(store.names)
+        for index in order:
+            draft, frame, required, ids = rows[index]
+            assert restorer.outline(draft, frame, required, [*ids, unknown]) is None
+            made = restorer.outline(draft, frame, required, ids)
+            assert _outline_facts(made) == alone[index], (order, index)
+            assert made is not None and made.names == _outline_facts(made)[3]  # type: ignore[index]
+            assert restorer.outline(draft, frame, required, [*ids[1:], twice, twice]) is None
+
+
+def test_a_restored_outline_naming_a_property_twice_has_its_names_made_later() -> None:
+    """Two entries with one name (not an outline the registry writes): the outline is still
+    restored, its names made by ``names_of``; the next one restored from it as well."""
+    versions = [load(_version(n)) for n in range(1, 4)]
+    store = _registered(versions, Policy.STRICT)
+    _restart()
+    (draft, frame, required, ids), (_, frame2, required2, ids2) = list(store.outlines.values())[:2]
+    name = store.names[ids[0]][0]
+    named = {**store.names, 10_000: (name, "a content key of its own")}
+    restorer = Restorer(named)
+    made = restorer.outline(draft, frame, required, [*ids, 10_000])
+    assert made is not None and made.names is None
+    assert history.names_of(made) == frozenset(store.names[i][0] for i in ids)
+    after = restorer.outline(draft, frame2, required2, ids2)
+    assert _outline_facts(after) == _outline_facts(
+        Restorer(store.names).outline(draft, frame2, required2, ids2)
+    )
+    assert after is not None and history.names_of(after) == frozenset(
+        store.names[i][0] for i in ids2
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from typing import Any
+from typing import Any, Final
 
 from jsonschema import validators
 from jsonschema.exceptions import best_match
@@ -12,6 +12,7 @@ from jsonschema.protocols import Validator
 
 from evreg.contracts import pointer
 from evreg.contracts.canonical import canonical_json
+from evreg.contracts.child_validators import reusing_children
 from evreg.contracts.errors import ContractError
 from evreg.contracts.fast_properties import fast_properties
 from evreg.contracts.metaschema import fast_meta_schema
@@ -85,8 +86,40 @@ def forget_checked_schemas() -> None:
 
 @functools.cache
 def _meta_validator(draft: str) -> Validator:
-    cls = bounded(fast_properties(_VALIDATORS[draft]))  # format: regex is ECMA-262
+    # format: regex is ECMA-262; the validator of each part of the meta-schema built once
+    cls = reusing_children(bounded(fast_properties(_VALIDATORS[draft])))
     return cls(fast_meta_schema(draft), format_checker=cls.FORMAT_CHECKER)  # type: ignore[no-any-return]
+
+
+# what a schema commonly holds: checked by ``prepare_meta_validators`` so that the validators of
+# the meta-schema's parts it reaches are built before the first schema is
+_COMMON: Final[Schema] = {
+    "title": "t",
+    "description": "d",
+    "type": "object",
+    "properties": {
+        "s": {"type": "string", "minLength": 1, "maxLength": 9, "pattern": "^a", "format": "uuid"},
+        "n": {"type": ["number", "null"], "minimum": 0, "maximum": 9, "multipleOf": 1},
+        "i": {"type": "integer", "enum": [1, 2], "default": 1, "examples": [1]},
+        "b": {"type": "boolean", "const": True},
+        "a": {"type": "array", "items": {"$ref": "#/definitions/o"}, "minItems": 1},
+        "o": {"anyOf": [{"$ref": "#/$defs/o"}, {"oneOf": [{"not": {"type": "null"}}]}]},
+    },
+    "required": ["s"],
+    "additionalProperties": False,
+    "patternProperties": {"^x-": {}},
+    "definitions": {"o": {"type": "object", "additionalProperties": {"type": "string"}}},
+    "$defs": {"o": {"allOf": [{"type": "object"}], "propertyNames": {"maxLength": 9}}},
+}
+
+
+def prepare_meta_validators() -> None:
+    """Build each draft's meta-schema validator, and the validators of the meta-schema's parts
+    that common schemas reach, ahead of the first check (the registry does it at start-up:
+    ``evreg.registry.process_setup``)."""
+    for draft in _VALIDATORS:
+        for _ in _meta_validator(draft).iter_errors(_distinct(_COMMON, draft)):
+            pass  # (none: each part is reached, whatever it finds)
 
 
 @functools.cache

@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_draft=settings.default_draft,
         max_references=settings.max_references,
     )
+    service.prepare()
 
     tokens = Tokens(service)
     if settings.bootstrap_token:

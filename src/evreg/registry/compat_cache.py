@@ -95,7 +95,13 @@ class LRU(Generic[K, V]):
     def put_all(self, items: Sequence[tuple[K, V]]) -> None:
         """:meth:`put` each (key, value) of ``items``, in order, under one lock."""
         weigh = self._weigh
-        weights = [weigh(value) if weigh is not None else 0 for _, value in items]
+        weights = []
+        weighed: dict[int, int] = {}  # (by value: a check puts one shared report many times)
+        for _, value in items:
+            weight = weighed.get(id(value)) if weigh is not None else 0
+            if weight is None:
+                weight = weighed[id(value)] = weigh(value)  # type: ignore[misc]
+            weights.append(weight)
         with self._lock:
             data = self._data
             for (key, value), weight in zip(items, weights, strict=True):

@@ -92,9 +92,14 @@ class StoredOutlines:
                     out[fingerprint] = found
         if not unread:
             return out
+        read = {row[0]: row for row in work.outlines(unread, MAKER)}
         rows = []
         parsed: dict[str, list[str] | None] = {}  # (the same required names in many rows)
-        for fingerprint, draft, frame, required, entries, check in work.outlines(unread, MAKER):
+        for fingerprint in unread:  # (in the order asked: a history's versions one by one)
+            stored = read.get(fingerprint)
+            if stored is None:
+                continue
+            _, draft, frame, required, entries, check = stored
             if len(entries) % 8 or check != digest(fingerprint, draft, frame, required, entries):
                 continue  # (damaged: the schema is loaded and outlined)
             packed = array.array(_ID, entries)
@@ -104,7 +109,7 @@ class StoredOutlines:
                 parsed[required] = _names(required)
             names = parsed[required]
             if names is not None:
-                rows.append((fingerprint, draft, frame, names, packed.tolist()))
+                rows.append((fingerprint, draft, frame, names, packed))
         if not rows:
             return out
         wanted: set[int] = set()

@@ -182,88 +182,89 @@ def check_pairs(
                 by_content.know(stored.read(asked))
     # a fresh run per pair (what is reported once per check stays per pair), one shared cache
     reports = []
+    keep = by_content is not None and stored is not None and keys is not None
     for index, (item, number) in enumerate(zip(history, numbers, strict=True)):
-        sides: dict[Direction, tuple[str, str]] = {}
-        if chained:
-            assert known is not None and keys is not None and key is not None
-            sides = _sides(lvl, keys[index], key)
+        sides = _sides(lvl, keys[index], key) if chained else _NO_SIDES  # type: ignore[index,arg-type]
+        skip = _known(known, sides)
+        # every guard would be skipped, its inclusion known: it could find nothing
+        settled = chained and len(skip) == len(sides)
         if isinstance(item, Deferred):
             if (
                 by_content is not None
-                and witnesses
-                and chained
-                and len(skip := _known(known, sides)) == len(sides)
+                and settled
                 and (answers.get(index) or by_content.unbroken_outline(item.outline))
             ):  # as below, without the schema
-                _learn(known, sides, set(), skip)
                 reports.append(empty)
                 continue
             old = _load(item.load(), default)
             _same_kind([old], new)
         else:
             old = item
-            if (
-                by_content is not None
-                and stored is not None
-                and keys is not None
-                and keys[index] in stored.missing
-            ):  # (outlined by unbroken below anyway)
-                stored.keep(keys[index], outline(old.schema, cache))  # type: ignore[arg-type]
+            if keep and keys[index] in stored.missing:  # type: ignore[index,union-attr]
+                # (outlined by unbroken below anyway)
+                stored.keep(keys[index], outline(old.schema, cache))  # type: ignore[arg-type,index,union-attr]
         if breaking_only and (
             (by_content is not None and by_content.unbroken(old.schema))  # type: ignore[arg-type]
             or not _Run(lvl, pol, False, cache).breaks(old, new)
         ):
-            skip = _known(known, sides)
             found: tuple[Finding, ...] = ()
-            if witnesses and plain and chained and len(skip) == len(sides):
-                # every guard would be skipped, its inclusion known: nothing found, as it would
-                _learn(known, sides, set(), skip)
-            elif witnesses:
+            if witnesses and not (plain and settled):  # (settled: nothing found, as it would)
                 run = _Run(lvl, pol, True, cache, guard_only=True)
                 run.skip = skip
                 found = tuple(f for f in run.guarded(run.pair(old, new, number)) if f.breaking)
-                _learn(known, sides, run.proven, run.skip)
+                _learn(known, sides, run.proven)
             reports.append(Report(lvl, pol, found) if found else empty)
             continue
         run = _Run(lvl, pol, witnesses, cache)
-        run.skip = _known(known, sides)
+        run.skip = skip
         findings = run.guarded(run.pair(old, new, number))
-        _learn(known, sides, run.proven, run.skip)
+        _learn(known, sides, run.proven)
         if breaking_only:
             findings = tuple(f for f in findings if f.breaking)
         reports.append(Report(lvl, pol, findings) if findings else empty)
     return reports
 
 
+_NO_SIDES: Final[dict[Direction, tuple[str, str]]] = {}
+_NOTHING_KNOWN: Final[frozenset[Direction]] = frozenset()
+_ONLY: Final = {direction: frozenset({direction}) for direction in Direction}
+
+
 def _sides(level: Level, old: str, new: str) -> dict[Direction, tuple[str, str]]:
     """(writer key, reader key) of each direction ``level`` checks."""
-    return {d: (old, new) if d is Direction.BACKWARD else (new, old) for d in _DIRECTIONS[level]}
+    directions = _DIRECTIONS[level]
+    if directions is _BACKWARD_ONLY:  # (the transitive check's, once per earlier version)
+        return {_BACKWARD: (old, new)}
+    return {d: (old, new) if d is _BACKWARD else (new, old) for d in directions}
 
 
 def _known(
     known: KnownInclusions | None, sides: dict[Direction, tuple[str, str]]
 ) -> frozenset[Direction]:
-    """The directions whose inclusion (writer in reader) is known already."""
+    """The directions whose inclusion (writer in reader) is known already, each recorded in
+    ``known`` (derived, when it holds through a chain: so the next pair's chain is one
+    step)."""
+    found = _NOTHING_KNOWN
     if known is None:
-        return frozenset()
-    return frozenset(d for d, (writer, reader) in sides.items() if known.holds(writer, reader))
+        return found
+    for direction, (writer, reader) in sides.items():
+        if known.holds(writer, reader):
+            known.add(writer, reader, proven=False)
+            found = found | _ONLY[direction] if found else _ONLY[direction]
+    return found
 
 
 def _learn(
     known: KnownInclusions | None,
     sides: dict[Direction, tuple[str, str]],
     proven: set[Direction],
-    skipped: frozenset[Direction],
 ) -> None:
-    """Add what a run's guards ``proven`` to ``known``, and what the ``skipped`` ones knew
-    through a chain (derived: so the next pair's chain is one step)."""
+    """Add what a run's guards ``proven`` to ``known``."""
     if known is None:
         return
     for direction, (writer, reader) in sides.items():
         if direction in proven:
             known.add(writer, reader)
-        elif direction in skipped:
-            known.add(writer, reader, proven=False)
 
 
 def _same_kind(history: Sequence[Contract | Deferred], new: Contract) -> None:
@@ -335,7 +336,10 @@ def _directions(level: Level) -> tuple[Direction, ...]:
         out.append(Direction.BACKWARD)
     if level.checks_forward:
         out.append(Direction.FORWARD)
-    return tuple(out)
+    return _BACKWARD_ONLY if out == [_BACKWARD] else tuple(out)
+
+
+_BACKWARD_ONLY: Final = (_BACKWARD,)
 
 
 _DIRECTIONS: Final = {level: _directions(level) for level in Level}

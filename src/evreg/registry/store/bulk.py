@@ -61,7 +61,16 @@ def schema_rows(session: Session, schema_ids: Iterable[int]) -> dict[int, Schema
 def prefetch(session: Session, rows: Sequence[SchemaRow]) -> dict[int, list[Reference]]:
     """Read the text and the references of ``rows`` in two queries per 500 rows (instead of two
     per row): what loading their contracts needs. Returns id -> references, in order."""
-    ids = [int(row.id or 0) for row in rows]
+    texts, references = texts_and_references(session, [int(row.id or 0) for row in rows])
+    for row in rows:
+        set_committed_value(row, "canonical", texts[int(row.id or 0)])
+    return references
+
+
+def texts_and_references(
+    session: Session, ids: Sequence[int]
+) -> tuple[dict[int, str], dict[int, list[Reference]]]:
+    """id -> text of the schemas ``ids`` found, and id -> references (in order) of each."""
     texts: dict[int, str] = {}
     references: dict[int, list[Reference]] = {schema_id: [] for schema_id in ids}
     for start in range(0, len(ids), _CHUNK):
@@ -76,9 +85,7 @@ def prefetch(session: Session, rows: Sequence[SchemaRow]) -> dict[int, list[Refe
             .order_by(col(SchemaReference.schema_id), col(SchemaReference.position))
         ):
             references[ref.schema_id].append(Reference(ref.name, ref.subject, ref.version))
-    for row in rows:
-        set_committed_value(row, "canonical", texts[int(row.id or 0)])
-    return references
+    return texts, references
 
 
 def inclusions(session: Session, writers: Iterable[str], prover: str) -> list[tuple[str, str]]:

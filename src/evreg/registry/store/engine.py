@@ -24,6 +24,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import URL, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.orm import configure_mappers
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
@@ -285,6 +286,14 @@ class Store:
         """A write unit of work holding the lock of each subject named, committed on exit."""
         with failures_as_store_errors(), self.write(*subjects) as session:
             yield WriteWork(session, self)
+
+    def prepare(self) -> None:
+        """What the process's first statements would pay on their own, done ahead: the ORM's
+        mappers set up, and a registration's reads compiled (``ReadWork.compile_reads``, which
+        reads no row)."""
+        configure_mappers()
+        with self.reading() as work:
+            work.compile_reads()
 
     def close(self) -> None:
         self.engine.dispose()

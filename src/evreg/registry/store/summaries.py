@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, case, delete, func, insert, select
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -75,46 +75,46 @@ def _row(
 
 
 def refresh(session: Session, subject: str) -> None:
-    """Recompute ``subject``'s row from its versions (call with the subject's lock held)."""
+    """Recompute ``subject``'s row from its versions (call with the subject's lock held): one
+    statement counts them and reads the latest live one, so a subject's history is not read
+    row by row at each registration."""
     session.flush()
-    rows = session.execute(
-        select(
-            _versions.c.version, _versions.c.schema_id, _versions.c.deleted, _versions.c.created_at
-        ).where(_versions.c.subject == subject)
-    ).all()
+    found = session.execute(_ONE_SUBJECT, {"subject": subject}).first()
     session.execute(delete(summaries).where(summaries.c.subject == subject))
-    if not rows:
+    if found is None:
         return
-    live = [r for r in rows if not r.deleted]
-    latest = max(live, key=lambda r: int(r.version)) if live else None
-    schema_type: str | None = None
-    canonical: str | None = None
-    if latest is not None:
-        found = session.execute(
-            select(_schemas.c.schema_type, _schemas.c.canonical).where(
-                _schemas.c.id == latest.schema_id
+    latest = found if found.version is not None else None
+    session.execute(
+        insert(summaries),
+        [
+            _row(
+                subject,
+                int(found.live),
+                latest,
+                str(found.schema_type) if latest is not None else None,
+                str(found.canonical) if latest is not None else None,
             )
-        ).one()
-        schema_type, canonical = str(found.schema_type), str(found.canonical)
-    session.execute(insert(summaries), [_row(subject, len(live), latest, schema_type, canonical)])
-
-
-def rebuild(connection: Connection, *, batch: int = 1000) -> int:
-    """Recompute every row from the versions and schemas; returns the number of subjects."""
-    live_version = case((_versions.c.deleted.is_(False), _versions.c.version))
-    per_subject = (
-        select(
-            _versions.c.subject.label("subject"),
-            func.max(live_version).label("latest"),
-            func.count(live_version).label("live"),
-        )
-        .group_by(_versions.c.subject)
-        .subquery("per_subject")
+        ],
     )
-    statement = (
+
+
+def _latest(one: bool = False) -> Any:
+    """Per subject with any version (with ``one``, the subject bound as ``subject``'s alone):
+    its live versions' count and its latest live version (None when none is live) with that
+    version's schema type and text."""
+    live_version = case((_versions.c.deleted.is_(False), _versions.c.version))
+    per_subject = select(
+        _versions.c.subject.label("subject"),
+        func.max(live_version).label("latest"),
+        func.count(live_version).label("live"),
+    )
+    if one:
+        per_subject = per_subject.where(_versions.c.subject == bindparam("subject"))
+    counted = per_subject.group_by(_versions.c.subject).subquery("per_subject")
+    return (
         select(
-            per_subject.c.subject,
-            per_subject.c.live,
+            counted.c.subject,
+            counted.c.live,
             _versions.c.version,
             _versions.c.schema_id,
             _versions.c.created_at,
@@ -122,16 +122,24 @@ def rebuild(connection: Connection, *, batch: int = 1000) -> int:
             _schemas.c.canonical,
         )
         .select_from(
-            per_subject.outerjoin(
+            counted.outerjoin(
                 _versions,
                 and_(
-                    _versions.c.subject == per_subject.c.subject,
-                    _versions.c.version == per_subject.c.latest,
+                    _versions.c.subject == counted.c.subject,
+                    _versions.c.version == counted.c.latest,
                 ),
             ).outerjoin(_schemas, _schemas.c.id == _versions.c.schema_id)
         )
-        .order_by(per_subject.c.subject)
+        .order_by(counted.c.subject)
     )
+
+
+_ONE_SUBJECT: Any = _latest(one=True)  # (built once: a registration runs it)
+
+
+def rebuild(connection: Connection, *, batch: int = 1000) -> int:
+    """Recompute every row from the versions and schemas; returns the number of subjects."""
+    statement = _latest()
     connection.execute(delete(summaries))
     count = 0
     pending: list[dict[str, Any]] = []

@@ -57,6 +57,28 @@ class ReadWork:
         found = self._session.execute(text("SELECT version_num FROM alembic_version"))
         return found.scalar()
 
+    def compile_reads(self) -> None:
+        """Run each read a registration makes once, for keys no row holds (a subject name with
+        a control character, schema id 0, empty fingerprints): SQLAlchemy compiles a statement
+        at its first execution, and keeps it for the engine, so that the process's first
+        registration finds them compiled. Reads no row (``Store.prepare``)."""
+        none, nothing = "\x01", [""]
+        q.max_version(self._session, none)
+        self.get_mode(none)
+        self.get_config(none)
+        self.latest_live(none)
+        self.live_heads(none)
+        self.get_schema(0)
+        self.get_references(0)
+        self.find_schema_id("", "")
+        self.schema_heads([0])
+        self.schema_rows([0])
+        bulk.texts_and_references(self._session, [0])
+        self.inclusions(nothing, "")
+        self.outlines(nothing, "")
+        self.outline_entries([0])
+        self.content_verdicts(nothing)
+
     # ------------------------------------------------------------ schemas
 
     def find_schema_id(self, fingerprint: str, schema_type: str) -> int | None:

@@ -41,6 +41,7 @@ import itertools
 import json
 import operator
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -69,6 +70,11 @@ _NOT_ONE_OBJECT: Final = frozenset(
     }
 )
 _DEFINITIONS: Final = frozenset({"$defs", "definitions"})
+# root keywords left out of the frame's key: no verdict about a frame depends on them (the walk
+# meets definitions only through `$ref`s, whose targets' texts the keys hold; of the
+# annotations the root comparison reads, a changed title or description is accepted by every
+# policy). Consecutive versions that differ there share one frame and its verdicts.
+_NOT_IN_FRAME: Final = frozenset({*_DEFINITIONS, "title", "description"})
 _RESOLVING: Final = ('"$ref"', '"$dynamicRef"', '"$recursiveRef"')
 _MAX_REACHED: Final = 64  # `$ref`s followed for one key (as `DiffCache.same_with_refs`)
 _MAX_OUTLINES: Final = 4096
@@ -86,15 +92,15 @@ _FIRST: Final = operator.itemgetter(0)
 
 # names how content keys and verdict identities are made: a stored row of another maker is
 # not read (a change to the outline or to what a verdict depends on changes it)
-MAKER: Final = "history-1"
+MAKER: Final = "history-2"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class Outline:
     """What a schema's root object holds, by content: its draft, a key for its frame (the
     root without ``properties``), each property's (name, key) by a number for the process
     (``entries``, numbers sets compare fast; ``named``: number -> (name, key)), the names and
-    those required."""
+    those required. ``after``: see :func:`added_since`."""
 
     draft: str
     frame: int  # (numbered like the entries)
@@ -102,6 +108,9 @@ class Outline:
     named: dict[int, Entry]
     names: frozenset[str] | None  # (None: not made yet, see names_of)
     required: frozenset[str]
+    after: tuple[weakref.ref[Outline], frozenset[int] | None] | None = field(
+        default=None, compare=False, repr=False
+    )
 
 
 def names_of(made: Outline) -> frozenset[str]:
@@ -113,6 +122,20 @@ def names_of(made: Outline) -> frozenset[str]:
             names = _names.setdefault(names, names)
         object.__setattr__(made, "names", names)  # (the same value in any thread)
     return names
+
+
+def added_since(before: Outline, made: Outline) -> frozenset[int] | None:
+    """The entries of ``made`` that ``before`` does not hold, None when they are more than a
+    quarter of its entries (not worth going through ``before``). Kept on ``made`` for the last
+    ``before`` asked (weakly): an earlier version is compared after the same neighbour at each
+    check of its history, so each check finds it here instead of comparing whole sets."""
+    after = made.after
+    if after is not None and after[0]() is before:
+        return after[1]
+    added = made.entries - before.entries
+    found = added if 4 * len(added) <= len(made.entries) else None
+    object.__setattr__(made, "after", (weakref.ref(before), found))  # (any thread: any value)
+    return found
 
 
 _outlines: OrderedDict[int, tuple[SchemaRef, Outline | None, int]] = OrderedDict()
@@ -175,9 +198,9 @@ def _outline(ref: SchemaRef, view: SchemaView) -> Outline | None:
         refs = view.local_refs(value)  # (the root's own `$id` is not inside a value)
         if refs is None:
             return None
-        if key not in _DEFINITIONS:  # (the walk meets definitions only through `$ref`s)
+        if key not in _NOT_IN_FRAME:
             frame_refs.extend(refs)
-        parts.append(f"{view.written(key)}:{view.written(value)}")
+            parts.append(f"{view.written(key)}:{view.written(value)}")
     reached = _reached(view, frame_refs)
     if reached is None:
         return None
@@ -200,15 +223,19 @@ def _outline(ref: SchemaRef, view: SchemaView) -> Outline | None:
     frame = "{" + ",".join(parts) + "}\x00" + reached
     named, frame_number = _numbered(entries, frame)
     required = frozenset(strings_of(schema.get("required")))
-    names = frozenset(props)
-    with _lock:  # (one set per distinct names: a key, compared fast)
-        if len(_names) > _MAX_OUTLINES or _held["names"] > _MAX_BYTES // 64:
-            _names.clear()
-            _held["names"] = 0
-        if names not in _names:
-            _held["names"] += len(names)
-        names = _names.setdefault(names, names)
+    with _lock:
+        names = _interned(frozenset(props))
     return Outline(ref.draft, frame_number, frozenset(named), named, names, required)
+
+
+def _interned(names: frozenset[str]) -> frozenset[str]:
+    """(with _lock held) one set per distinct names: a key, compared fast"""
+    if len(_names) > _MAX_OUTLINES or _held["names"] > _MAX_BYTES // 64:
+        _names.clear()
+        _held["names"] = 0
+    if names not in _names:
+        _held["names"] += len(names)
+    return _names.setdefault(names, names)
 
 
 # one number per distinct entry and frame (from a counter, never reused), and each one's
@@ -271,13 +298,20 @@ def _keyed(key: str) -> int:
 class Restorer:
     """Outlines back from their stored form: ``entries`` maps the store's id of each entry to
     its (name, content key); an outline is then its draft, its frame's content key, its
-    required names and the ids of its entries. Made once for the outlines read together."""
+    required names and the ids of its entries. Made once for the outlines read together.
+
+    Outlines restored one after the other share most of their entries (a history's versions):
+    each is made from the one restored before it, its entries and names changed by the ids
+    one has and the other has not (set operations; a Python step per id that differs only),
+    unless they differ in more than half."""
 
     def __init__(self, entries: Mapping[int, tuple[str, str]]) -> None:
         self._number: dict[int, int] = {}
         self._frames: dict[str, int] = {}  # (the same frames and required names in many)
         self._requireds: dict[frozenset[str], frozenset[str]] = {}
         self._named: dict[int, Entry] = {}  # (shared by the outlines restored: names only)
+        # the outline restored last: its ids, entries and names (None: not one per entry)
+        self._last: tuple[frozenset[int], frozenset[int], frozenset[str] | None] | None = None
         with _lock:
             if len(_by_key) > _MAX_VERDICTS:
                 _drop_numbers()
@@ -289,18 +323,53 @@ class Restorer:
         self, draft: str, frame: str, required: Iterable[str], ids: Sequence[int]
     ) -> Outline | None:
         """None when an id is unknown or given twice (a damaged row: the schema is outlined)."""
-        try:
-            entries = frozenset(map(self._number.__getitem__, ids))
-        except KeyError:
+        given = frozenset(ids)
+        if len(given) != len(ids):
             return None
-        if len(entries) != len(ids):
+        made = self._derived(given)
+        if made is None:
             return None
+        entries, names = made
         frame_number = self._frames.get(frame)
         if frame_number is None:
             with _lock:
                 frame_number = self._frames[frame] = _keyed(frame)
-        names = frozenset(required)
-        return Outline(draft, frame_number, entries, self._named, None, self._required(names))
+        names_required = frozenset(required)
+        return Outline(
+            draft, frame_number, entries, self._named, names, self._required(names_required)
+        )
+
+    def _derived(
+        self, given: frozenset[int]
+    ) -> tuple[frozenset[int], frozenset[str] | None] | None:
+        """The entries and names of the ids ``given`` (None: an id unknown)."""
+        number, named = self._number, self._named
+        last = self._last
+        try:
+            if last is not None:
+                ids, entries, names = last
+                gone = [number[i] for i in ids - given]
+                new = [number[i] for i in given - ids]
+            if last is not None and 2 * (len(gone) + len(new)) <= len(given):
+                if gone or new:
+                    entries = entries.difference(gone).union(new)
+                before = {named[n][0] for n in gone}
+                after = {named[n][0] for n in new}
+                if names is not None and before != after:
+                    # (one name per entry in ``last``: its names change so)
+                    names = names.difference(before).union(after)
+            else:
+                entries = frozenset(map(number.__getitem__, given))
+                names = frozenset(named[n][0] for n in entries)
+        except KeyError:
+            return None
+        if names is not None and len(names) != len(entries):
+            names = None  # (a name twice: names_of makes them, the next one from scratch)
+        elif names is not None and (last is None or names is not last[2]):
+            with _lock:
+                names = _interned(names)
+        self._last = (given, entries, names)
+        return entries, names
 
     def _required(self, names: frozenset[str]) -> frozenset[str]:
         return self._requireds.setdefault(names, names)
@@ -437,24 +506,18 @@ class History:
         self.bad: set[int] = set()
         self.by_name: dict[str, tuple[set[int], set[int]]] = {}  # (good, bad) for each name
         self.differs: dict[int, Differ] = {}
-        self.added: dict[frozenset[str], tuple[bool, bool]] = {}
+        # (frame, names) of an earlier outline -> what its frame and names answer
+        self.tails: dict[tuple[int, frozenset[str]], bool] = {}
+        self.last: tuple[Outline, frozenset[int]] | None = None  # see _uncovered
         self.accepted = STRICT_ACCEPTS if policy is Policy.STRICT else LENIENT_ACCEPTS
         self.skip_removed = False
         self.numbers: dict[str, int] = {}  # name -> its entry's number, in the new version
         self.frames: dict[int, tuple[frozenset[str], dict[frozenset[str], bool]]] = {}
         self.asked: dict[str, tuple[object, ...]] = {}  # identity -> what it answers
-        self.held: tuple[frozenset[int] | None, ...] = (None, None)
         if mine is not None:
             self.skip_removed = removed_unseen(self.accepted, self.view.root())
             self.numbers = {entry[0]: number for number, entry in mine.named.items()}
             self.optional = names_of(mine) - mine.required
-            # the entries of the required (optional) properties, if each is declared
-            self.held = tuple(
-                None
-                if not part.issubset(self.numbers)
-                else frozenset(self.numbers[n] for n in part)
-                for part in (mine.required, self.optional)
-            )
             # what earlier checks found against the same properties of their new versions
             for name, number in self.numbers.items():
                 found = _found.get((new.draft, policy, number))
@@ -563,8 +626,8 @@ class History:
             self.stored.verdicts[ident] = int(value)  # type: ignore[call-overload]
 
     def _unbroken(self, old: SchemaRef | None, mine: Outline, theirs: Outline) -> bool:
-        if not theirs.entries <= self.covered:
-            rest = theirs.entries - self.covered
+        rest = self._uncovered(theirs)
+        if rest:
             if not rest.isdisjoint(self.bad):
                 return False
             mine_names = names_of(mine)
@@ -578,28 +641,40 @@ class History:
                     raise _Unknown
                 elif not self._entry(old, number, entry):
                     return False
+        key = (theirs.frame, names_of(theirs))
+        found = self.tails.get(key)
+        if found is None:
+            found = self.tails[key] = self._tail(old, theirs)
+        return found
+
+    def _uncovered(self, theirs: Outline) -> frozenset[int]:
+        """The entries of ``theirs`` not covered, from those of the outline asked before it
+        where the two share most entries (consecutive versions do): what that one left
+        uncovered and still holds, and what ``theirs`` adds to it; else in full."""
+        covered, last = self.covered, self.last
+        added = None if last is None else added_since(last[0], theirs)
+        if added is None:
+            rest = theirs.entries - covered
+        else:
+            rest = added - covered
+            if last[1]:  # type: ignore[index]
+                rest |= (last[1] & theirs.entries) - covered  # type: ignore[index]
+        self.last = (theirs, rest)
+        return rest
+
+    def _tail(self, old: SchemaRef | None, theirs: Outline) -> bool:
+        """What an earlier version's frame and names add to its properties' verdicts: no
+        property added where the walk must look, no refused change in the frame (the same for
+        each outline with that frame and names)."""
+        mine = self.outline
+        assert mine is not None
+        names = names_of(theirs)
         skip_optional, skip_required = self._skips(old, theirs)
-        if (not skip_required and self._adds(theirs, 0)) or (
-            not skip_optional and self._adds(theirs, 1)
+        if (not skip_required and not mine.required.issubset(names)) or (
+            not skip_optional and not self.optional.issubset(names)
         ):
             return False  # the walk looks at them
         return self._frame(old, theirs)
-
-    def _adds(self, theirs: Outline, optional: int) -> bool:
-        """Does the new version add a required (an optional) property to ``theirs``?"""
-        held = self.held[optional]
-        if held is not None and held <= theirs.entries:
-            return False  # (theirs holds each of them, written the same)
-        names = names_of(theirs)
-        added = self.added.get(names)
-        if added is None:
-            mine = self.outline
-            assert mine is not None
-            added = self.added[names] = (
-                not mine.required.issubset(names),
-                not self.optional.issubset(names),
-            )
-        return added[optional]
 
     def _differ(self, old: SchemaRef) -> Differ:
         """A walk of ``old`` against the new version (one per earlier version, as the check's)."""
