@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft7Validator, Draft202012Validator, validators
+from jsonschema.exceptions import UnknownType
 
 from evreg.contracts.child_validators import reusing_children
 
@@ -57,6 +58,29 @@ def test_the_same_verdicts_and_errors(base: Any, schema: Any, instances: list[An
         for instance in instances:
             assert reusing.is_valid(instance) == plain.is_valid(instance)
             assert _errors(reusing, instance) == _errors(plain, instance)
+
+
+@pytest.mark.parametrize("schema", [True, False, {}, {"type": "string"}, {"not": {}}])
+@pytest.mark.parametrize("instance", ["s", 1, None, {"a": [1]}])
+def test_is_valid_answers_as_jsonschema_without_building_the_first_error_in_full(
+    schema: Any, instance: Any
+) -> None:
+    plain = Draft7Validator(schema)
+    reusing = reusing_children(validators.extend(Draft7Validator, {}))(schema)
+    assert reusing.is_valid(instance) is plain.is_valid(instance)
+
+
+def test_is_valid_raises_as_jsonschema_does() -> None:
+    """A keyword that raises (a type name no draft knows) raises the same from both, and the
+    keywords before it are asked first."""
+    schema = {"maxLength": 1, "type": "no-such-type"}
+    plain = Draft7Validator(schema)
+    reusing = reusing_children(validators.extend(Draft7Validator, {}))(schema)
+    assert not plain.is_valid("long") and not reusing.is_valid("long")  # maxLength first
+    with pytest.raises(UnknownType):
+        plain.is_valid("s")
+    with pytest.raises(UnknownType):
+        reusing.is_valid("s")
 
 
 def test_a_sub_schema_validator_is_built_once(monkeypatch: pytest.MonkeyPatch) -> None:

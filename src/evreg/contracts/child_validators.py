@@ -10,6 +10,11 @@ and error details (``iter_errors`` of that validator, its path and schema path e
 ``descend`` does). A descent with a resolver of its own (a ``$ref`` being followed) and the
 ``true``/``false`` schemas go through ``jsonschema``'s own ``descend``.
 
+Its ``is_valid`` asks the keywords in turn and stops at the first error a keyword yields, as
+``jsonschema``'s does through ``iter_errors``, without then setting that error's details and
+schema path (nobody reads them): the same verdict, and the same exception where a keyword
+raises.
+
 Used for the validators that confirm witnesses (``compat.matching.validator_class``) and for
 the meta-schema check (``jsonschema_doc``; the same classes): the real ``jsonschema`` keywords
 still decide every verdict.
@@ -30,8 +35,8 @@ _MAX_CHILDREN: Final = 4096  # sub-schema validators kept per class (emptied whe
 
 def reusing_children(cls: Any) -> Any:
     """``cls`` (a ``jsonschema`` validator class made for evreg, changed in place and
-    returned) whose ``descend`` reuses the validator of a sub-schema (once: a class made so
-    is returned as it is)."""
+    returned) whose ``descend`` reuses the validator of a sub-schema, and whose ``is_valid``
+    stops at a keyword's first error (once: a class made so is returned as it is)."""
     if cls.__dict__.get("_reuses_children"):
         return cls
     plain_descend = cls.descend
@@ -70,6 +75,22 @@ def reusing_children(cls: Any) -> Any:
                 error.schema_path.appendleft(schema_path)
             yield error
 
+    plain_is_valid = cls.is_valid
+
+    def is_valid(self: Any, instance: Any, _schema: Any = None) -> bool:
+        # jsonschema's is_valid asks iter_errors for a first error, which sets the error's
+        # details and its schema path first; a keyword's own error is the same answer
+        if _schema is not None:
+            return bool(plain_is_valid(self, instance, _schema))
+        schema = self.schema
+        if schema is True or schema is False:
+            return schema
+        for keyword, _, value in self._validators:
+            for _error in keyword(self, value, instance, schema) or ():
+                return False
+        return True
+
     cls.descend = descend
+    cls.is_valid = is_valid
     cls._reuses_children = True
     return cls

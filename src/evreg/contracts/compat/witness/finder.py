@@ -93,21 +93,29 @@ def _named(path: str) -> str | None:
 
 
 class _Role:
-    """One side as this finder uses it: the shared side, and this finder's own sampler."""
+    """One side as this finder uses it: the shared side, and this finder's own sampler (made
+    on first use: a search that succeeds with the writer's sample never reads the reader's)."""
 
-    __slots__ = ("node", "ref", "root", "sampler", "side")
+    __slots__ = ("_sampler", "node", "ref", "root", "side")
 
     def __init__(self, side: Side) -> None:
         self.side = side
         self.ref = side.ref
         self.node = side.node
         self.root = side.root
-        self.sampler = Sampler(side.ref.draft, side.memo)
+        self._sampler: Sampler | None = None
+
+    @property
+    def sampler(self) -> Sampler:
+        if self._sampler is None:
+            self._sampler = Sampler(self.ref.draft, self.side.memo)
+        return self._sampler
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Limits:
-    """The bounds of one search (see the constants above)."""
+    """The bounds of one search (see the constants above). Compared and hashed by identity:
+    a finder's memo of results is keyed by the limits its searches were made with."""
 
     events: int = _MAX_EVENTS
     local: int = _MAX_LOCAL
@@ -130,11 +138,15 @@ SEARCH: Final = Limits()  # a witness for a finding
 _FIRST: Final = Limits(events=8, local=32, enclosing=4, futile=4, explore=False, head=12)
 
 
-@dataclass(slots=True)
 class _Budget:
-    limits: Limits
-    events: int = 0
-    local: int = 0
+    """What one search has spent: whole events validated, candidates checked."""
+
+    __slots__ = ("events", "limits", "local")
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.events = 0
+        self.local = 0
 
     @property
     def spent(self) -> bool:
@@ -159,27 +171,33 @@ class WitnessFinder:
         view at hand already."""
         self._refs = (writer, reader)
         self._plain = plain
-        self._mixed = False  # an event proved the change under one reading of `format` only
-        self._ready = False
-        self._writer: _Role  # both built on first use: most finders are never asked
-        self._reader: _Role
-        self._results: dict[tuple[Any, ...], WitnessResult] = {}
-        self._shells: dict[tuple[str | int, ...], list[Any]] = {}
-        self._proven: dict[str, bool] = {}  # the real validator's verdicts on whole events
-        self._either: dict[str, bool] = {}  # the same with the other reading of `format`
         self._inclusion: Inclusion | None = None
+        self._ready = False  # the rest is made on first use: most finders are never asked
+        self._writer: _Role
+        self._reader: _Role
+        self._roots: tuple[Root | None, Root | None]
+        self._formats: bool | None  # a `format` keyword on either side (read when needed)
+        self._mixed: bool  # an event proved the change under one reading of `format` only
+        self._results: dict[tuple[Any, ...], WitnessResult]
+        self._shells: dict[tuple[str | int, ...], list[Any]]
+        self._proven: dict[str, bool]  # the real validator's verdicts on whole events
+        self._either: dict[str, bool]  # the same with the other reading of `format`
 
     def _prepare(self) -> None:
-        if not self._ready:
-            writer, reader = self._refs
-            self._writer = _Role(side_for(writer, writer=True))
-            self._reader = _Role(side_for(reader, writer=False))
-            self._ready = True
+        writer_ref, reader_ref = self._refs
+        writer, reader = side_for(writer_ref, writer=True), side_for(reader_ref, writer=False)
+        self._writer, self._reader = _Role(writer), _Role(reader)
+        self._roots = (writer.root(), reader.root())
+        self._formats = None
+        self._mixed = False
+        self._results, self._shells, self._proven, self._either = {}, {}, {}, {}
+        self._ready = True
 
     def verify(self, instance: Any) -> bool:
         """``instance`` is valid under the writer schema and invalid under the reader schema."""
-        self._prepare()
-        writer, reader = self._writer.root(), self._reader.root()
+        if not self._ready:
+            self._prepare()
+        writer, reader = self._roots
         if writer is None or reader is None:
             return False
         return proves(writer, reader, instance)
@@ -209,21 +227,24 @@ class WitnessFinder:
         """``event`` proves the change whether ``format`` is read as an assertion (as the
         search does for the writer) or as an annotation (the default): valid under the writer
         and rejected by the reader both ways."""
-        if not self._writer.side.uses_formats() and not self._reader.side.uses_formats():
+        if self._formats is None:
+            self._formats = self._writer.side.uses_formats() or self._reader.side.uses_formats()
+        if not self._formats:
             return True  # no `format` anywhere: both readings are the same
         key = json.dumps(event, sort_keys=True, default=str)
         known = self._either.get(key)
         if known is None:
             writer_ref, reader_ref = self._refs
-            writer = _Role(side_for(writer_ref, writer=False)).root()
-            reader = _Role(side_for(reader_ref, writer=True)).root()
+            writer = side_for(writer_ref, writer=False).root()
+            reader = side_for(reader_ref, writer=True).root()
             known = writer is not None and reader is not None and proves(writer, reader, event)
             self._either[key] = known
         return known
 
     def find(self, change: Change, limits: Limits = SEARCH) -> WitnessResult:
         """A whole event proving ``change`` breaks, or found=False with the reason."""
-        self._prepare()
+        if not self._ready:
+            self._prepare()
         path = tuple(change.instance_path)
         key = (change.writer_node, change.reader_node, path, change.path, limits)
         result = self._results.get(key)
@@ -257,7 +278,7 @@ class WitnessFinder:
             quick = self._search(change, path, _FIRST)
             if quick.found:
                 return quick
-        writer = self._writer.root()
+        writer = self._roots[0]
         empty = writer is not None and self._writer.sampler.sample((writer,)) is MISSING
         if not empty and self._included(change):
             return _none(NO_EVENT)
@@ -270,7 +291,7 @@ class WitnessFinder:
         return result
 
     def _search(self, change: Change, path: tuple[str | int, ...], limits: Limits) -> WitnessResult:
-        writer, reader = self._writer.root(), self._reader.root()
+        writer, reader = self._roots
         if writer is None or reader is None:
             side = self._writer if writer is None else self._reader
             which = "writer" if writer is None else "reader"
@@ -278,7 +299,10 @@ class WitnessFinder:
         budget = _Budget(limits)
         seen: set[tuple[Any, ...]] = set()
         head = limits.head
-        for concrete in self._concrete(change, path, writer, reader):
+        concretes = (
+            [path] if EXTRA_PROPERTY not in path else self._concrete(change, path, writer, reader)
+        )
+        for concrete in concretes:
             stages = self._stages(change, concrete, writer, reader, seen, limits.enclosing)
             if limits.explore:
                 stages = chain(stages, self._below(change, concrete, seen, limits.enclosing))
@@ -317,13 +341,12 @@ class WitnessFinder:
     def _concrete(
         self, change: Change, path: tuple[str | int, ...], writer: Node, reader: Node
     ) -> list[tuple[str | int, ...]]:
-        """Instance paths with the diff's "some undeclared property" key made a real name.
+        """Instance paths with the diff's "some undeclared property" key (in ``path``) made a
+        real name.
 
         A name matching a patternProperties regex of the changed nodes is tried first, then a
         name that neither side declares (one that additionalProperties governs).
         """
-        if EXTRA_PROPERTY not in path:
-            return [path]
         patterns: list[str] = []
         for node_pointer in (change.writer_node, change.reader_node):
             parts = (node_pointer or "").split("/")
@@ -468,10 +491,8 @@ class WitnessFinder:
             probes.named,
         )
 
-    def _enum_gap(self, nodes: Nodes, reader: Node | None) -> tuple[Any, ...]:
+    def _enum_gap(self, nodes: Nodes, reader: Node) -> tuple[Any, ...]:
         """Values of a writer enum that a reader enum lacks (tried first: enums can be long)."""
-        if reader is None:
-            return ()
         ours = self._writer.sampler.enum_values(nodes)
         theirs = None if ours is None else self._reader.sampler.enum_values((reader,))
         if ours is None or theirs is None:
@@ -493,14 +514,14 @@ class WitnessFinder:
         more: int = 0,
     ) -> Any:
         """The first event of this stage (``writer`` and ``reader``: the roots) that proves the
-        change, or MISSING. ``more``: after the focused values, that many values of the
-        exploring stream."""
+        change, or MISSING. ``limit`` None: the changed node's own stage. ``more``: after the
+        focused values, that many values of the exploring stream."""
+        sampler = self._writer.sampler
         shells = self._shells.get(at)
         if shells is None:
-            shells = self._shells[at] = self._writer.sampler.with_path((writer,), at)
+            shells = self._shells[at] = sampler.with_path((writer,), at)
         if not shells:
             return MISSING
-        sampler = self._writer.sampler
         first = sampler.sample(nodes)
         # the candidate stream starts with the sample: try it before building the stream,
         # whose hints take longer to make than most searches take to succeed
@@ -511,13 +532,22 @@ class WitnessFinder:
             rest = _after(first, lambda: _distinct(_with_head(sampler, nodes, hints(), more)))
         else:
             rest = _after(first, lambda: _distinct(sampler.focused(nodes, hints())))
-        values = chain(self._enum_gap(nodes, reader_node), head, rest)
-        # the changed node is the whole event on both sides: the node checks below are the
-        # whole event's quick checks already
-        screened = not at and _is_root(nodes, writer) and _same_node(reader_node, reader)
+        gap = () if reader_node is None else self._enum_gap(nodes, reader_node)
+        values = chain(gap, head, rest)
+        # the quick screen of whole events (``proves``) pays where many events fail: at the
+        # levels around the changed node, and in the exploring search (which runs where the
+        # focused one failed). Not where the changed node is the whole event on both sides (the
+        # node checks below are the whole event's quick checks already), nor at the changed
+        # node in a focused search: there an event whose value passed the node checks nearly
+        # always proves the change (and a focused search validates few events)
+        screen = (explore or limit is not None) and not (
+            not at and _is_root(nodes, writer) and _same_node(reader_node, reader)
+        )
+        limits = budget.limits
+        proven = self._proven
         futile = 0
         for value in values if limit is None else islice(values, limit):
-            if budget.spent:
+            if budget.events >= limits.events or budget.local >= limits.local:
                 break
             budget.local += 1
             if reader_node is not None and not rejects(reader_node, value):
@@ -525,14 +555,14 @@ class WitnessFinder:
             if value is not first and not sampler.accepts(nodes, value):
                 continue  # (the sample is valid: it was checked when it was made)
             for shell in shells:
-                event = put(shell, at, value)
+                event = put(shell, at, value) if at else value  # (the root's shell is None)
                 budget.events += 1
-                if proves(writer, reader, event, self._proven, screened):
+                if proves(writer, reader, event, proven, screen):
                     if self._either_format_reading(event):
                         return event
                     self._mixed = True
             futile += 1
-            if futile >= budget.limits.futile:
+            if futile >= limits.futile:
                 break
         return MISSING
 

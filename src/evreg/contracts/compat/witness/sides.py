@@ -271,16 +271,16 @@ def proves(
     reader: Root,
     event: Any,
     memo: dict[str, bool] | None = None,
-    screened: bool = False,
+    screen: bool = True,
 ) -> bool:
     """``event`` is valid under the writer root and invalid under the reader root.
 
-    The quick check discards most events cheaply; the answer is always the real validator's
-    (kept in ``memo``, by the event's canonical text, for the same two roots). ``screened``:
-    the caller has just asked ``Scope.accepts`` of these two roots for this event (the reader
-    rejected it, the writer accepted it), so the quick check could discard nothing.
+    The quick check discards most events that fail cheaply (``screen``: the caller may skip it
+    where it expects the event to prove, e.g. the value at the changed node has just passed the
+    node checks); the answer is always the real validator's (kept in ``memo``, by the event's
+    canonical text, for the same two roots).
     """
-    if not screened and (
+    if screen and (
         reader[1].sure(reader[0], event) is True or writer[1].sure(writer[0], event) is False
     ):
         return False
