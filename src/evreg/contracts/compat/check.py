@@ -395,15 +395,17 @@ class _Run:
         for f in findings:  # (a loop: cheaper than any() over a generator, run every check)
             if f.breaking:
                 return tuple(findings)
-        budget = GuardBudget()
+        budget: GuardBudget | None = None  # made when a search runs (most inclusions hold)
         for task in self.guard_tasks:
             if task.direction in self.skip:
                 continue  # the writer's inclusion in the reader is known: nothing to find
-            proven = included(task.finder, task.writer, task.reader)
-            if proven:
+            if included(task.finder, task.writer, task.reader):
                 self.proven.add(task.direction)
+                continue  # proven: nothing to search for
+            if budget is None:
+                budget = GuardBudget()
             found = counterexample(
-                task.finder, task.writer, task.reader, task.prefix, self.policy, budget, proven
+                task.finder, task.writer, task.reader, task.prefix, self.policy, budget, False
             )
             if found is not None:
                 probe, event = found
