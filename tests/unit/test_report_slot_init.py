@@ -45,3 +45,18 @@ def test_values_errors_and_copies_are_the_dataclass_ones() -> None:
         Change(RuleId.TYPE_CHANGED)  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
         Finding("r", "#", "m", True, colour=1)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=lambda cls: cls.__name__)
+def test_instances_are_of_the_class_itself_and_it_is_final(cls: type) -> None:
+    """The init builds the instance as a twin class with the same slots: it ends as ``cls``,
+    frozen, and a subclass (which it would make its base) is refused."""
+    made = cls(*(f"v{i}" for i, f in enumerate(dataclasses.fields(cls))))
+    assert type(made) is cls
+    assert [getattr(made, f.name) for f in dataclasses.fields(cls)] == [
+        f"v{i}" for i in range(len(dataclasses.fields(cls)))
+    ]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(made, dataclasses.fields(cls)[0].name, "other")
+    with pytest.raises(TypeError, match="is final"):
+        type("Derived", (cls,), {"__slots__": ()})

@@ -86,7 +86,7 @@ def check_compatibility(
     if lvl is _NONE or not history:
         return Report(lvl, pol, ())
     pairs = list(enumerate(history, start=1))
-    if not lvl.transitive:
+    if lvl not in _TRANSITIVE:
         pairs = pairs[-1:]
     findings: list[Finding] = []
     share = len(pairs) > 1 or len(_DIRECTIONS[lvl]) > 1
@@ -248,8 +248,7 @@ def _known(
     if known is None:
         return found
     for direction, (writer, reader) in sides.items():
-        if known.holds(writer, reader):
-            known.add(writer, reader, proven=False)
+        if known.derive(writer, reader):
             found = found | _ONLY[direction] if found else _ONLY[direction]
     return found
 
@@ -283,6 +282,8 @@ _ASYNCAPI: Final = ContractKind.ASYNCAPI
 _BACKWARD: Final = Direction.BACKWARD
 _STRICT: Final = Policy.STRICT
 _LEVELS: Final[dict[str, Level]] = {level.value: level for level in Level}
+_TRANSITIVE: Final = frozenset(level for level in Level if level.transitive)
+_NO_DIRECTIONS: Final[frozenset[Direction]] = frozenset()
 _POLICIES: Final[dict[str, Policy]] = {policy.value: policy for policy in Policy}
 
 
@@ -384,7 +385,7 @@ class _Run:
         # directions whose guard is skipped, the writer's inclusion in the reader being known
         # (check_pairs sets it for one pair of whole JSON Schemas), and those whose guard
         # proved that inclusion
-        self.skip: frozenset[Direction] = frozenset()
+        self.skip = _NO_DIRECTIONS
         self.proven: set[Direction] = set()
 
     def guarded(self, findings: Sequence[Finding]) -> tuple[Finding, ...]:

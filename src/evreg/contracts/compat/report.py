@@ -16,14 +16,21 @@ _T = TypeVar("_T")
 
 
 def slot_init(cls: type[_T]) -> type[_T]:
-    """``cls`` (a frozen dataclass with slots) with an ``__init__`` that sets each slot through
-    its member descriptor: the same signature (annotations too), defaults and values, at half
-    the cost of the generated one, which calls ``object.__setattr__`` per field to get past
-    ``frozen`` (about 1.1 µs for ``Change``'s ten fields against 0.5; the engine makes one per
-    change and per finding). Equality, hashing, ``repr``, ``replace`` and immutability stay the
-    dataclass's."""
+    """``cls`` (a frozen dataclass with slots, never subclassed) with an ``__init__`` that
+    builds the instance as a twin class with the same slots and no ``__setattr__``, where each
+    field is a plain slot store (the interpreter's fastest attribute write), then makes it a
+    ``cls``: the same signature (annotations too), defaults and values, at a third of the cost
+    of the generated one, which calls ``object.__setattr__`` per field to get past ``frozen``
+    (about 17,000 instructions for ``Finding``'s eleven fields against 5,300 counted by
+    callgrind, and 9,600 through each slot's member descriptor; the engine makes one per change
+    and per finding). Equality, hashing, ``repr``, ``replace``, pickling and immutability stay
+    the dataclass's: the twin is the instance's class only inside ``__init__``."""
     params, body = [], []
-    scope: dict[str, Any] = {}
+    scope: dict[str, Any] = {
+        "_twin": type(f"_{cls.__name__}Init", (), {"__slots__": cls.__slots__}),  # type: ignore[attr-defined]
+        "_cls": cls,
+        "_set_class": object.__setattr__,  # (past the frozen __setattr__, once)
+    }
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
     for f in fields:
         assert f.default_factory is dataclasses.MISSING and f.init  # (none of ours has them)
@@ -32,13 +39,15 @@ def slot_init(cls: type[_T]) -> type[_T]:
         else:
             params.append(f"{f.name}=_default_{f.name}")
             scope[f"_default_{f.name}"] = f.default
-        scope[f"_set_{f.name}"] = cls.__dict__[f.name].__set__
-        body.append(f"        _set_{f.name}(self, {f.name})\n")
-    # the setters and defaults as closure cells, the function in the class's module (as the
-    # dataclass's own: its __module__, and typing.get_type_hints reads its annotations there)
+        body.append(f"        self.{f.name} = {f.name}\n")
+    # the twin, the class and the defaults as closure cells, the function in the class's module
+    # (as the dataclass's own: its __module__, and typing.get_type_hints reads its annotations)
     source = (
         f"def _make({', '.join(scope)}):\n"
-        f"    def __init__(self, {', '.join(params)}):\n{''.join(body)}"
+        f"    def __init__(self, {', '.join(params)}):\n"
+        '        _set_class(self, "__class__", _twin)\n'
+        f"{''.join(body)}"
+        "        self.__class__ = _cls\n"
         "    return __init__\n"
     )
     made: dict[str, Any] = {}
@@ -47,7 +56,13 @@ def slot_init(cls: type[_T]) -> type[_T]:
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__annotations__ = {**{f.name: f.type for f in fields}, "return": None}
     setattr(cls, "__init__", init)  # noqa: B010 - (mypy refuses an assignment to a method)
+    setattr(cls, "__init_subclass__", classmethod(_final))  # noqa: B010 - (as above)
     return cls
+
+
+def _final(cls: type) -> None:
+    """A subclass would be made its base by the ``__init__`` of ``slot_init``: refused."""
+    raise TypeError(f"{cls.__mro__[1].__name__} is final: {cls.__name__} cannot derive from it")
 
 
 @slot_init
@@ -122,7 +137,11 @@ class Report:
 
     @property
     def is_compatible(self) -> bool:
-        return not any(f.breaking for f in self.findings)
+        # a loop: cheaper than all()/any() over a generator, and read after every check
+        for f in self.findings:  # noqa: SIM110
+            if f.breaking:
+                return False
+        return True
 
     @property
     def breaking(self) -> tuple[Finding, ...]:

@@ -119,7 +119,6 @@ class DifferBase:
     ) -> None:
         self.policy = policy
         self.inclusion = inclusion
-        self.reversed: Inclusion | None = None  # the same proofs, the documents swapped
         self.breaking_only = breaking_only
         self.cache = cache
         self.accepted: frozenset[RuleId] = STRICT_ACCEPTS if policy is _STRICT else LENIENT_ACCEPTS

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any, Final, TypeGuard, TypeVar
+from typing import Any, Final, TypeVar
 
 from evreg.contracts.compat.diff.schema_view import Kinds, Node
-from evreg.contracts.compat.proofs.json_values import one_shot
+from evreg.contracts.compat.proofs.json_values import is_number, one_shot
 from evreg.contracts.compat.report import Change
 from evreg.contracts.compat.rules import RuleId
 
@@ -113,10 +113,6 @@ def union(a: Mapping[K, Any], b: Mapping[K, Any]) -> list[K]:
     if b.keys() <= a.keys():
         return list(a)  # (the common case: nothing new in ``b``)
     return [*a, *(k for k in b if k not in a)]
-
-
-def is_number(value: Any) -> TypeGuard[int | float]:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 _ENCODER: Final = one_shot(json.JSONEncoder(sort_keys=True, separators=(",", ":")))

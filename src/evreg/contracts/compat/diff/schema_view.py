@@ -226,7 +226,17 @@ _local = threading.local()
 def view_for(ref: SchemaRef) -> SchemaView:
     """The view of ``ref``, shared by the checks of one thread: a registry compares a new
     version with earlier versions it keeps loaded, which are then typed once. Keyed by the
-    identity of the document (held by the view, so that the id is not reused)."""
+    identity of the document (held by the view, so that the id is not reused).
+
+    The same ``SchemaRef`` object asked again (the common case: a loaded contract checked
+    again) is answered by its identity first, without making the key; those answers are
+    bounded apart (cleared past ``_MAX_VIEWS``, each holding its ref so that no id is reused)."""
+    by_ref: dict[int, tuple[SchemaRef, SchemaView]] | None = getattr(_local, "by_ref", None)
+    if by_ref is None:
+        by_ref = _local.by_ref = {}
+    known = by_ref.get(id(ref))
+    if known is not None and known[0] is ref:
+        return known[1]
     cache: OrderedDict[tuple[Any, ...], SchemaView] | None = getattr(_local, "views", None)
     if cache is None:
         cache = _local.views = OrderedDict()
@@ -234,10 +244,13 @@ def view_for(ref: SchemaRef) -> SchemaView:
     view = cache.get(key)
     if view is not None and view.ref.document is ref.document:
         cache.move_to_end(key)
-        return view
-    view = cache[key] = SchemaView(ref)
-    if len(cache) > _MAX_VIEWS:
-        cache.popitem(last=False)
+    else:
+        view = cache[key] = SchemaView(ref)
+        if len(cache) > _MAX_VIEWS:
+            cache.popitem(last=False)
+    if len(by_ref) >= _MAX_VIEWS:
+        by_ref.clear()
+    by_ref[id(ref)] = (ref, view)
     return view
 
 
@@ -260,9 +273,13 @@ class SchemaView:
         self._plain_props: dict[int, tuple[Any, PlainProperties]] = {}
         self._ref_props: dict[int, tuple[Any, frozenset[tuple[str, str]]]] = {}
         self._refs: dict[int, tuple[str, ...] | None] = {}
+        self._root: Node | None = None
 
     def root(self) -> Node:
-        return self.node(self.ref.schema, self.ref.pointer)
+        root = self._root  # (read by every check of this view: kept, not looked up)
+        if root is None:
+            root = self._root = self.node(self.ref.schema, self.ref.pointer)
+        return root
 
     def plain(self, raw: Any) -> bool:
         """True when ``raw`` means the same wherever it stands: no ``$ref`` inside it (which

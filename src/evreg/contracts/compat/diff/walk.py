@@ -155,20 +155,6 @@ class Differ(ValueRules, CombinatorRules, ObjectRules, ArrayRules):
             return [changes.change(rule, path, writer, reader, at, refused, None)]
         return out
 
-    def _inclusion_for(self, writer: Node, reader: Node) -> Inclusion | None:
-        """The proofs between the documents these nodes come from: a `not` compares its two
-        schemas the other way round (the reader's `not` plays the writer)."""
-        if self.inclusion is None:
-            return None
-        ours, theirs = self.inclusion.refs
-        if writer.view.ref is ours and reader.view.ref is theirs:
-            return self.inclusion
-        if writer.view.ref is theirs and reader.view.ref is ours:
-            if self.reversed is None:
-                self.reversed = Inclusion(theirs, ours)
-            return self.reversed
-        return None
-
     def _nodes(self, writer: Node, reader: Node, path: Path, at: InstancePath) -> list[Change]:
         writer_combined = writer.kind is Kinds.COMBINED
         reader_combined = reader.kind is Kinds.COMBINED

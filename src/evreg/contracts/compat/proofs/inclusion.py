@@ -44,6 +44,8 @@ from evreg.contracts.compat.proofs.writer_facts import (
 
 __all__ = ["Inclusion"]
 
+_FRACTION: Final = frozenset({"fraction"})
+
 
 class Inclusion(InclusionWalk):
     """Proves that sub-schemas of one reader accept every value of sub-schemas of one writer:
@@ -58,9 +60,11 @@ class Inclusion(InclusionWalk):
         found = writer.types()
         if found <= allowed:
             return True
-        # a number the writer keeps whole (multipleOf 1) is an integer from draft-06 on
-        whole = self._version >= 6 and writer.whole_numbers()
-        return whole and found - {"fraction"} <= allowed
+        # a number the writer keeps whole (multipleOf 1) is an integer from draft-06 on (its
+        # multipleOfs read only where that would make the types fit)
+        if not found - _FRACTION <= allowed:
+            return False
+        return self._version >= 6 and writer.whole_numbers()
 
     def _enum(self, reader: dict[str, Any], writer: Writer) -> bool:
         return False  # a finite writer was checked value by value already (_keywords)

@@ -6,9 +6,19 @@ import json
 import json.encoder
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Final
+from typing import Any, Final, TypeGuard
 
-__all__ = ["canon", "draft_version", "is_plain", "one_shot", "ref_free"]
+__all__ = ["NUMBERS", "canon", "draft_version", "is_number", "is_plain", "one_shot", "ref_free"]
+
+# the Python types of a JSON number (and of a boolean, excluded where it matters), as a tuple:
+# ``isinstance(v, int | float)`` builds the union anew at every call
+NUMBERS: Final = (int, float)
+_SCALARS: Final = (bool, int, float)
+
+
+def is_number(value: Any) -> TypeGuard[int | float]:
+    """A JSON number (not a boolean)."""
+    return isinstance(value, NUMBERS) and not isinstance(value, bool)
 
 
 def one_shot(encoder: json.JSONEncoder) -> Callable[[Any], str]:
@@ -56,7 +66,7 @@ def canon(value: Any) -> str:
     """A canonical text of a JSON value (distinguishes 1, 1.0 and true), to compare values."""
     if isinstance(value, str):
         return "s" + value
-    if value is None or isinstance(value, bool | int | float):
+    if value is None or isinstance(value, _SCALARS):
         return repr(value)
     return _CANON(value)
 

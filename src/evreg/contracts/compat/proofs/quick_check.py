@@ -30,7 +30,7 @@ from evreg.contracts.compat.matching import (
     search,
     validator_class,
 )
-from evreg.contracts.compat.proofs.json_values import draft_version
+from evreg.contracts.compat.proofs.json_values import draft_version, is_number
 from evreg.contracts.model import Schema
 
 __all__ = ["QuickCheck", "Resolving", "quick_check"]
@@ -64,10 +64,6 @@ def _and(a: Answer, b: Answer) -> Answer:
     if a is False or b is False:
         return False
     return None if a is None or b is None else True
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _string(value: Any) -> bool:
@@ -104,14 +100,14 @@ _NUMBER_BOUNDS: Final[tuple[tuple[str, Compare, str | None, Compare], ...]] = (
 
 def _size(holds: Compare) -> Check:
     def check(n: Any, schema: Any, scope: Any, value: Any, depth: int, scoped: bool) -> Answer:
-        return bool(holds(len(value), n)) if _number(n) else None
+        return bool(holds(len(value), n)) if is_number(n) else None
 
     return check
 
 
 def _number_bound(holds: Compare, flag: str | None, strict: Compare, draft4: bool) -> Check:
     def check(bound: Any, schema: Any, scope: Any, value: Any, depth: int, scoped: bool) -> Answer:
-        if not _number(bound):
+        if not is_number(bound):
             return None
         if draft4 and flag is not None and schema.get(flag, False):
             return bool(strict(value, bound))
@@ -145,8 +141,8 @@ class QuickCheck:
         draft4 = self.version < 6
         table = {kw: Keyword(applies, _size(holds)) for kw, applies, holds in _SIZES}
         for kw, holds, flag, strict in _NUMBER_BOUNDS:
-            table[kw] = Keyword(_number, _number_bound(holds, flag, strict, draft4))
-        anything, strings, numbers, objects, arrays = None, _string, _number, _object, _array
+            table[kw] = Keyword(is_number, _number_bound(holds, flag, strict, draft4))
+        anything, strings, numbers, objects, arrays = None, _string, is_number, _object, _array
         rows: dict[str, tuple[Callable[[Any], bool] | None, Check]] = {
             "type": (anything, self._type),
             "enum": (anything, self._enum),
@@ -257,7 +253,7 @@ class QuickCheck:
         if kind == "boolean":
             return isinstance(value, bool)
         if kind == "number":
-            return _number(value)
+            return is_number(value)
         if kind == "integer":
             if isinstance(value, bool):
                 return False
@@ -292,7 +288,7 @@ class QuickCheck:
         return search(pattern, value) if isinstance(pattern, str) else None
 
     def _multiple_of(self, factor: Any, schema: Any, scope: Any, value: Any, *_: Any) -> Answer:
-        if not _number(factor):
+        if not is_number(factor):
             return None
         if isinstance(factor, float):
             quotient = value / factor
@@ -439,7 +435,7 @@ class QuickCheck:
         if self.version < 2019:
             return True if True in answers else None if None in answers else False
         low, high = schema.get("minContains", 1), schema.get("maxContains", len(value))
-        if None in answers or not _number(low) or not _number(high):
+        if None in answers or not is_number(low) or not is_number(high):
             return None
         matches = answers.count(True)
         return bool(low <= matches <= high)

@@ -16,10 +16,10 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any, Final, TypeGuard
+from typing import Any, Final
 
 from evreg.contracts.compat.matching import search
-from evreg.contracts.compat.proofs.json_values import canon
+from evreg.contracts.compat.proofs.json_values import canon, is_number
 from evreg.contracts.compat.proofs.quick_check import QuickCheck
 from evreg.contracts.model import Schema
 
@@ -262,10 +262,6 @@ _MAXREPEAT: Final = int(_sre_parser.MAXREPEAT)
 
 def as_dict(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-def is_number(value: Any) -> TypeGuard[int | float]:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def whole(value: Any) -> bool:
