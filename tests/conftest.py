@@ -61,15 +61,17 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
 # growing heap were ~30% of a worker's collection CPU. It is off while collecting; then one
 # collection, and what is left moves to the permanent generation (gc.freeze), so that the full
 # passes during the tests no longer walk it. What the tests allocate is collected as before.
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection(session: pytest.Session) -> None:
+# (A wrapper, so that it is on again in every process: pytest-xdist's controller collects
+# nothing and has no pytest_collection_finish.)
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Iterator[object]:
     gc.disable()
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    gc.enable()
-    gc.collect()
-    gc.freeze()
+    try:
+        return (yield)
+    finally:
+        gc.enable()
+        gc.collect()
+        gc.freeze()
 
 
 @pytest.hookimpl(trylast=True)  # after -k/-m deselection: the shares are of what runs

@@ -196,6 +196,13 @@ def test_known_inclusions_chain_and_bound() -> None:
     known.add("v3", "v4")
     known.add("v1", "v4", proven=False)
     assert known.take_proven() == [("v3", "v4")]  # derived facts are not for persisting
+    # derive: holds, and a chain's fact recorded derived (found directly next time, never for
+    # persisting); one not known is not recorded
+    chain = KnownInclusions([("a", "b"), ("b", "c"), ("c", "d")])
+    assert chain.derive("a", "d") and chain.derive("a", "a") and not chain.derive("d", "a")
+    assert len(chain) == 4 and chain.take_proven() == []
+    assert "d" in chain._supersets["a"] and "a" in chain._subsets["d"]
+    assert "a" not in chain._supersets.get("d", set())
     # a chain longer than a lookup visits is not known (the guard then proves it)
     long = KnownInclusions((f"k{i}", f"k{i + 1}") for i in range(1000))
     assert long.holds("k0", "k100") and not long.holds("k0", "k999")

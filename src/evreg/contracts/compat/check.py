@@ -248,8 +248,7 @@ def _known(
     if known is None:
         return found
     for direction, (writer, reader) in sides.items():
-        if known.holds(writer, reader):
-            known.add(writer, reader, proven=False)
+        if known.derive(writer, reader):
             found = found | _ONLY[direction] if found else _ONLY[direction]
     return found
 

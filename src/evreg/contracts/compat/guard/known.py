@@ -63,32 +63,47 @@ class KnownInclusions:
         if writer == reader:
             return True
         with self._lock:
-            direct = self._supersets.get(writer)
-            if direct is None:
+            return self._holds(writer, reader)
+
+    def derive(self, writer: str, reader: str) -> bool:
+        """:meth:`holds`, and a fact known through a chain recorded (derived, as
+        ``add(..., proven=False)``: the next lookup finds it in one step); under one lock."""
+        if writer == reader:
+            return True
+        with self._lock:
+            if not self._holds(writer, reader):
                 return False
-            if reader in direct:
-                return True
-            # writer ⊆ k ⊆ reader: the common case (a new version, proven against the newest
-            # earlier one, which every older one is known in), one set operation
-            below = self._subsets.get(reader)
-            if below is None:
-                return False
-            if not below.isdisjoint(direct):
-                return True
-            seen = {writer}
-            todo = list(direct)
-            while todo and len(seen) < _MAX_VISITS:
-                key = todo.pop()
-                if key in seen:
-                    continue
-                seen.add(key)
-                above = self._supersets.get(key)
-                if above is None:
-                    continue
-                if not below.isdisjoint(above):
-                    return True
-                todo.extend(above - seen)
+            self._add(writer, reader)
+            return True
+
+    def _holds(self, writer: str, reader: str) -> bool:
+        """(with the lock held)"""
+        direct = self._supersets.get(writer)
+        if direct is None:
             return False
+        if reader in direct:
+            return True
+        # writer ⊆ k ⊆ reader: the common case (a new version, proven against the newest
+        # earlier one, which every older one is known in), one set operation
+        below = self._subsets.get(reader)
+        if below is None:
+            return False
+        if not below.isdisjoint(direct):
+            return True
+        seen = {writer}
+        todo = list(direct)
+        while todo and len(seen) < _MAX_VISITS:
+            key = todo.pop()
+            if key in seen:
+                continue
+            seen.add(key)
+            above = self._supersets.get(key)
+            if above is None:
+                continue
+            if not below.isdisjoint(above):
+                return True
+            todo.extend(above - seen)
+        return False
 
     def add(self, writer: str, reader: str, *, proven: bool = True) -> None:
         """Record ``writer ⊆ reader``: ``proven`` by a proof (also listed for
@@ -123,6 +138,9 @@ class KnownInclusions:
         if reader in above:
             return False
         above.add(reader)
-        self._subsets.setdefault(reader, set()).add(writer)
+        below = self._subsets.get(reader)
+        if below is None:
+            below = self._subsets[reader] = set()
+        below.add(writer)
         self._count += 1
         return True
