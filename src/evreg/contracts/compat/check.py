@@ -619,18 +619,19 @@ def _finding(
         note = "witnesses were not requested"
     if not breaking and not has_witness:
         note = None
+    # (positional, in the order of Finding's fields: eleven keywords cost a third of the call)
     return Finding(
-        rule=_RULE_TEXT[change.rule],
-        path=change.path,
-        message=describe(change, breaking, direction),
-        breaking=breaking,
-        direction=direction,
-        witness=witness,
-        witness_note=None if has_witness else note,
-        has_witness=has_witness,
-        version=version,
-        channel=channel or change.channel,
-        message_name=message_name or change.message_name,
+        _RULE_TEXT[change.rule],  # rule
+        change.path,  # path
+        describe(change, breaking, direction),  # message
+        breaking,
+        direction,
+        witness,
+        None if has_witness else note,  # witness_note
+        has_witness,
+        version,
+        channel or change.channel,  # channel
+        message_name or change.message_name,  # message_name
     )
 
 
