@@ -103,7 +103,7 @@ class Context:
         """What the process's first request would pay on its own and depends on no data,
         done ahead (``create_app``, before the server accepts requests): the ORM's mappers, a
         registration's reads compiled (``Store.prepare``: run for keys no row holds), the
-        meta-schema validators. About 25 ms of CPU."""
+        meta-schema validators. About 30 ms of CPU (docs/performance.md, registry §5)."""
         self.store.prepare()
         prepare_meta_validators()
 

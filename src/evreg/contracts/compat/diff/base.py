@@ -25,9 +25,9 @@ from evreg.contracts.compat.report import Change, Policy
 from evreg.contracts.compat.rules import EXTRA_RULES, LENIENT_ACCEPTS, STRICT_ACCEPTS, RuleId
 from evreg.contracts.model import SchemaRef
 
-__all__ = ["DiffCache", "DifferBase", "unchanged"]
+__all__ = ["RULE_OF", "DiffCache", "DifferBase", "unchanged"]
 
-_RULE: Final = attrgetter("rule")
+RULE_OF: Final = attrgetter("rule")  # a change's rule
 _STRICT: Final = Policy.STRICT  # (a module constant: see schema_view.Kinds)
 
 
@@ -128,7 +128,7 @@ class DifferBase:
 
     def ok(self, found: list[Change]) -> bool:
         """No change in ``found`` is refused by the policy."""
-        return not found or self.accepted.issuperset(map(_RULE, found))
+        return not found or self.accepted.issuperset(map(RULE_OF, found))
 
     # -- the recursive calls, defined by the walk ------------------------------------------------
 

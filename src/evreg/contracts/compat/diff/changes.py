@@ -58,14 +58,18 @@ def change(
     new: Any = None,
 ) -> Change:
     """The change ``rule`` found at ``path`` between the ``writer`` and ``reader`` nodes."""
+    # (positional, in the order of Change's fields: keywords cost more)
     return Change(
         rule,
         "#" + (path or "/"),
         old,
         new,
-        writer_node=writer.ptr if writer is not None else None,
-        reader_node=reader.ptr if reader is not None else None,
-        instance_path=at,
+        None,  # message
+        None,  # channel
+        None,  # message_name
+        writer.ptr if writer is not None else None,  # writer_node
+        reader.ptr if reader is not None else None,  # reader_node
+        at,  # instance_path
     )
 
 

@@ -27,6 +27,7 @@ R = RuleId
 
 _META = (("id", R.ID_CHANGED), ("title", R.TITLE_CHANGED), ("description", R.DESCRIPTION_CHANGED))
 _NUMBER_BOUNDS = ("maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum")
+_LENGTHS = ("maxLength", "minLength")
 _LOWER = ("minimum", "exclusiveMinimum")
 _UPPER = ("maximum", "exclusiveMaximum")
 # (the bound, whether it is exclusive, the keyword that sets it)
@@ -71,9 +72,12 @@ class ValueRules(DifferBase):
     def string(
         self, writer: Node, reader: Node, path: Path, at: InstancePath, out: list[Change]
     ) -> None:
-        bound(writer, reader, "maxLength", path, at, out)
-        bound(writer, reader, "minLength", path, at, out)
-        before, after = writer.raw.get("pattern"), reader.raw.get("pattern")
+        w, r = writer.raw, reader.raw
+        for keyword in _LENGTHS:  # (bound's test inline: most strings change neither)
+            before, after = w.get(keyword), r.get(keyword)
+            if before != after:
+                _bound_values(before, after, keyword, writer, reader, path, at, out)
+        before, after = w.get("pattern"), r.get("pattern")
         if before != after:
             rule = (
                 R.PATTERN_ADDED

@@ -23,7 +23,7 @@ from typing import Any
 
 from evreg.contracts.compat.diff import changes
 from evreg.contracts.compat.diff.arrays import ArrayRules
-from evreg.contracts.compat.diff.base import DiffCache, unchanged
+from evreg.contracts.compat.diff.base import RULE_OF, DiffCache, unchanged
 from evreg.contracts.compat.diff.changes import InstancePath, Path, rebase
 from evreg.contracts.compat.diff.combinators import CombinatorRules
 from evreg.contracts.compat.diff.objects import ObjectRules
@@ -130,7 +130,7 @@ class Differ(ValueRules, CombinatorRules, ObjectRules, ArrayRules):
             out = self._nodes(writer, reader, path, at)
         finally:
             active.discard(key)
-        if out and not self.ok(out):
+        if out and not self.accepted.issuperset(map(RULE_OF, out)):  # (self.ok, inlined)
             out = self._no_event_breaks(writer, reader, path, at, out)
         if self.breaking_only:
             accepted = self.accepted

@@ -209,10 +209,13 @@ class Branches:
     def enum_values(self, nodes: Nodes) -> tuple[Any, ...] | None:
         """Every value ``nodes`` allow when each branch is an enum (or const), else None."""
         flats = self.flats(nodes)
-        if not flats or any(flat.enum is None for flat in flats):
-            return None
-        if len(flats) == 1:
+        if len(flats) == 1:  # (the common case: no branches)
             return flats[0].enum
+        for flat in flats:
+            if flat.enum is None:
+                return None
+        if not flats:
+            return None
         return tuple({canon(v): v for flat in flats for v in flat.enum or ()}.values())
 
     def declares(self, nodes: Nodes, name: str) -> bool:

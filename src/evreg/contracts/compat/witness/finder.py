@@ -29,7 +29,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from itertools import chain, islice
+from itertools import chain, filterfalse, islice
 from typing import Any, Final
 
 from evreg.contracts import pointer
@@ -70,6 +70,7 @@ _NAMED_BY_PATH: Final = (
 )
 _DEPENDENCY_KEYWORDS: Final = ("dependencies", "dependentSchemas")
 _FRESH: Final = ("extra", *(f"extra{i}" for i in range(2, 100)))
+_NONE: Final[frozenset[str]] = frozenset()
 NO_EVENT: Final = (
     "no event can show this change: the reader's schema here accepts every value the writer's "
     "allows (the policy calls the change breaking all the same)"
@@ -96,19 +97,16 @@ class _Role:
     """One side as this finder uses it: the shared side, and this finder's own sampler (made
     on first use: a search that succeeds with the writer's sample never reads the reader's)."""
 
-    __slots__ = ("_sampler", "node", "ref", "root", "side")
+    __slots__ = ("_sampler", "side")
 
     def __init__(self, side: Side) -> None:
         self.side = side
-        self.ref = side.ref
-        self.node = side.node
-        self.root = side.root
         self._sampler: Sampler | None = None
 
     @property
     def sampler(self) -> Sampler:
         if self._sampler is None:
-            self._sampler = Sampler(self.ref.draft, self.side.memo)
+            self._sampler = Sampler(self.side.ref.draft, self.side.memo)
         return self._sampler
 
 
@@ -293,9 +291,9 @@ class WitnessFinder:
     def _search(self, change: Change, path: tuple[str | int, ...], limits: Limits) -> WitnessResult:
         writer, reader = self._roots
         if writer is None or reader is None:
-            side = self._writer if writer is None else self._reader
+            role = self._writer if writer is None else self._reader
             which = "writer" if writer is None else "reader"
-            return _none(f"the {which} schema could not be resolved at {side.ref.pointer}")
+            return _none(f"the {which} schema could not be resolved at {role.side.ref.pointer}")
         budget = _Budget(limits)
         seen: set[tuple[Any, ...]] = set()
         head = limits.head
@@ -393,9 +391,9 @@ class WitnessFinder:
 
         Lazy, so that nothing is prepared for the levels a witness makes unnecessary.
         """
-        w_node = self._writer.node(change.writer_node) if change.writer_node else None
+        w_node = self._writer.side.node(change.writer_node) if change.writer_node else None
         if change.writer_node is None or w_node is not None:
-            r_node = self._reader.node(change.reader_node) if change.reader_node else None
+            r_node = self._reader.side.node(change.reader_node) if change.reader_node else None
             nodes: Nodes = (w_node,) if w_node is not None else ()
             if _fresh_stage(seen, nodes, path, r_node):
                 yield nodes, path, r_node, partial(self._hints, change, nodes, r_node), None
@@ -428,8 +426,8 @@ class WitnessFinder:
         if change.writer_node is None or change.reader_node is None:
             return
         w_node, r_node = (
-            self._writer.node(change.writer_node),
-            self._reader.node(change.reader_node),
+            self._writer.side.node(change.writer_node),
+            self._reader.side.node(change.reader_node),
         )
         if w_node is None or r_node is None:
             return
@@ -471,15 +469,14 @@ class WitnessFinder:
         """Probes from the reader node: just past its bounds, and the names it declares anew."""
         named = _named(change.path) if here else None
         probes = NO_HINTS if reader is None else self._reader.sampler.probes((reader,))
-        declared = self._writer.sampler.declared_names(nodes)
-        # a schema dependency applies to the whole object once its property is there: the names
-        # it constrains are where an object with that property can break it
-        dependency = _dependency(change.path, reader) if here and named else None
-        inner = () if dependency is None else self._reader.sampler.probes((dependency,)).names
-        # lazily: the reader may declare 100,000 names, and only the first 12 new ones are used
-        fresh = (n for n in chain(inner, probes.names) if n not in declared or n in inner)
-        names = _first_distinct(chain((named,) if named else (), fresh), 12)
-        present = (named,) if dependency is not None and named else ()
+        if not named:  # (None, or the empty name, which the search never prepends)
+            # the first 12 of the reader's names (distinct already) that the writer does not
+            # declare, read no further (the reader may declare 100,000 names)
+            declared = self._writer.sampler.declared_names(nodes) if probes.names else _NONE
+            names = tuple(islice(filterfalse(declared.__contains__, probes.names), 12))
+            present: tuple[str, ...] = ()
+        else:
+            names, present = self._named_hints(change, nodes, reader, named, probes)
         return Hints(
             names,
             probes.values,
@@ -490,6 +487,20 @@ class WitnessFinder:
             present,
             probes.named,
         )
+
+    def _named_hints(
+        self, change: Change, nodes: Nodes, reader: Node | None, named: str, probes: Hints
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The names to try and those always present, where the change names a property."""
+        declared = self._writer.sampler.declared_names(nodes)
+        # a schema dependency applies to the whole object once its property is there: the names
+        # it constrains are where an object with that property can break it
+        dependency = _dependency(change.path, reader)
+        inner = () if dependency is None else self._reader.sampler.probes((dependency,)).names
+        # lazily: the reader may declare 100,000 names, and only the first 12 new ones are used
+        fresh = (n for n in chain(inner, probes.names) if n not in declared or n in inner)
+        names = _first_distinct(chain((named,), fresh), 12)
+        return names, (named,) if dependency is not None else ()
 
     def _enum_gap(self, nodes: Nodes, reader: Node) -> tuple[Any, ...]:
         """Values of a writer enum that a reader enum lacks (tried first: enums can be long)."""
@@ -529,9 +540,9 @@ class WitnessFinder:
         if explore:
             rest = _after(first, lambda: sampler.candidates(nodes, hints(), checked=False))
         elif more:
-            rest = _after(first, lambda: _distinct(_with_head(sampler, nodes, hints(), more)))
+            rest = _distinct_after(first, lambda: _with_head(sampler, nodes, hints(), more))
         else:
-            rest = _after(first, lambda: _distinct(sampler.focused(nodes, hints())))
+            rest = _distinct_after(first, lambda: sampler.focused(nodes, hints()))
         gap = () if reader_node is None else self._enum_gap(nodes, reader_node)
         values = chain(gap, head, rest)
         # the quick screen of whole events (``proves``) pays where many events fail: at the
@@ -592,16 +603,23 @@ def _with_head(sampler: Sampler, nodes: Nodes, hints: Hints, head: int) -> Itera
     yield from islice(sampler.candidates(nodes, hints, checked=False), head)
 
 
-def _distinct(values: Iterable[Any]) -> Iterator[Any]:
-    """``values`` without MISSING and without repeats (by canonical text)."""
+def _distinct_after(first: Any, stream: Callable[[], Iterable[Any]]) -> Iterator[Any]:
+    """The values of ``stream()`` (made on first use) without MISSING and without repeats (by
+    canonical text), after its first one, ``first`` (``_after`` of those values)."""
     seen: set[str] = set()
-    for value in values:
+    skip = first is not MISSING
+    for value in stream():
         if value is MISSING:
             continue
         key = canon(value)
-        if key not in seen:
-            seen.add(key)
-            yield value
+        if key in seen:
+            continue
+        seen.add(key)
+        if skip:
+            skip = False
+            if value is first:
+                continue
+        yield value
 
 
 def _dependency(path: str, reader: Node | None) -> Node | None:
