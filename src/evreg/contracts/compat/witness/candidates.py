@@ -126,6 +126,9 @@ class Sampler(Branches):
         if value is MISSING:
             return False
         try:
+            if len(nodes) == 1:  # (the common case, without a generator)
+                schema, ctx = nodes[0]
+                return schema is True or ctx.accepts(schema, value)
             return all(schema is True or ctx.accepts(schema, value) for schema, ctx in nodes)
         except PatternError:
             raise  # a pattern that cannot be evaluated, or over budget: the check's error
