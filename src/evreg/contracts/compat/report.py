@@ -23,8 +23,9 @@ def slot_init(cls: type[_T]) -> type[_T]:
     of the generated one, which calls ``object.__setattr__`` per field to get past ``frozen``
     (callgrind, a frozen dataclass of eleven fields built positionally: about 16,900
     instructions that way, 9,650 through each slot's member descriptor, 5,300 this way; the
-    engine makes one per change and per finding). Equality, hashing, ``repr``, ``replace``, pickling and immutability stay
-    the dataclass's: the twin is the instance's class only inside ``__init__``."""
+    engine makes one per change and per finding). Equality, hashing, ``repr``, ``replace``,
+    pickling and immutability stay the dataclass's: the twin is the instance's class only inside
+    ``__init__``."""
     params, body = [], []
     scope: dict[str, Any] = {
         "_twin": type(f"_{cls.__name__}Init", (), {"__slots__": cls.__slots__}),  # type: ignore[attr-defined]
