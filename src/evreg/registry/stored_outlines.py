@@ -39,7 +39,7 @@ def digest(fingerprint: str, draft: str, frame: str, required: str, entries: byt
     return found.hexdigest()
 
 
-def _names(text: str) -> list[str] | None:
+def _names(text: str) -> frozenset[str] | None:
     """A row's required names (a JSON list of strings), None if it is not one."""
     try:
         names = json.loads(text)
@@ -47,7 +47,7 @@ def _names(text: str) -> list[str] | None:
         return None
     if not isinstance(names, list) or not set(map(type, names)) <= {str}:
         return None
-    return names
+    return frozenset(names)
 
 
 class _Unstored:
@@ -94,7 +94,8 @@ class StoredOutlines:
             return out
         read = {row[0]: row for row in work.outlines(unread, MAKER)}
         rows = []
-        parsed: dict[str, list[str] | None] = {}  # (the same required names in many rows)
+        # (the same required names in many rows: one set for each, hashed once)
+        parsed: dict[str, frozenset[str] | None] = {}
         for fingerprint in unread:  # (in the order asked: a history's versions one by one)
             stored = read.get(fingerprint)
             if stored is None:

@@ -334,10 +334,7 @@ class Restorer:
         if frame_number is None:
             with _lock:
                 frame_number = self._frames[frame] = _keyed(frame)
-        names_required = frozenset(required)
-        return Outline(
-            draft, frame_number, entries, self._named, names, self._required(names_required)
-        )
+        return Outline(draft, frame_number, entries, self._named, names, self._required(required))
 
     def _derived(
         self, given: frozenset[int]
@@ -371,7 +368,8 @@ class Restorer:
         self._last = (given, entries, names)
         return entries, names
 
-    def _required(self, names: frozenset[str]) -> frozenset[str]:
+    def _required(self, required: Iterable[str]) -> frozenset[str]:
+        names = frozenset(required)  # (the same set when given one: hashed once)
         return self._requireds.setdefault(names, names)
 
 
