@@ -27,8 +27,9 @@ def version(n: int) -> SchemaInput:
 
 
 def compiled_reads(store: Store, call: Callable[[], object]) -> tuple[list[str], list[str]]:
-    """The SQL statements ``call`` runs that SQLAlchemy compiled (not taken from its cache),
-    and all the statements it runs (``BEGIN`` and the like left out)."""
+    """The SQL statements ``call`` runs that SQLAlchemy compiled (not taken from its cache; the
+    driver's SQL is not compiled), and all the statements it runs (``BEGIN`` and the like left
+    out)."""
     compiled: list[str] = []
     ran: list[str] = []
 
@@ -38,6 +39,8 @@ def compiled_reads(store: Store, call: Callable[[], object]) -> tuple[list[str],
         if not statement.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE")):
             return
         ran.append(statement)
+        if getattr(context, "compiled", None) is None:
+            return  # (the driver's SQL, ``bulk.by_keys``: nothing to compile)
         if getattr(context, "cache_hit", None) is not CacheStats.CACHE_HIT:
             compiled.append(statement)
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from evreg.registry.store.bulk import by_keys
 from evreg.registry.store.tables import ContentVerdictRow, OutlineEntryRow, OutlineRow
 
 _CHUNK = 500
@@ -19,9 +20,7 @@ _CHUNK = 500
 StoredOutline = tuple[str, str, str, str, bytes, str]
 
 
-# the reads of a check after a restart, as the driver's SQL: per execution, SQLAlchemy's
-# statements with an expanding IN are rebuilt and their rows processed, a few microseconds per
-# key (~1,000 verdicts and ~1,200 entries at version 200); ``{in}`` is the keys' placeholders
+# the reads of a check after a restart, as the driver's SQL (``bulk.by_keys``)
 _OUTLINES = (
     "SELECT fingerprint, draft, frame, required, entries, digest FROM outlines "
     "WHERE maker = {mark} AND fingerprint IN ({in})"
@@ -30,30 +29,18 @@ _ENTRIES = "SELECT id, name, content_key FROM outline_entries WHERE id IN ({in})
 _VERDICTS = "SELECT identity, verdict FROM content_verdicts WHERE identity IN ({in})"
 
 
-def _read(session: Session, sql: str, keys: Iterable[Any], *first: object) -> list[Any]:
-    """The rows of ``sql`` for ``keys`` (one statement per 500 keys; ``first``: the values of
-    its placeholders before the keys')."""
-    connection = session.connection()
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"  # (sqlite3; psycopg)
-    wanted = sorted(set(keys))
-    out: list[Any] = []
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        statement = sql.format(mark=mark, **{"in": ", ".join([mark] * len(chunk))})
-        out.extend(connection.exec_driver_sql(statement, (*first, *chunk)))
-    return out
-
-
 def outlines(session: Session, fingerprints: Iterable[str], maker: str) -> list[StoredOutline]:
     return [
         (str(f), str(d), str(fr), str(r), bytes(e), str(g))
-        for f, d, fr, r, e, g in _read(session, _OUTLINES, fingerprints, maker)
+        for f, d, fr, r, e, g in by_keys(session, _OUTLINES, fingerprints, maker)
     ]
 
 
 def entries(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
     """id -> (name, content key)."""
-    return {int(ident): (str(name), str(key)) for ident, name, key in _read(session, _ENTRIES, ids)}
+    return {
+        int(ident): (str(name), str(key)) for ident, name, key in by_keys(session, _ENTRIES, ids)
+    }
 
 
 def entry_ids(session: Session, named: Mapping[str, str]) -> dict[str, int]:
@@ -76,7 +63,7 @@ def add_outlines(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 def verdicts(session: Session, identities: Iterable[str]) -> dict[str, int]:
     return {
-        str(identity): int(verdict) for identity, verdict in _read(session, _VERDICTS, identities)
+        str(identity): int(verdict) for identity, verdict in by_keys(session, _VERDICTS, identities)
     }
 
 
