@@ -565,10 +565,16 @@ class History:
         mine_frame = keys.get(mine.frame)
         seen: set[int] = set()
         frames: set[object] = set()
+        # (the outline gone through before: each of its entries is seen, covered or bad, so
+        # of the next one's only those it adds can be new; its neighbour's, as _uncovered's)
+        before: Outline | None = None
         for theirs in outlines:
             if theirs.draft != draft:
                 continue
-            for number in theirs.entries.difference(self.covered, self.bad, seen):
+            added = None if before is None else added_since(before, theirs)
+            before = theirs
+            fresh = theirs.entries if added is None else added
+            for number in fresh.difference(self.covered, self.bad, seen):
                 seen.add(number)
                 name = theirs.named[number][0]
                 newer = self.numbers.get(name)
