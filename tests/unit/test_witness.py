@@ -807,3 +807,13 @@ def test_every_witness_for_the_confluent_cases_verifies(draft: str) -> None:
                 else:
                     assert result.note
     assert breaking and found >= 0.8 * breaking
+
+
+def test_a_root_that_cannot_be_read_gives_a_note_not_an_error() -> None:
+    """The roots are read inside the search, whose errors become the finding's note: a check
+    never fails because a witness search could not start (an `$id` that is no string, beside a
+    `$ref` that makes the side resolve its documents)."""
+    writer = ref({"$id": 5, "type": "string", "properties": {"a": {"$ref": "#/$defs/x"}}})
+    result, _, _ = search(writer, {"type": "integer"}, "TYPE_CHANGED")
+    assert not result.found
+    assert result.note is not None and result.note.startswith("the witness search failed")

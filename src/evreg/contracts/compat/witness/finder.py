@@ -173,7 +173,7 @@ class WitnessFinder:
         self._ready = False  # the rest is made on first use: most finders are never asked
         self._writer: _Role
         self._reader: _Role
-        self._roots: tuple[Root | None, Root | None]
+        self._roots: tuple[Root | None, Root | None] | None  # read when first searched
         self._formats: bool | None  # a `format` keyword on either side (read when needed)
         self._mixed: bool  # an event proved the change under one reading of `format` only
         self._results: dict[tuple[Any, ...], WitnessResult]
@@ -185,7 +185,7 @@ class WitnessFinder:
         writer_ref, reader_ref = self._refs
         writer, reader = side_for(writer_ref, writer=True), side_for(reader_ref, writer=False)
         self._writer, self._reader = _Role(writer), _Role(reader)
-        self._roots = (writer.root(), reader.root())
+        self._roots = None
         self._formats = None
         self._mixed = False
         self._results, self._shells, self._proven, self._either = {}, {}, {}, {}
@@ -195,10 +195,18 @@ class WitnessFinder:
         """``instance`` is valid under the writer schema and invalid under the reader schema."""
         if not self._ready:
             self._prepare()
-        writer, reader = self._roots
+        writer, reader = self._both_roots()
         if writer is None or reader is None:
             return False
         return proves(writer, reader, instance)
+
+    def _both_roots(self) -> tuple[Root | None, Root | None]:
+        """The writer's and the reader's roots, read on first use (in a search, whose errors
+        become the finding's note: a root may fail to resolve)."""
+        roots = self._roots
+        if roots is None:
+            roots = self._roots = (self._writer.side.root(), self._reader.side.root())
+        return roots
 
     @property
     def inclusion(self) -> Inclusion:
@@ -276,7 +284,7 @@ class WitnessFinder:
             quick = self._search(change, path, _FIRST)
             if quick.found:
                 return quick
-        writer = self._roots[0]
+        writer = self._both_roots()[0]
         empty = writer is not None and self._writer.sampler.sample((writer,)) is MISSING
         if not empty and self._included(change):
             return _none(NO_EVENT)
@@ -289,7 +297,7 @@ class WitnessFinder:
         return result
 
     def _search(self, change: Change, path: tuple[str | int, ...], limits: Limits) -> WitnessResult:
-        writer, reader = self._roots
+        writer, reader = self._both_roots()
         if writer is None or reader is None:
             role = self._writer if writer is None else self._reader
             which = "writer" if writer is None else "reader"
