@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from evreg.contracts.compat.proofs.json_values import NUMBERS, one_shot
+from evreg.contracts.compat.proofs.json_values import is_number, one_shot
 from evreg.contracts.compat.report import Change, Direction
 from evreg.contracts.compat.rules import RULES
 
@@ -24,7 +24,7 @@ _JSON: Final = one_shot(json.JSONEncoder(ensure_ascii=False, sort_keys=True, def
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, NUMBERS) and not isinstance(value, bool):
+    if is_number(value):
         return repr(value)
     plain = isinstance(value, str) and len(value) <= 80 and value.isprintable()
     if plain and '"' not in value and "\\" not in value:

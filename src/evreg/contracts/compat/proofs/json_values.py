@@ -8,17 +8,17 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, Final, TypeGuard
 
-__all__ = ["NUMBERS", "canon", "draft_version", "is_number", "is_plain", "one_shot", "ref_free"]
+__all__ = ["canon", "draft_version", "is_number", "is_plain", "one_shot", "ref_free"]
 
 # the Python types of a JSON number (and of a boolean, excluded where it matters), as a tuple:
 # ``isinstance(v, int | float)`` builds the union anew at every call
-NUMBERS: Final = (int, float)
+_NUMBERS: Final = (int, float)
 _SCALARS: Final = (bool, int, float)
 
 
 def is_number(value: Any) -> TypeGuard[int | float]:
     """A JSON number (not a boolean)."""
-    return isinstance(value, NUMBERS) and not isinstance(value, bool)
+    return isinstance(value, _NUMBERS) and not isinstance(value, bool)
 
 
 def one_shot(encoder: json.JSONEncoder) -> Callable[[Any], str]:

@@ -14,7 +14,7 @@ from enum import Enum
 from typing import Any, Final, Protocol
 from urllib.parse import unquote
 
-from evreg.contracts.compat.proofs.json_values import canon, draft_version
+from evreg.contracts.compat.proofs.json_values import canon, draft_version, is_number
 from evreg.contracts.compat.witness.regex_strings import search
 from evreg.contracts.model import Schema
 
@@ -178,7 +178,7 @@ def _meet_enum(old: tuple[Any, ...] | None, new: Sequence[Any]) -> tuple[Any, ..
 
 
 def _num(value: Any) -> float | None:
-    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    return value if is_number(value) else None
 
 
 def _count(value: Any) -> int | None:
