@@ -116,7 +116,7 @@ _COMMON: Final[Schema] = {
 def prepare_meta_validators() -> None:
     """Build each draft's meta-schema validator, and the validators of the meta-schema's parts
     that common schemas reach, ahead of the first check (the registry does it at start-up:
-    ``evreg.registry.process_setup``)."""
+    ``RegistryService.prepare``)."""
     for draft in _VALIDATORS:
         for _ in _meta_validator(draft).iter_errors(_distinct(_COMMON, draft)):
             pass  # (none: each part is reached, whatever it finds)

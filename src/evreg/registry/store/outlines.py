@@ -9,24 +9,24 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from evreg.registry.store.bulk import by_keys
 from evreg.registry.store.tables import ContentVerdictRow, OutlineEntryRow, OutlineRow
-
-_CHUNK = 500
 
 # (fingerprint, draft, frame key, required names as JSON, entry ids as bytes, digest)
 StoredOutline = tuple[str, str, str, str, bytes, str]
 
 
-# the reads of a check after a restart, as the driver's SQL (``bulk.by_keys``)
+# the reads of a check after a restart, and the entries' ids, as the driver's SQL
+# (``bulk.by_keys``)
 _OUTLINES = (
     "SELECT fingerprint, draft, frame, required, entries, digest FROM outlines "
     "WHERE maker = {mark} AND fingerprint IN ({in})"
 )
 _ENTRIES = "SELECT id, name, content_key FROM outline_entries WHERE id IN ({in})"
 _VERDICTS = "SELECT identity, verdict FROM content_verdicts WHERE identity IN ({in})"
+_ENTRY_IDS = "SELECT content_key, id FROM outline_entries WHERE content_key IN ({in})"
 
 
 def outlines(session: Session, fingerprints: Iterable[str], maker: str) -> list[StoredOutline]:
@@ -47,14 +47,7 @@ def entry_ids(session: Session, named: Mapping[str, str]) -> dict[str, int]:
     """content key -> id of each of ``named`` (content key -> name), added where missing."""
     keys = sorted(named)
     _insert(session, OutlineEntryRow, [{"content_key": k, "name": named[k]} for k in keys])
-    out: dict[str, int] = {}
-    for start in range(0, len(keys), _CHUNK):
-        statement = select(OutlineEntryRow.content_key, OutlineEntryRow.id).where(
-            col(OutlineEntryRow.content_key).in_(keys[start : start + _CHUNK])
-        )
-        for key, ident in session.exec(statement):
-            out[key] = int(ident or 0)
-    return out
+    return {str(key): int(ident) for key, ident in by_keys(session, _ENTRY_IDS, keys)}
 
 
 def add_outlines(session: Session, rows: Sequence[dict[str, Any]]) -> None:
